@@ -1,0 +1,3 @@
+// Package crew defines Crew, a team of agents working through tasks, and its
+// kickoff.
+package crew

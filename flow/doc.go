@@ -1,0 +1,2 @@
+// Package flow defines Flow, an event-driven graph of steps over a typed state.
+package flow

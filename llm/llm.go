@@ -1,0 +1,177 @@
+// Package llm is the model layer of crewai-go: the small [LLM] interface that
+// every agent talks to (messages and tool definitions in; text or tool calls
+// plus token usage out), and an OpenAI-compatible client built on
+// github.com/sashabaranov/go-openai that works with OpenAI, Azure OpenAI,
+// Ollama, vLLM, LM Studio and any other server that speaks the OpenAI chat
+// completions API.
+//
+// Implementations of [LLM] do not need to emit events: the agent that calls
+// them announces every call on the event bus, so user-written models are
+// traced like the built-in client.
+package llm
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/crewai-go/crewai/event"
+)
+
+// LLM is a chat model. Generate sends one request and returns the model's
+// reply. Implementations must be safe for concurrent use: agents of one crew
+// and concurrent kickoffs share an LLM value.
+type LLM interface {
+	// Generate sends req to the model and returns its reply. It must honour
+	// ctx's deadline and cancellation.
+	Generate(ctx context.Context, req *Request) (*Response, error)
+	// Info describes the model (name, provider and capabilities); it must be
+	// cheap and must not do I/O.
+	Info() Info
+}
+
+// Info describes a model. The zero value is an unnamed model of an unknown
+// provider that supports tool calling, stop words and any context size.
+type Info struct {
+	// Model is the model name sent to the provider, such as "gpt-4o-mini".
+	Model string
+	// Provider is the gen_ai.provider.name of the service, such as "openai".
+	Provider string
+	// ServerAddress is the host the client talks to, if any.
+	ServerAddress string
+	// NoTools is true for models without native function calling; agents
+	// then use a text protocol.
+	NoTools bool
+	// NoStop is true for models that reject the stop parameter.
+	NoStop bool
+	// ContextWindow is the model's context size in tokens, 0 if unknown.
+	ContextWindow int
+}
+
+// Role is the author of a message.
+type Role string
+
+// The roles of the chat format.
+const (
+	RoleSystem    Role = "system"
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleTool      Role = "tool"
+)
+
+// Message is one chat message. The zero value is an empty message with no
+// role.
+type Message struct {
+	Role    Role
+	Content string
+	// ToolCalls are the calls an assistant message asks for.
+	ToolCalls []ToolCall
+	// ToolCallID is, on a tool message, the ID of the call it answers.
+	ToolCallID string
+	// Name is, on a tool message, the name of the tool that answered.
+	Name string
+}
+
+// ToolCall is a call of a tool requested by the model.
+type ToolCall struct {
+	// ID is the provider's identifier of the call, echoed in the tool
+	// message that answers it.
+	ID string
+	// Name is the tool's name.
+	Name string
+	// Arguments is the raw JSON text the model produced (it may be invalid).
+	Arguments string
+}
+
+// ToolDef offers a tool to the model.
+type ToolDef struct {
+	Name        string
+	Description string
+	// Parameters is the JSON schema of the arguments (an object schema).
+	Parameters json.RawMessage
+}
+
+// ResponseFormat asks the model for JSON that follows a schema.
+type ResponseFormat struct {
+	// Name names the schema (letters, digits, '_' and '-').
+	Name string
+	// Schema is the JSON schema of the reply.
+	Schema json.RawMessage
+	// Strict asks the provider to enforce the schema exactly.
+	Strict bool
+}
+
+// Request is one call of a model. The zero value is an empty request; a
+// useful one has at least one message. A Request is not modified by Generate.
+type Request struct {
+	Messages []Message
+	// Tools are offered for native function calling.
+	Tools []ToolDef
+	// Stop lists stop sequences; clients drop them for models that reject
+	// them (see Info.NoStop).
+	Stop []string
+	// Temperature, if not nil, sets the sampling temperature.
+	Temperature *float64
+	// MaxTokens, if positive, caps the completion length.
+	MaxTokens int
+	// ResponseFormat, if not nil, asks for JSON following a schema.
+	ResponseFormat *ResponseFormat
+	// OnChunk, if not nil, asks for a streamed reply and receives each piece
+	// of text as it arrives, in order, on the calling goroutine. The
+	// Response is still complete when Generate returns.
+	OnChunk func(text string)
+}
+
+// Usage counts the tokens of calls; it is the event package's Usage, so that
+// counts flow from models to events without conversion.
+type Usage = event.Usage
+
+// Response is a model's reply.
+type Response struct {
+	// Content is the text of the reply (may be empty when ToolCalls is not).
+	Content string
+	// ToolCalls are the tool calls the model asks for, in order.
+	ToolCalls []ToolCall
+	// FinishReason is the provider's finish reason ("stop", "tool_calls",
+	// "length", ...).
+	FinishReason string
+	// ID is the provider's response ID.
+	ID string
+	// Model is the model that answered, as the provider reports it.
+	Model string
+	// Usage counts the tokens of this call; Requests is 1.
+	Usage Usage
+}
+
+// EventMessages converts messages to the form events carry.
+func EventMessages(msgs []Message) []event.Message {
+	out := make([]event.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = event.Message{Role: string(m.Role), Content: m.Content, ToolCallID: m.ToolCallID,
+			ToolCalls: EventToolCalls(m.ToolCalls)}
+	}
+	return out
+}
+
+// EventToolCalls converts tool calls to the form events carry (nil for none).
+func EventToolCalls(calls []ToolCall) []event.ToolCall {
+	if len(calls) == 0 {
+		return nil
+	}
+	out := make([]event.ToolCall, len(calls))
+	for i, c := range calls {
+		out[i] = event.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments}
+	}
+	return out
+}
+
+// EventToolDefs converts tool definitions to the form events carry.
+func EventToolDefs(defs []ToolDef) []event.ToolDef {
+	if len(defs) == 0 {
+		return nil
+	}
+	out := make([]event.ToolDef, len(defs))
+	for i, d := range defs {
+		out[i] = event.ToolDef{Name: d.Name, Description: d.Description, Parameters: d.Parameters}
+	}
+	return out
+}

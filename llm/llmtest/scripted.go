@@ -1,0 +1,153 @@
+// Package llmtest provides models for tests, examples and benchmarks that need
+// no network and no API key: [Scripted], an in-process model that plays a
+// script of replies and records the requests it saw, and an OpenAI-compatible
+// fake HTTP server driven by the same scripts.
+package llmtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/crewai-go/crewai/llm"
+)
+
+// Reply is one scripted answer of a model.
+type Reply struct {
+	// Content is the text of the reply.
+	Content string
+	// ToolCalls are the tool calls the reply asks for.
+	ToolCalls []llm.ToolCall
+	// FinishReason defaults to "tool_calls" when ToolCalls is set, else "stop".
+	FinishReason string
+	// Usage is reported as the call's usage; when zero, a small usage is
+	// computed from the lengths of the request and the reply.
+	Usage llm.Usage
+	// Err, if set, is returned instead of a response.
+	Err error
+	// Delay is waited (honouring ctx) before answering.
+	Delay time.Duration
+}
+
+// Scripted is an in-process [llm.LLM] that answers with Replies in order, or
+// with Respond when it is set. It records every request it receives. The zero
+// value answers every request with an error saying the script is empty.
+// A Scripted is safe for concurrent use; do not change its fields after the
+// first call.
+type Scripted struct {
+	// Model is the model name it reports (default "scripted-model").
+	Model string
+	// Provider is the provider name it reports (default "scripted").
+	Provider string
+	// NoTools makes it report a model without native tool calling.
+	NoTools bool
+	// Replies are played in order, one per call.
+	Replies []Reply
+	// Respond, if set, computes the reply to each request instead of Replies.
+	// It must be safe for concurrent use.
+	Respond func(req *llm.Request) Reply
+
+	mu       sync.Mutex
+	next     int
+	requests []llm.Request
+}
+
+// ErrScriptExhausted is returned when a Scripted model has played all its
+// replies.
+var ErrScriptExhausted = errors.New("llmtest: the script has no more replies")
+
+// Info describes the scripted model.
+func (s *Scripted) Info() llm.Info {
+	info := llm.Info{Model: s.Model, Provider: s.Provider, NoTools: s.NoTools}
+	if info.Model == "" {
+		info.Model = "scripted-model"
+	}
+	if info.Provider == "" {
+		info.Provider = "scripted"
+	}
+	return info
+}
+
+// Generate records req and returns the next scripted reply.
+func (s *Scripted) Generate(ctx context.Context, req *llm.Request) (*llm.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cp := *req
+	cp.Messages = append([]llm.Message(nil), req.Messages...)
+	s.mu.Lock()
+	s.requests = append(s.requests, cp)
+	var r Reply
+	var ok bool
+	if s.Respond == nil {
+		if s.next < len(s.Replies) {
+			r, ok = s.Replies[s.next], true
+			s.next++
+		}
+	}
+	s.mu.Unlock()
+	if s.Respond != nil {
+		r, ok = s.Respond(&cp), true
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w (model %s, call %d)", ErrScriptExhausted, s.Info().Model, len(s.Requests()))
+	}
+	if r.Delay > 0 {
+		t := time.NewTimer(r.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	return ResponseFor(s.Info().Model, req, r), nil
+}
+
+// ResponseFor builds the response a scripted reply stands for: the finish
+// reason and a usage estimate are filled in when the reply leaves them empty,
+// and tool calls without an ID get "call_1", "call_2"...
+func ResponseFor(model string, req *llm.Request, r Reply) *llm.Response {
+	resp := &llm.Response{Content: r.Content, FinishReason: r.FinishReason, Model: model, Usage: r.Usage,
+		ID: "resp-scripted"}
+	if len(r.ToolCalls) > 0 {
+		resp.ToolCalls = make([]llm.ToolCall, len(r.ToolCalls))
+		for i, c := range r.ToolCalls {
+			if c.ID == "" {
+				c.ID = fmt.Sprintf("call_%d", i+1)
+			}
+			resp.ToolCalls[i] = c
+		}
+	}
+	if resp.FinishReason == "" {
+		resp.FinishReason = "stop"
+		if len(resp.ToolCalls) > 0 {
+			resp.FinishReason = "tool_calls"
+		}
+	}
+	if resp.Usage == (llm.Usage{}) {
+		in := 0
+		for _, m := range req.Messages {
+			in += len(m.Content)/4 + 4
+		}
+		out := len(r.Content)/4 + 1
+		for _, c := range r.ToolCalls {
+			out += (len(c.Name)+len(c.Arguments))/4 + 1
+		}
+		resp.Usage = llm.Usage{PromptTokens: in, CompletionTokens: out, TotalTokens: in + out}
+	}
+	resp.Usage.Requests = 1
+	return resp
+}
+
+// Requests returns copies of the requests received so far, in order.
+func (s *Scripted) Requests() []llm.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]llm.Request(nil), s.requests...)
+}
