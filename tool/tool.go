@@ -1,15 +1,47 @@
 // Package tool defines the tools agents can call: the small [Tool] interface,
-// and the [Runner] that an agent uses to execute the calls a model asks for
-// (lookup by name, argument validation, usage limits, result caching, panic
-// recovery), turning every problem into a clear text for the model.
+// typed tools made from Go functions ([New]), and the [Runner] that an agent
+// uses to execute the calls a model asks for, turning every problem into a
+// clear text for the model.
+//
+// # Typed tools
+//
+// [New] makes a tool from a func(ctx, In) (Out, error). The JSON schema of
+// the arguments is generated from In (github.com/invopop/jsonschema), with
+// descriptions, required fields and enums taken from field tags; the name is
+// made acceptable to providers by [SanitizeName]; Out is rendered as text.
+//
+// # What a Runner does with a call
+//
+//  1. It finds the tool by name: an exact match first, then a forgiving one
+//     that ignores case, spaces, '_' and '-' ("Search_Tool" finds
+//     "search tool"). An unknown name is answered with the list of tools.
+//  2. It parses the arguments: empty arguments mean {}; a JSON string
+//     holding an object (arguments encoded twice) is unwrapped. Anything
+//     else that is not JSON is answered with the parse error.
+//  3. It validates them against the tool's schema
+//     (github.com/santhosh-tekuri/jsonschema/v6, compiled once per tool)
+//     before the tool runs: each problem is reported naming the field, what
+//     was given and what is expected, followed by a summary of the expected
+//     arguments.
+//  4. It answers from the run's cache ([Cache], [CacheKey]) if it can,
+//     then enforces [MaxUsage], then runs the tool, recovering a panic.
+//  5. It marks a successful result of a [ResultAsAnswer] tool.
+//
+// Run never panics and never returns a Go error; [Result] says what
+// happened. Usage counts and the cache belong to a run, carried by the
+// context ([WithRunState]), never to a Tool, so one Tool serves concurrent
+// runs with separate counts. Events for tool calls are emitted by the agent
+// that owns the Runner, not by this package.
 package tool
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // Tool is something an agent can call. Implementations must be safe for
@@ -26,6 +58,28 @@ type Tool interface {
 	// text the model will see.
 	Run(ctx context.Context, args json.RawMessage) (string, error)
 }
+
+// Problem classifies what went wrong with a tool call; the empty Problem
+// means the call succeeded.
+type Problem string
+
+// The problems a [Result] can report.
+const (
+	// ProblemUnknownTool: no tool has the name the model used.
+	ProblemUnknownTool Problem = "unknown_tool"
+	// ProblemInvalidArgs: the arguments are not JSON or do not fit the
+	// schema; the tool did not run.
+	ProblemInvalidArgs Problem = "invalid_arguments"
+	// ProblemUsageLimit: the tool reached its MaxUsage in this run.
+	ProblemUsageLimit Problem = "usage_limit"
+	// ProblemCanceled: the context ended before the tool ran.
+	ProblemCanceled Problem = "canceled"
+	// ProblemToolError: the tool returned an error (Result.Err), or could
+	// not be built (see [Func.Err]).
+	ProblemToolError Problem = "tool_error"
+	// ProblemPanic: the tool panicked (Result.Err is a [*PanicError]).
+	ProblemPanic Problem = "panic"
+)
 
 // Result is the outcome of one tool call made through a [Runner]. The zero
 // value is an empty, successful result.
@@ -47,15 +101,52 @@ type Result struct {
 	// ResultAsAnswer is true when the tool's result is to be the agent's
 	// final answer.
 	ResultAsAnswer bool
+	// Tool is the name of the tool that was found for the call (which may
+	// differ from the name the model used, see [Runner.Lookup]); empty for
+	// an unknown tool.
+	Tool string
+	// Problem classifies the problem when IsError is true; it is empty on
+	// success.
+	Problem Problem
+}
+
+// PanicError is the Result.Err of a tool that panicked.
+type PanicError struct {
+	// Tool is the tool's name.
+	Tool string
+	// Value is the value the tool panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack string
+}
+
+// Error returns "tool: NAME panicked: VALUE".
+func (e *PanicError) Error() string { return fmt.Sprintf("tool: %s panicked: %v", e.Tool, e.Value) }
+
+// Unwrap returns the panic value if it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }
 
 // Runner executes tool calls for one agent execution. Create one with
-// [NewRunner]; a Runner is safe for concurrent use (parallel tool calls).
+// [NewRunner]; the zero value is a Runner with no tools. A Runner is safe for
+// concurrent use (parallel tool calls).
 type Runner struct {
-	tools []Tool
+	tools   []Tool
+	schemas []lazySchema // for tools that do not carry a compiled schema
+
+	once  sync.Once
+	state *RunState // used when ctx carries no RunState
 }
 
-// NewRunner returns a Runner over tools. Nil tools are skipped.
+type lazySchema struct {
+	once sync.Once
+	s    *argsSchema
+}
+
+// NewRunner returns a Runner over tools. Nil tools are skipped; the slice is
+// copied.
 func NewRunner(tools []Tool) *Runner {
 	r := &Runner{}
 	for _, t := range tools {
@@ -63,70 +154,167 @@ func NewRunner(tools []Tool) *Runner {
 			r.tools = append(r.tools, t)
 		}
 	}
+	r.schemas = make([]lazySchema, len(r.tools))
 	return r
 }
 
-// Tools returns the runner's tools, in the order given.
+// Tools returns the runner's tools, in the order given. The caller must not
+// modify the returned slice.
 func (r *Runner) Tools() []Tool { return r.tools }
 
-// Lookup finds a tool by name, forgivingly (case and separators ignored).
+// Lookup finds a tool by name: an exact match first, then a forgiving one
+// that ignores case, spaces, '_' and '-' (the first tool in order wins).
 func (r *Runner) Lookup(name string) (Tool, bool) {
-	key := normalize(name)
-	for _, t := range r.tools {
+	_, t, ok := r.lookup(name)
+	return t, ok
+}
+
+func (r *Runner) lookup(name string) (int, Tool, bool) {
+	for i, t := range r.tools {
 		if t.Name() == name {
-			return t, true
+			return i, t, true
 		}
 	}
-	for _, t := range r.tools {
+	key := normalize(name)
+	if key == "" {
+		return -1, nil, false
+	}
+	for i, t := range r.tools {
 		if normalize(t.Name()) == key {
-			return t, true
+			return i, t, true
 		}
 	}
-	return nil, false
+	return -1, nil, false
+}
+
+func (r *Runner) schemaOf(i int, t Tool) *argsSchema {
+	if h, ok := t.(schemaHolder); ok {
+		if s := h.argsSchema(); s != nil {
+			return s
+		}
+	}
+	ls := &r.schemas[i]
+	ls.once.Do(func() { ls.s = compileToolSchema(t) })
+	return ls.s
+}
+
+func (r *Runner) runState(ctx context.Context) *RunState {
+	if s := RunStateFrom(ctx); s != nil {
+		return s
+	}
+	r.once.Do(func() { r.state = newRunState() })
+	return r.state
 }
 
 // Run executes one call of the tool named name with the model's raw
 // arguments. It never panics and never returns a Go error: every problem is a
-// Result whose Output explains it to the model.
+// Result whose Output explains it to the model (see the package doc for the
+// steps).
 func (r *Runner) Run(ctx context.Context, name, args string) (res Result) {
-	t, ok := r.Lookup(name)
-	if !ok {
-		names := make([]string, len(r.tools))
-		for i, t := range r.tools {
-			names[i] = t.Name()
-		}
-		return Result{IsError: true, Output: fmt.Sprintf(
-			"Error: there is no tool named %q. Available tools: %s.", name, strings.Join(names, ", "))}
+	if r == nil {
+		r = &Runner{}
 	}
-	raw := json.RawMessage(strings.TrimSpace(args))
-	if len(raw) == 0 {
-		raw = json.RawMessage("{}")
-	}
-	if !json.Valid(raw) {
-		return Result{IsError: true, Output: fmt.Sprintf(
-			"Error: the arguments for tool %q are not valid JSON: %s. Send a JSON object.", t.Name(), args)}
-	}
+	tname := name
 	defer func() {
 		if p := recover(); p != nil {
-			res = Result{IsError: true, Panic: true, Stack: string(debug.Stack()),
-				Err:    fmt.Errorf("tool: %s panicked: %v", t.Name(), p),
-				Output: fmt.Sprintf("Error: tool %q failed unexpectedly: %v", t.Name(), p)}
+			stack := string(debug.Stack())
+			res = Result{Tool: tname, IsError: true, Panic: true, Stack: stack, Problem: ProblemPanic,
+				Err:    &PanicError{Tool: tname, Value: p, Stack: stack},
+				Output: fmt.Sprintf("Error: tool %q failed unexpectedly: %v. Try different arguments or another approach.", tname, p)}
 		}
 	}()
-	out, err := t.Run(ctx, raw)
-	if err != nil {
-		return Result{IsError: true, Err: err, Output: fmt.Sprintf("Error: tool %q failed: %v", t.Name(), err)}
+	i, t, ok := r.lookup(name)
+	if !ok {
+		return r.unknown(name)
 	}
-	return Result{Output: out}
+	tname = t.Name()
+	if e, ok := t.(interface{ Err() error }); ok {
+		if err := e.Err(); err != nil {
+			return Result{Tool: tname, IsError: true, Err: err, Problem: ProblemToolError,
+				Output: fmt.Sprintf("Error: tool %q cannot be used: %v. Do not call it again.", tname, err)}
+		}
+	}
+	schema := r.schemaOf(i, t)
+	raw, doc, canonical, err := parseArgs(args)
+	if err != nil {
+		ae := &ArgsError{Tool: tname, Syntax: true, Expected: schema.brief,
+			Problems: []string{fmt.Sprintf("%v (given: %s)", err, clip(args, 200))}}
+		return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
+	}
+	if problems := schema.check(doc); problems != nil {
+		ae := &ArgsError{Tool: tname, Problems: problems, Expected: schema.brief}
+		return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{Tool: tname, IsError: true, Err: err, Problem: ProblemCanceled,
+			Output: fmt.Sprintf("Error: tool %q was not run: %v.", tname, err)}
+	}
+	opts := optionsOf(t)
+	st := r.runState(ctx)
+	key := toolKey(t)
+	cacheKey := ""
+	if opts.Cache {
+		cacheKey = string(canonical)
+		if opts.CacheKey != nil {
+			cacheKey = opts.CacheKey(canonical)
+		}
+		if cacheKey != "" {
+			if out, ok := st.cached(key, cacheKey); ok {
+				return Result{Tool: tname, Output: out, CacheHit: true, ResultAsAnswer: opts.ResultAsAnswer}
+			}
+		}
+	}
+	if !st.claim(key, opts.MaxUsage) {
+		return Result{Tool: tname, IsError: true, Problem: ProblemUsageLimit, Output: fmt.Sprintf(
+			"Error: tool %q has reached its limit of %s in this run and cannot be used again. Continue without it.",
+			tname, uses(opts.MaxUsage))}
+	}
+	var out string
+	if cr, ok := t.(checkedRunner); ok {
+		out, err = cr.runChecked(ctx, raw)
+	} else {
+		out, err = t.Run(ctx, raw)
+	}
+	if err != nil {
+		if ae, ok := errors.AsType[*ArgsError](err); ok {
+			return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Err: err, Output: ae.ModelText()}
+		}
+		return Result{Tool: tname, IsError: true, Err: err, Problem: ProblemToolError,
+			Output: fmt.Sprintf("Error: tool %q failed: %v", tname, err)}
+	}
+	if cacheKey != "" {
+		st.store(key, cacheKey, out)
+	}
+	return Result{Tool: tname, Output: out, ResultAsAnswer: opts.ResultAsAnswer}
 }
 
-func normalize(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r == ' ' || r == '_' || r == '-' {
-			continue
-		}
-		b.WriteRune(r)
+func (r *Runner) unknown(name string) Result {
+	if len(r.tools) == 0 {
+		return Result{IsError: true, Problem: ProblemUnknownTool, Output: fmt.Sprintf(
+			"Error: there is no tool named %q; no tools are available, so answer without calling tools.", clip(name, 100))}
 	}
-	return b.String()
+	names := make([]string, len(r.tools))
+	for i, t := range r.tools {
+		names[i] = safeName(t)
+	}
+	return Result{IsError: true, Problem: ProblemUnknownTool, Output: fmt.Sprintf(
+		"Error: there is no tool named %q. Available tools: %s. Call one of them by its exact name.",
+		clip(name, 100), strings.Join(names, ", "))}
+}
+
+// safeName returns t.Name(), or a placeholder if Name panics.
+func safeName(t Tool) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = fmt.Sprintf("%T", t)
+		}
+	}()
+	return t.Name()
+}
+
+func uses(n int) string {
+	if n == 1 {
+		return "1 use"
+	}
+	return fmt.Sprintf("%d uses", n)
 }
