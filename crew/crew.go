@@ -1,0 +1,270 @@
+package crew
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/interpolate"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/task"
+)
+
+// Process is how a crew works through its tasks.
+type Process string
+
+// The processes.
+const (
+	// Sequential runs the tasks in order, each by its own agent. It is the
+	// default (the zero Process means Sequential).
+	Sequential Process = "sequential"
+	// Hierarchical gives every task to a manager agent that delegates the
+	// work to the crew's agents.
+	Hierarchical Process = "hierarchical"
+)
+
+// DefaultConcurrency is how many kickoffs KickoffForEach runs at once when
+// Crew.Concurrency is 0.
+const DefaultConcurrency = 8
+
+// Crew is a team of agents and the tasks they work through. It is a
+// definition: kickoffs never modify it, so it is safe for concurrent use as
+// long as nobody changes its fields meanwhile. It must not be copied after
+// its first kickoff (it holds the MaxRPM token bucket shared by all its
+// kickoffs). The zero value has no tasks and does not validate.
+type Crew struct {
+	// Name names the crew in events, traces and errors (default "crew").
+	Name string
+	// Agents are the crew's members: the coworkers of a hierarchical crew's
+	// manager. Tasks may also name agents that are not listed.
+	Agents []*agent.Agent
+	// Tasks are worked through in order.
+	Tasks []*task.Task
+	// Process is Sequential (the default) or Hierarchical.
+	Process Process
+	// Verbose prints a live account of each kickoff to standard error.
+	Verbose bool
+	// MaxRPM, if positive, caps the model calls per minute of all the crew's
+	// agents together, across all its kickoffs (a token bucket; every wait
+	// is a rate_limit_wait event). Agents' own MaxRPM limits apply too.
+	MaxRPM int
+	// TaskCallback, if set, is called with every task output once the task
+	// has succeeded (after the task's own Callback), on the goroutine that
+	// ran the task: it must be safe for concurrent use with async tasks and
+	// concurrent kickoffs.
+	TaskCallback func(task.TaskOutput)
+	// BeforeKickoff, if set, may rewrite the inputs of each kickoff before
+	// validation; an error ends the kickoff before any model call. It gets a
+	// copy of the inputs.
+	BeforeKickoff func(ctx context.Context, inputs map[string]any) (map[string]any, error)
+	// AfterKickoff, if set, may rewrite the output of each successful
+	// kickoff; an error fails the kickoff.
+	AfterKickoff func(ctx context.Context, out *CrewOutput) (*CrewOutput, error)
+	// Tracing asks for the kickoffs to be traced (see package tracing; the
+	// CREWAI_TRACING_ENABLED environment variable also turns it on).
+	Tracing bool
+	// Bus receives the events of the crew's kickoffs; nil means
+	// event.Default. A kickoff inside a run (a flow method) uses that run's
+	// bus.
+	Bus *event.Bus
+	// ManagerLLM is the model of the manager a hierarchical crew builds.
+	ManagerLLM llm.LLM
+	// ManagerAgent, if set, is the manager of a hierarchical crew instead of
+	// one built on ManagerLLM. It must have an LLM and no tools of its own,
+	// and must not be one of Agents.
+	ManagerAgent *agent.Agent
+	// Concurrency caps how many kickoffs KickoffForEach runs at once; 0
+	// means DefaultConcurrency.
+	Concurrency int
+
+	rpmOnce sync.Once
+	rpm     *rate.Limiter
+}
+
+// CrewOutput is what a kickoff produced. It is a plain value, safe to read
+// from many goroutines. The zero value is an empty output.
+type CrewOutput struct {
+	// Raw is the text of the last task output that is not empty.
+	Raw string
+	// Value and JSON are that output's decoded structured value and its
+	// JSON, or nil for raw output.
+	Value any
+	JSON  json.RawMessage
+	// Tasks holds every task's output, in task order.
+	Tasks []task.TaskOutput
+	// Usage is the sum of the tasks' usages.
+	Usage llm.Usage
+	// Inputs are the inputs the kickoff ran with (after BeforeKickoff), kept
+	// for [Crew.ReplayFrom].
+	Inputs map[string]any
+}
+
+// name returns the crew's display name.
+func (c *Crew) name() string {
+	if c.Name == "" {
+		return "crew"
+	}
+	return c.Name
+}
+
+func (c *Crew) process() Process {
+	if c.Process == "" {
+		return Sequential
+	}
+	return c.Process
+}
+
+// limiter returns the crew-wide token bucket, or nil without MaxRPM.
+func (c *Crew) limiter() *rate.Limiter {
+	if c.MaxRPM <= 0 {
+		return nil
+	}
+	c.rpmOnce.Do(func() {
+		c.rpm = rate.NewLimiter(rate.Every(time.Minute/time.Duration(c.MaxRPM)), c.MaxRPM)
+	})
+	return c.rpm
+}
+
+// Validate checks the crew's definition with inputs, without any model call.
+// It returns a *ValidationError naming the first problem found.
+func (c *Crew) Validate(inputs map[string]any) error {
+	name := c.name()
+	bad := func(field, format string, args ...any) error {
+		return &ValidationError{Crew: name, Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	proc := c.process()
+	if proc != Sequential && proc != Hierarchical {
+		return bad("Process", "%q is not a process; use crew.Sequential or crew.Hierarchical", string(c.Process))
+	}
+	if len(c.Tasks) == 0 {
+		return bad("Tasks", "the crew has no tasks; add at least one")
+	}
+	if c.Concurrency < 0 {
+		return bad("Concurrency", "%d is negative; use 0 for the default (%d) or a positive limit", c.Concurrency, DefaultConcurrency)
+	}
+	if c.MaxRPM < 0 {
+		return bad("MaxRPM", "%d is negative; use 0 for no limit or a positive rate", c.MaxRPM)
+	}
+	checkAgent := func(field string, a *agent.Agent) error {
+		if a == nil {
+			return bad(field, "is nil")
+		}
+		if strings.TrimSpace(a.Role) == "" {
+			return bad(field+".Role", "is empty; every agent needs a role")
+		}
+		if a.LLM == nil {
+			return bad(field+".LLM", "agent %q has no LLM; set Agent.LLM", a.Role)
+		}
+		for _, f := range []struct{ name, text string }{{"Role", a.Role}, {"Goal", a.Goal}, {"Backstory", a.Backstory}} {
+			if _, err := interpolate.Fill(fmt.Sprintf("agent %q %s", a.Role, f.name), f.text, inputs); err != nil {
+				return &ValidationError{Crew: name, Field: field + "." + f.name, Reason: err.Error(), Err: err}
+			}
+		}
+		return nil
+	}
+	for i, a := range c.Agents {
+		if err := checkAgent(fmt.Sprintf("Agents[%d]", i), a); err != nil {
+			return err
+		}
+	}
+	if proc == Hierarchical {
+		switch {
+		case c.ManagerAgent != nil:
+			if err := checkAgent("ManagerAgent", c.ManagerAgent); err != nil {
+				return err
+			}
+			if len(c.ManagerAgent.Tools) > 0 {
+				return bad("ManagerAgent.Tools", "the manager %q has %d tools; a manager works only through delegation, so give it none",
+					c.ManagerAgent.Role, len(c.ManagerAgent.Tools))
+			}
+			for i, a := range c.Agents {
+				if a == c.ManagerAgent {
+					return bad(fmt.Sprintf("Agents[%d]", i), "is the ManagerAgent %q; the manager must not be one of the crew's agents", a.Role)
+				}
+			}
+		case c.ManagerLLM == nil:
+			return bad("ManagerLLM", "a hierarchical crew needs ManagerLLM or ManagerAgent; set one")
+		}
+		if len(c.coworkers(nil)) == 0 {
+			return bad("Agents", "a hierarchical crew needs agents for its manager to delegate to")
+		}
+	}
+	index := make(map[*task.Task]int, len(c.Tasks))
+	names := map[string]int{}
+	for i, t := range c.Tasks {
+		field := fmt.Sprintf("Tasks[%d]", i)
+		if t == nil {
+			return bad(field, "is nil")
+		}
+		if _, dup := index[t]; dup {
+			return bad(field, "task %q is listed twice", t.DisplayName())
+		}
+		index[t] = i
+		if t.Name != "" {
+			if j, dup := names[t.Name]; dup {
+				return bad(field+".Name", "%q is also the name of Tasks[%d]; task names must be unique", t.Name, j)
+			}
+			names[t.Name] = i
+		}
+		if t.Agent == nil && proc == Sequential {
+			return bad(field+".Agent", "task %q has no agent; a sequential crew needs an agent on every task", t.DisplayName())
+		}
+		if t.Agent != nil {
+			if err := checkAgent(field+".Agent", t.Agent); err != nil {
+				return err
+			}
+		}
+		if err := t.Validate(inputs, false); err != nil {
+			return &ValidationError{Crew: name, Field: field, Reason: err.Error(), Err: err}
+		}
+	}
+	for i, t := range c.Tasks {
+		for k, ct := range t.Context {
+			field := fmt.Sprintf("Tasks[%d].Context[%d]", i, k)
+			j, ok := index[ct]
+			switch {
+			case !ok:
+				return bad(field, "task %q is not one of the crew's tasks", ct.DisplayName())
+			case j >= i:
+				return bad(field, "task %q (Tasks[%d]) does not run before task %q (Tasks[%d]); a context may only name earlier tasks",
+					ct.DisplayName(), j, t.DisplayName(), i)
+			}
+			if t.Async && ct.Async {
+				running := true
+				for m := j + 1; m < i; m++ {
+					if !c.Tasks[m].Async {
+						running = false
+						break
+					}
+				}
+				if running {
+					return bad(field, "async task %q names async task %q, which is still running when it starts; put a synchronous task between them or make one synchronous",
+						t.DisplayName(), ct.DisplayName())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// coworkers returns who the manager may delegate t to: t's agent, or every
+// agent of the crew (for a nil or agentless task).
+func (c *Crew) coworkers(t *task.Task) []*agent.Agent {
+	if t != nil && t.Agent != nil {
+		return []*agent.Agent{t.Agent}
+	}
+	out := make([]*agent.Agent, 0, len(c.Agents))
+	for _, a := range c.Agents {
+		if a != nil && a != c.ManagerAgent {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,0 +1,73 @@
+package crew
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/crewai-go/crewai/llm"
+)
+
+// ValidationError reports a crew definition or inputs that cannot run. It
+// is returned before any model call. Field names the offending field, such
+// as "Tasks[1].Agent".
+type ValidationError struct {
+	// Crew is the crew's name.
+	Crew string
+	// Field is the path of the offending field.
+	Field string
+	// Reason says what is wrong and what is accepted.
+	Reason string
+	// Err is the underlying error, if any (such as an
+	// *interpolate.MissingError).
+	Err error
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("crew: crew %q: %s: %s", e.Crew, e.Field, e.Reason)
+}
+
+// Unwrap returns the underlying error.
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// TaskError reports a task that failed during a kickoff, naming the crew, the
+// task, the agent that ran it and its model. Err wraps the cause (the
+// agent's error, which wraps an *llm.Error when the model failed; or a
+// *task.GuardrailError, *task.OutputError, ...).
+type TaskError struct {
+	Crew  string
+	Task  string
+	Agent string
+	Model string
+	Err   error
+}
+
+func (e *TaskError) Error() string {
+	return fmt.Sprintf("crew: crew %q: task %q (agent %q, model %q) failed: %v", e.Crew, e.Task, e.Agent, e.Model, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TaskError) Unwrap() error { return e.Err }
+
+// InputError reports the failure of one input of [Crew.KickoffForEach].
+type InputError struct {
+	// Index is the position of the input in the list given.
+	Index int
+	// Err is the kickoff's error.
+	Err error
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("crew: input %d: %v", e.Index, e.Err)
+}
+
+// Unwrap returns the kickoff's error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// modelOf returns the model named by an *llm.Error in err, else fallback.
+func modelOf(err error, fallback string) string {
+	var le *llm.Error
+	if errors.As(err, &le) && le.Model != "" {
+		return le.Model
+	}
+	return fallback
+}

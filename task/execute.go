@@ -1,0 +1,233 @@
+package task
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"golang.org/x/time/rate"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/interpolate"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/tool"
+)
+
+// Run says how one execution of a task is done. The zero value runs the task
+// with its own agent, no inputs and no context.
+type Run struct {
+	// Inputs fill the {placeholders} of the task and of the agent.
+	Inputs map[string]any
+	// Context is the text of earlier work handed to the task (the crew
+	// builds it from the outputs the task's Context selects).
+	Context string
+	// Agent, if set, executes the task instead of Task.Agent (the manager of
+	// a hierarchical crew, or a crew's per-kickoff copy of the agent).
+	Agent *agent.Agent
+	// Coworkers are the agents the executing agent may delegate to.
+	Coworkers []*agent.Agent
+	// Limiter, if not nil, is a token bucket shared with other agents (a
+	// crew's MaxRPM) that every model call of the task waits for.
+	Limiter *rate.Limiter
+}
+
+// markdownRule is appended to the description of a Markdown task.
+const markdownRule = "\n\nWrite your final answer in Markdown: use headings, bullet or numbered lists, " +
+	"**bold** for key terms and fenced code blocks for code."
+
+// Execute runs the task once: the agent works through the description with
+// the given context until a final answer, which is then decoded (structured
+// output, with one repair round trip), checked by the guardrail (with
+// retries), written to the output file and given to the callback. It emits
+// task_started and exactly one task_completed or task_failed around it all.
+// The task is not modified; Execute is safe for concurrent use.
+func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
+	name := t.DisplayName()
+	a := r.Agent
+	if a == nil {
+		a = t.Agent
+	}
+	if a == nil {
+		return nil, fmt.Errorf("task: task %q has no Agent; set Task.Agent", name)
+	}
+	if a.LLM == nil {
+		return nil, fmt.Errorf("task: agent %q of task %q has no LLM; set Agent.LLM", a.Role, name)
+	}
+	if t.Output != nil && t.Output.err != nil {
+		return nil, fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+	}
+	f, err := t.Fill(r.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	path := ""
+	if f.OutputFile != "" {
+		if path, err = resolveOutputFile(name, f.OutputFile, t.AllowOutsideDir); err != nil {
+			return nil, err
+		}
+	}
+	role := RoleOf(a, r.Inputs)
+	ctx, step := event.Begin(ctx, event.TaskStarted{Header: event.Header{Source: "task:" + name},
+		Task: name, Description: f.Description, ExpectedOutput: f.ExpectedOutput, Agent: role,
+		Async: t.Async, Context: r.Context})
+	ended := false
+	defer func() {
+		if ended {
+			return
+		}
+		// Only a panic gets here: close the step, then let it go on.
+		p := recover()
+		event.End(step, event.TaskFailed{Task: name, Agent: role, Failure: event.Failure{
+			Err: fmt.Errorf("task: task %q panicked: %v", name, p), Panic: true, Stack: string(debug.Stack())}})
+		panic(p)
+	}()
+	out, err := t.run(ctx, name, role, a, f, path, r)
+	ended = true
+	if err != nil {
+		event.End(step, event.TaskFailed{Task: name, Agent: role, Failure: event.Failure{Err: err}})
+		return nil, err
+	}
+	event.End(step, event.TaskCompleted{Task: name, Agent: role, Output: out.String(), Usage: out.Usage})
+	return out, nil
+}
+
+// RoleOf returns the agent's role with the inputs filled in (the role as
+// written when a placeholder has no input).
+func RoleOf(a *agent.Agent, inputs map[string]any) string {
+	if a == nil {
+		return ""
+	}
+	if s, err := interpolate.Fill("role", a.Role, inputs); err == nil {
+		return s
+	}
+	return a.Role
+}
+
+func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Filled, path string, r Run) (*TaskOutput, error) {
+	desc := f.Description
+	if t.Markdown {
+		desc += markdownRule
+	}
+	expected := f.ExpectedOutput
+	var format *llm.ResponseFormat
+	if t.Output != nil {
+		format = t.Output.responseFormat()
+		expected += "\n\nAnswer with only a JSON value (no other text) that follows this JSON schema:\n" +
+			string(t.Output.raw)
+	}
+	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
+		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Limiter: r.Limiter}
+	retries := t.GuardrailMaxRetries
+	if retries == 0 {
+		retries = DefaultGuardrailMaxRetries
+	} else if retries < 0 {
+		retries = 0
+	}
+	var usage llm.Usage
+	for attempt := 1; ; attempt++ {
+		res, err := a.Execute(ctx, job)
+		if res != nil {
+			usage = usage.Add(res.Usage)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("task: task %q: %w", name, err)
+		}
+		out := TaskOutput{Name: name, Description: f.Description, ExpectedOutput: f.ExpectedOutput,
+			Raw: res.Output, Agent: role, Format: FormatRaw, Messages: res.Messages}
+		if t.Output != nil {
+			v, js, derr := t.Output.decode(res.Output)
+			if derr != nil {
+				fix := agent.Job{
+					Description: fmt.Sprintf("Your previous answer to the task below could not be used: %v.\n\n"+
+						"Previous answer:\n%s\n\nReply again with only the corrected JSON.", derr, res.Output),
+					ExpectedOutput: expected,
+					Context:        "The task was:\n" + desc,
+					Inputs:         r.Inputs,
+					Tools:          []tool.Tool{},
+					ResponseFormat: format,
+					Limiter:        r.Limiter,
+				}
+				res2, err := a.Execute(ctx, fix)
+				if res2 != nil {
+					usage = usage.Add(res2.Usage)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("task: task %q: repairing the structured output: %w", name, err)
+				}
+				out.Raw, out.Messages = res2.Output, res2.Messages
+				if v, js, derr = t.Output.decode(res2.Output); derr != nil {
+					return nil, &OutputError{Task: name, Type: t.Output.typ.String(), Raw: res2.Output, Err: derr}
+				}
+			}
+			out.Value, out.JSON, out.Format = v, js, FormatJSON
+		}
+		out.Usage = usage
+		if t.Guardrail == nil {
+			return t.finish(name, path, out)
+		}
+		gerr := t.check(ctx, name, attempt, out)
+		if gerr == nil {
+			return t.finish(name, path, out)
+		}
+		if attempt > retries {
+			return nil, &GuardrailError{Task: name, Attempts: attempt, Err: gerr}
+		}
+		var b strings.Builder
+		if r.Context != "" {
+			b.WriteString(r.Context)
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "Your previous answer was rejected by a check: %v\n\nPrevious answer:\n%s\n\n"+
+			"Give a new final answer that fixes this problem.", gerr, out.Raw)
+		job.Context = b.String()
+	}
+}
+
+// check runs the guardrail on out inside a guardrail step, turning a panic
+// into a rejection.
+func (t *Task) check(ctx context.Context, name string, attempt int, out TaskOutput) (err error) {
+	_, step := event.Begin(ctx, event.GuardrailStarted{Header: event.Header{Source: "task:" + name},
+		Task: name, Attempt: attempt})
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("task: the guardrail of task %q panicked: %v", name, p)
+		}
+		fb := ""
+		if err != nil {
+			fb = err.Error()
+		}
+		event.End(step, event.GuardrailCompleted{Task: name, Attempt: attempt, Success: err == nil, Feedback: fb})
+	}()
+	return t.Guardrail(out)
+}
+
+// finish writes the output file and calls the callback.
+func (t *Task) finish(name, path string, out TaskOutput) (res *TaskOutput, err error) {
+	if path != "" {
+		if err := writeOutput(name, path, out); err != nil {
+			return nil, err
+		}
+	}
+	if t.Callback != nil {
+		defer func() {
+			if p := recover(); p != nil {
+				res, err = nil, fmt.Errorf("task: the callback of task %q panicked: %v", name, p)
+			}
+		}()
+		t.Callback(out)
+	}
+	return &out, nil
+}
+
+func jsonIndent(raw json.RawMessage) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}

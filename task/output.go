@@ -1,0 +1,97 @@
+package task
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/crewai-go/crewai/llm"
+)
+
+// Format says how a task output is shaped.
+type Format string
+
+// The output formats.
+const (
+	// FormatRaw is plain text (the default).
+	FormatRaw Format = "raw"
+	// FormatJSON is structured output: JSON decoded into a Go value.
+	FormatJSON Format = "json"
+)
+
+// TaskOutput is what a task produced. It is a plain value, safe to copy and
+// to read from many goroutines; its zero value is an empty raw output.
+type TaskOutput struct {
+	// Name is the task's display name.
+	Name string
+	// Description and ExpectedOutput are the task's, with the inputs filled
+	// in.
+	Description    string
+	ExpectedOutput string
+	// Raw is the agent's final answer, as text.
+	Raw string
+	// Value is the decoded structured output (a value of the type given to
+	// [As]), or nil for raw output.
+	Value any
+	// JSON is the structured output as compact JSON, or nil.
+	JSON json.RawMessage
+	// Agent is the role of the agent that produced the output (the manager's
+	// in a hierarchical crew).
+	Agent string
+	// Format is FormatJSON for structured output, else FormatRaw.
+	Format Format
+	// Messages is the conversation of the agent's last execution.
+	Messages []llm.Message
+	// Usage counts the tokens of every model call made for the task
+	// (retries, repairs and delegated work included).
+	Usage llm.Usage
+}
+
+// String returns the output as text: the JSON for structured output, else
+// Raw.
+func (o TaskOutput) String() string {
+	if o.Format == FormatJSON && len(o.JSON) > 0 {
+		return string(o.JSON)
+	}
+	return o.Raw
+}
+
+// OutputError reports a structured output that was still invalid after the
+// repair round trip.
+type OutputError struct {
+	// Task is the task's display name; Type the Go type asked for.
+	Task string
+	Type string
+	// Raw is the last reply.
+	Raw string
+	// Err says what is wrong with it.
+	Err error
+}
+
+func (e *OutputError) Error() string {
+	return fmt.Sprintf("task: task %q: the output is not a valid %s after one repair attempt: %v", e.Task, e.Type, e.Err)
+}
+
+// Unwrap returns what is wrong with the reply.
+func (e *OutputError) Unwrap() error { return e.Err }
+
+// GuardrailError reports a task whose guardrail rejected every attempt.
+type GuardrailError struct {
+	// Task is the task's display name.
+	Task string
+	// Attempts counts the outputs checked.
+	Attempts int
+	// Err is the guardrail's last rejection.
+	Err error
+}
+
+func (e *GuardrailError) Error() string {
+	return fmt.Sprintf("task: task %q: the guardrail rejected all %d attempts; last feedback: %v", e.Task, e.Attempts, e.Err)
+}
+
+// Unwrap returns the guardrail's last rejection.
+func (e *GuardrailError) Unwrap() error { return e.Err }
+
+// ErrOutsideDir is matched (errors.Is) by the error of an OutputFile that
+// leaves the working directory without AllowOutsideDir.
+var ErrOutsideDir = errors.New("task: output file outside the working directory")

@@ -1,0 +1,154 @@
+package task
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/internal/interpolate"
+	"github.com/crewai-go/crewai/tool"
+)
+
+// DefaultGuardrailMaxRetries is how many times a task whose output its
+// guardrail rejects is tried again when GuardrailMaxRetries is 0.
+const DefaultGuardrailMaxRetries = 3
+
+// Guardrail checks a task output. It returns nil to accept the output, or an
+// error whose text tells the agent what to fix. It must be safe for
+// concurrent use when the task is run by concurrent kickoffs.
+type Guardrail func(out TaskOutput) error
+
+// Task is one piece of work for an agent. It is a definition: running it
+// never modifies it, so it is safe for concurrent use by many kickoffs as long
+// as nobody changes its fields meanwhile. The zero value is not runnable: a
+// task needs a Description and, in a sequential crew, an Agent.
+type Task struct {
+	// Name identifies the task in outputs, events, errors and replays. When
+	// empty, the first words of the description stand in for it.
+	Name string
+	// Description says what to do. It may hold {placeholders}.
+	Description string
+	// ExpectedOutput describes what the answer must be. It may hold
+	// {placeholders}.
+	ExpectedOutput string
+	// Agent is who does the work. Required in a sequential crew; in a
+	// hierarchical crew it restricts the manager's delegation to this agent.
+	Agent *agent.Agent
+	// Context selects the earlier outputs handed to this task: nil means
+	// every earlier output of the run, a list means those tasks' outputs,
+	// and an empty non-nil list ([NoContext]) means none.
+	Context []*Task
+	// Output, if set (with [As]), asks for structured output decoded into a
+	// Go type.
+	Output *Schema
+	// Guardrail, if set, checks each output; a rejection makes the agent try
+	// again with the guardrail's feedback.
+	Guardrail Guardrail
+	// GuardrailMaxRetries caps the retries after a guardrail rejection. 0
+	// means DefaultGuardrailMaxRetries; a negative value means no retry.
+	GuardrailMaxRetries int
+	// OutputFile, if set, is the file the output is written to. It may hold
+	// {placeholders}; directories are created.
+	OutputFile string
+	// AllowOutsideDir lets OutputFile be absolute or climb out of the
+	// working directory with "..".
+	AllowOutsideDir bool
+	// Callback, if set, is called with the output once the task succeeds,
+	// on the goroutine that ran the task.
+	Callback func(TaskOutput)
+	// Markdown asks the agent to format its answer in Markdown.
+	Markdown bool
+	// Tools, if not nil, replace the agent's tools for this task (an empty
+	// non-nil list means no tools).
+	Tools []tool.Tool
+	// Async lets a crew run this task concurrently with the tasks that follow
+	// it, until a synchronous task needs its output.
+	Async bool
+}
+
+// NoContext returns an empty, non-nil task list: as a Task's Context it means
+// that the task sees no earlier output.
+func NoContext() []*Task { return []*Task{} }
+
+// DisplayName returns the task's Name, or when it is empty the first words of
+// its description (uninterpolated), or "task" for an empty task.
+func (t *Task) DisplayName() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	words := strings.Fields(t.Description)
+	if len(words) == 0 {
+		return "task"
+	}
+	if len(words) > 8 {
+		return strings.Join(words[:8], " ") + "..."
+	}
+	return strings.Join(words, " ")
+}
+
+// Filled is a task's text with the kickoff inputs written in.
+type Filled struct {
+	Description    string
+	ExpectedOutput string
+	OutputFile     string
+}
+
+// Fill writes inputs into the task's Description, ExpectedOutput and
+// OutputFile without modifying the task. A placeholder without an input is
+// an error naming the placeholder and the field (see
+// interpolate.MissingError).
+func (t *Task) Fill(inputs map[string]any) (Filled, error) {
+	var f Filled
+	var err error
+	where := fmt.Sprintf("task %q", t.DisplayName())
+	if f.Description, err = interpolate.Fill(where+" Description", t.Description, inputs); err != nil {
+		return Filled{}, fmt.Errorf("task: %w", err)
+	}
+	if f.ExpectedOutput, err = interpolate.Fill(where+" ExpectedOutput", t.ExpectedOutput, inputs); err != nil {
+		return Filled{}, fmt.Errorf("task: %w", err)
+	}
+	if f.OutputFile, err = interpolate.Fill(where+" OutputFile", t.OutputFile, inputs); err != nil {
+		return Filled{}, fmt.Errorf("task: %w", err)
+	}
+	return f, nil
+}
+
+// Validate checks the task's definition with inputs before anything runs: a
+// description, placeholders that all have inputs, a usable output schema and
+// output file, a non-negative-or-default retry count. needAgent requires an
+// Agent with an LLM. It makes no model call.
+func (t *Task) Validate(inputs map[string]any, needAgent bool) error {
+	name := t.DisplayName()
+	if strings.TrimSpace(t.Description) == "" {
+		return fmt.Errorf("task: task %q has an empty Description; describe the work to do", name)
+	}
+	if needAgent {
+		if t.Agent == nil {
+			return fmt.Errorf("task: task %q has no Agent; set Task.Agent", name)
+		}
+		if t.Agent.LLM == nil {
+			return fmt.Errorf("task: agent %q of task %q has no LLM; set Agent.LLM", t.Agent.Role, name)
+		}
+	}
+	if t.Output != nil && t.Output.err != nil {
+		return fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+	}
+	f, err := t.Fill(inputs)
+	if err != nil {
+		return err
+	}
+	if f.OutputFile != "" {
+		if _, err := resolveOutputFile(name, f.OutputFile, t.AllowOutsideDir); err != nil {
+			return err
+		}
+	}
+	for i, c := range t.Context {
+		if c == nil {
+			return fmt.Errorf("task: task %q Context[%d] is nil", name, i)
+		}
+		if c == t {
+			return fmt.Errorf("task: task %q lists itself in its Context", name)
+		}
+	}
+	return nil
+}
