@@ -1,9 +1,10 @@
 package agent
 
 import (
-	"context"
-	"errors"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
@@ -11,11 +12,13 @@ import (
 
 // Agent is a role played by a model: who it is (Role, Goal, Backstory), what
 // it can use (LLM, Tools) and its limits. An Agent is a definition: running
-// it never modifies it, so one Agent may execute many jobs at once. Its zero
-// value is not runnable (it needs at least Role and LLM).
+// it never modifies its exported fields, so one Agent may execute many jobs
+// at once, from many goroutines. Its zero value is not runnable (it needs at
+// least Role and LLM). An Agent must not be copied after its first Execute
+// (it holds the token bucket of MaxRPM); build a new one instead.
 type Agent struct {
 	// Role names the agent ("Senior Research Analyst"); it may hold
-	// {placeholders} filled from the kickoff inputs.
+	// {placeholders} filled from the kickoff inputs. Required.
 	Role string
 	// Goal is what the agent works towards; it may hold {placeholders}.
 	Goal string
@@ -28,30 +31,69 @@ type Agent struct {
 	// MaxIter caps the model calls of one execution; when reached, the model
 	// is asked once, without tools, for its best final answer. 0 means 25.
 	MaxIter int
-	// MaxRPM, if positive, caps this agent's model calls per minute (a token
-	// bucket shared by all its executions).
+	// MaxRPM, if positive, caps this agent's model calls per minute: a token
+	// bucket shared by all its executions, refilled at MaxRPM per minute,
+	// holding at most MaxRPM calls. Zero means no limit of its own.
 	MaxRPM int
-	// MaxExecutionTime, if positive, bounds one execution (a ctx deadline).
+	// MaxExecutionTime, if positive, bounds one execution, retries included
+	// (a ctx deadline). Reaching it is an error matching [ErrTimeout].
 	MaxExecutionTime time.Duration
 	// MaxRetryLimit is how many times a failed execution is run again. 0
-	// means 2; a negative value means no retry.
+	// means 2; a negative value means no retry. Cancellation, timeouts,
+	// invalid definitions, panics and the model's authentication and
+	// bad-request errors are never retried.
 	MaxRetryLimit int
 	// AllowDelegation gives the agent the tools to delegate work to, and ask
-	// questions of, its coworkers.
+	// questions of, the coworkers named in a Job.
 	AllowDelegation bool
-	// Verbose prints the agent's steps to the terminal.
+	// Delegates, if not empty, lists the roles this agent may delegate to
+	// (matched like coworker names: case, spaces and punctuation ignored);
+	// other coworkers are refused. Empty means every coworker.
+	Delegates []string
+	// Verbose asks the console printer (a subscriber of the event bus) to
+	// show this agent's steps; the agent itself prints nothing.
 	Verbose bool
-	// StepCallback, if set, is called after each step of an execution.
+	// Stream asks the model for a streamed reply; each piece is announced as
+	// an event.LLMStreamChunk.
+	Stream bool
+	// ID, if set, is the agent's stable identifier in events
+	// (gen_ai.agent.id); when empty, a hash of the role, goal and backstory
+	// is used.
+	ID string
+	// StepCallback, if set, is called after each step of an execution, on
+	// the executing goroutine. It must be safe for concurrent use when the
+	// agent runs several jobs at once.
 	StepCallback func(Step)
 	// SystemTemplate, if set, replaces the system prompt. It may use
-	// {role}, {goal} and {backstory}.
+	// {role}, {goal} and {backstory}; any other placeholder is an error.
 	SystemTemplate string
 	// TaskTemplate, if set, replaces the layout of the user prompt. It may
-	// use {description}, {expected_output} and {context}.
+	// use {description}, {expected_output} and {context}; any other
+	// placeholder is an error.
 	TaskTemplate string
+
+	rpm rpmLimiter
 }
 
-// Step is one step of an execution, as given to StepCallback.
+// rpmLimiter is the agent's own token bucket, made on first use.
+type rpmLimiter struct {
+	once sync.Once
+	lim  *rate.Limiter
+}
+
+// limiter returns the agent's token bucket, or nil without MaxRPM.
+func (a *Agent) limiter() *rate.Limiter {
+	if a.MaxRPM <= 0 {
+		return nil
+	}
+	a.rpm.once.Do(func() {
+		a.rpm.lim = rate.NewLimiter(rate.Every(time.Minute/time.Duration(a.MaxRPM)), a.MaxRPM)
+	})
+	return a.rpm.lim
+}
+
+// Step is one step of an execution (one model call and what followed from
+// it), as given to StepCallback. The zero value is an empty step.
 type Step struct {
 	// Iteration counts model calls in this execution, from 1.
 	Iteration int
@@ -63,13 +105,17 @@ type Step struct {
 	FinalAnswer string
 }
 
-// ToolCallResult is one tool call of a step and what it returned.
+// ToolCallResult is one tool call of a step and what it returned. Repeated
+// is true when the call repeated an earlier identical call and was answered
+// from its result without running the tool.
 type ToolCallResult struct {
-	Call   llm.ToolCall
-	Result tool.Result
+	Call     llm.ToolCall
+	Result   tool.Result
+	Repeated bool
 }
 
-// Job is one piece of work for an agent. The zero value is an empty job.
+// Job is one piece of work for an agent. The zero value is an empty job. A
+// Job is read, never modified, by Execute.
 type Job struct {
 	// Description says what to do; ExpectedOutput what the answer must be.
 	Description    string
@@ -83,23 +129,26 @@ type Job struct {
 	// ResponseFormat, if set, asks the model for JSON following a schema.
 	ResponseFormat *llm.ResponseFormat
 	// Coworkers are the agents this one may delegate to, when it allows
-	// delegation.
+	// delegation. The agent itself is ignored if listed.
 	Coworkers []*Agent
+	// Limiter, if not nil, is a token bucket shared with other agents (a
+	// crew's MaxRPM): every model call waits for it, as well as for the
+	// agent's own MaxRPM bucket. It is passed on to delegated coworkers.
+	Limiter *rate.Limiter
 }
 
 // Result is what an execution produced.
 type Result struct {
 	// Output is the final answer.
 	Output string
-	// Messages is the conversation of the execution, in order.
+	// Messages is the conversation of the successful attempt, in order,
+	// ending with the model's final reply.
 	Messages []llm.Message
-	// Usage counts the tokens of every model call of the execution.
+	// Usage counts the tokens of every model call made by Execute, each
+	// exactly once: failed attempts, summaries, the forced final answer and
+	// the work of delegated coworkers included.
 	Usage llm.Usage
-	// Iterations counts model calls.
+	// Iterations counts the model calls of the successful attempt (the
+	// forced final answer included, summaries not).
 	Iterations int
-}
-
-// Execute works through job until the model gives a final answer.
-func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
-	return nil, errors.New("agent: executor not built yet")
 }
