@@ -38,6 +38,8 @@ type Info struct {
 	Provider string
 	// ServerAddress is the host the client talks to, if any.
 	ServerAddress string
+	// ServerPort is the port the client talks to, 0 if none or unknown.
+	ServerPort int
 	// NoTools is true for models without native function calling; agents
 	// then use a text protocol.
 	NoTools bool

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,10 +26,61 @@ type Reply struct {
 	// Usage is reported as the call's usage; when zero, a small usage is
 	// computed from the lengths of the request and the reply.
 	Usage llm.Usage
-	// Err, if set, is returned instead of a response.
+	// Err, if set, is returned instead of a response. The fake [Server]
+	// answers it with a 400 error whose message is Err's text.
 	Err error
 	// Delay is waited (honouring ctx) before answering.
 	Delay time.Duration
+
+	// Fault, if not FaultNone, replaces the answer with an injected failure
+	// (see [Fault]). [Scripted] returns the error the real client would
+	// return for it; the fake [Server] produces it on the wire.
+	Fault Fault
+	// Status is the HTTP status of a FaultStatus reply.
+	Status int
+	// Message replaces the provider message of an error fault.
+	Message string
+	// RetryAfter, if set, is sent as the Retry-After header of the reply
+	// (delay seconds such as "2", or an HTTP date).
+	RetryAfter string
+	// Header holds more headers to send with the reply (such as
+	// "retry-after-ms").
+	Header map[string]string
+	// Chunks are the pieces of text a streamed reply sends. When empty, the
+	// content is streamed word by word. When Content is empty it is taken
+	// to be the concatenation of Chunks.
+	Chunks []string
+}
+
+// text returns the reply's full text.
+func (r *Reply) text() string {
+	if r.Content != "" || len(r.Chunks) == 0 {
+		return r.Content
+	}
+	return strings.Join(r.Chunks, "")
+}
+
+// pieces returns the pieces a streamed reply sends.
+func (r *Reply) pieces() []string {
+	if len(r.Chunks) > 0 {
+		return r.Chunks
+	}
+	return splitWords(r.Content)
+}
+
+// splitWords splits s after each space, so that the pieces concatenate to s.
+func splitWords(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.SplitAfter(s, " ")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Scripted is an in-process [llm.LLM] that answers with Replies in order, or
@@ -75,6 +127,9 @@ func (s *Scripted) Generate(ctx context.Context, req *llm.Request) (*llm.Respons
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if req == nil {
+		return nil, errors.New("llmtest: Scripted.Generate called with a nil *llm.Request")
+	}
 	cp := *req
 	cp.Messages = append([]llm.Message(nil), req.Messages...)
 	s.mu.Lock()
@@ -106,14 +161,23 @@ func (s *Scripted) Generate(ctx context.Context, req *llm.Request) (*llm.Respons
 	if r.Err != nil {
 		return nil, r.Err
 	}
-	return ResponseFor(s.Info().Model, req, r), nil
+	info := s.Info()
+	if r.Fault != FaultNone {
+		return nil, r.Fault.err(ctx, info, req, &r)
+	}
+	if req.OnChunk != nil {
+		for _, p := range r.pieces() {
+			req.OnChunk(p)
+		}
+	}
+	return ResponseFor(info.Model, req, r), nil
 }
 
 // ResponseFor builds the response a scripted reply stands for: the finish
 // reason and a usage estimate are filled in when the reply leaves them empty,
 // and tool calls without an ID get "call_1", "call_2"...
 func ResponseFor(model string, req *llm.Request, r Reply) *llm.Response {
-	resp := &llm.Response{Content: r.Content, FinishReason: r.FinishReason, Model: model, Usage: r.Usage,
+	resp := &llm.Response{Content: r.text(), FinishReason: r.FinishReason, Model: model, Usage: r.Usage,
 		ID: "resp-scripted"}
 	if len(r.ToolCalls) > 0 {
 		resp.ToolCalls = make([]llm.ToolCall, len(r.ToolCalls))
@@ -135,7 +199,7 @@ func ResponseFor(model string, req *llm.Request, r Reply) *llm.Response {
 		for _, m := range req.Messages {
 			in += len(m.Content)/4 + 4
 		}
-		out := len(r.Content)/4 + 1
+		out := len(resp.Content)/4 + 1
 		for _, c := range r.ToolCalls {
 			out += (len(c.Name)+len(c.Arguments))/4 + 1
 		}

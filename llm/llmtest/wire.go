@@ -1,0 +1,221 @@
+package llmtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/crewai-go/crewai/llm"
+)
+
+// The OpenAI chat-completions wire format, as much of it as the fake server
+// reads and writes.
+
+type wireRequest struct {
+	Model               string          `json:"model"`
+	Messages            []wireInMessage `json:"messages"`
+	Tools               []wireTool      `json:"tools"`
+	Stop                json.RawMessage `json:"stop"`
+	Temperature         *float64        `json:"temperature"`
+	MaxTokens           int             `json:"max_tokens"`
+	MaxCompletionTokens int             `json:"max_completion_tokens"`
+	Stream              bool            `json:"stream"`
+	StreamOptions       *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	ResponseFormat *struct {
+		Type       string `json:"type"`
+		JSONSchema *struct {
+			Name   string          `json:"name"`
+			Schema json.RawMessage `json:"schema"`
+			Strict bool            `json:"strict"`
+		} `json:"json_schema"`
+	} `json:"response_format"`
+}
+
+type wireInMessage struct {
+	Role       string          `json:"role"`
+	Content    json.RawMessage `json:"content"`
+	Name       string          `json:"name"`
+	ToolCalls  []wireCall      `json:"tool_calls"`
+	ToolCallID string          `json:"tool_call_id"`
+}
+
+type wireTool struct {
+	Type     string `json:"type"`
+	Function struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		Parameters  json.RawMessage `json:"parameters"`
+	} `json:"function"`
+}
+
+type wireCall struct {
+	Index    *int   `json:"index,omitempty"`
+	ID       string `json:"id,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Function struct {
+		Name      string `json:"name,omitempty"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+type wireResponse struct {
+	ID      string       `json:"id"`
+	Object  string       `json:"object"`
+	Created int64        `json:"created"`
+	Model   string       `json:"model"`
+	Choices []wireChoice `json:"choices"`
+	Usage   *wireUsage   `json:"usage,omitempty"`
+}
+
+type wireChoice struct {
+	Index        int             `json:"index"`
+	Message      *wireOutMessage `json:"message,omitempty"`
+	Delta        *wireOutMessage `json:"delta,omitempty"`
+	FinishReason *string         `json:"finish_reason"`
+}
+
+type wireOutMessage struct {
+	Role      string     `json:"role,omitempty"`
+	Content   *string    `json:"content,omitempty"`
+	ToolCalls []wireCall `json:"tool_calls,omitempty"`
+}
+
+type wireUsage struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	TotalTokens         int `json:"total_tokens"`
+	PromptTokensDetails struct {
+		CachedTokens int `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails struct {
+		ReasoningTokens int `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+type wireError struct {
+	Error struct {
+		Message string  `json:"message"`
+		Type    string  `json:"type"`
+		Param   *string `json:"param"`
+		Code    *string `json:"code"`
+	} `json:"error"`
+}
+
+// decodeRequest decodes a chat-completions request body into a
+// ServerRequest (without the HTTP fields). It fails on anything that is not
+// a JSON object of the expected shape, naming the field.
+func decodeRequest(body []byte) (*ServerRequest, error) {
+	var w wireRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("llmtest: the request body is not a chat-completions JSON object: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("llmtest: the request body has data after the JSON object")
+	}
+	sr := &ServerRequest{Model: w.Model, Stream: w.Stream, MaxTokens: w.MaxTokens,
+		MaxCompletionTokens: w.MaxCompletionTokens}
+	if w.StreamOptions != nil {
+		sr.IncludeUsage = w.StreamOptions.IncludeUsage
+	}
+	req := &sr.Request
+	if len(w.Messages) > 0 {
+		req.Messages = make([]llm.Message, len(w.Messages))
+	}
+	for i, m := range w.Messages {
+		text, err := decodeContent(m.Content)
+		if err != nil {
+			return nil, fmt.Errorf("llmtest: messages[%d].content: %w", i, err)
+		}
+		msg := llm.Message{Role: llm.Role(m.Role), Content: text, ToolCallID: m.ToolCallID, Name: m.Name}
+		for _, c := range m.ToolCalls {
+			msg.ToolCalls = append(msg.ToolCalls, llm.ToolCall{ID: c.ID, Name: c.Function.Name,
+				Arguments: c.Function.Arguments})
+		}
+		req.Messages[i] = msg
+	}
+	for i, t := range w.Tools {
+		if t.Type != "" && t.Type != "function" {
+			return nil, fmt.Errorf("llmtest: tools[%d].type is %q; only \"function\" is served", i, t.Type)
+		}
+		req.Tools = append(req.Tools, llm.ToolDef{Name: t.Function.Name, Description: t.Function.Description,
+			Parameters: t.Function.Parameters})
+	}
+	if s := bytes.TrimSpace(w.Stop); len(s) > 0 && !bytes.Equal(s, []byte("null")) {
+		if s[0] == '"' {
+			var one string
+			if err := json.Unmarshal(s, &one); err != nil {
+				return nil, fmt.Errorf("llmtest: stop: %w", err)
+			}
+			req.Stop = []string{one}
+		} else if err := json.Unmarshal(s, &req.Stop); err != nil {
+			return nil, fmt.Errorf("llmtest: stop is neither a string nor a list of strings: %w", err)
+		}
+	}
+	req.Temperature = w.Temperature
+	req.MaxTokens = max(w.MaxTokens, w.MaxCompletionTokens)
+	if rf := w.ResponseFormat; rf != nil && rf.Type == "json_schema" && rf.JSONSchema != nil {
+		req.ResponseFormat = &llm.ResponseFormat{Name: rf.JSONSchema.Name, Schema: rf.JSONSchema.Schema,
+			Strict: rf.JSONSchema.Strict}
+	}
+	return sr, nil
+}
+
+// decodeContent reads a message's content: a string, null, or a list of
+// parts whose text parts are joined.
+func decodeContent(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", nil
+	}
+	if raw[0] == '"' {
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return s, err
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return "", fmt.Errorf("neither a string nor a list of parts: %w", err)
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+	}
+	return b.String(), nil
+}
+
+func wireUsageOf(u llm.Usage) *wireUsage {
+	w := &wireUsage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	w.PromptTokensDetails.CachedTokens = u.CachedPromptTokens
+	w.CompletionTokensDetails.ReasoningTokens = u.ReasoningTokens
+	return w
+}
+
+func wireCallsOf(calls []llm.ToolCall) []wireCall {
+	if len(calls) == 0 {
+		return nil
+	}
+	out := make([]wireCall, len(calls))
+	for i, c := range calls {
+		out[i].ID, out[i].Type = c.ID, "function"
+		out[i].Function.Name, out[i].Function.Arguments = c.Name, c.Arguments
+	}
+	return out
+}
+
+// splitHalf splits s near its middle on a rune boundary.
+func splitHalf(s string) (string, string) {
+	i := len(s) / 2
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i], s[i:]
+}

@@ -1,0 +1,232 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// attempt records what the HTTP layer saw during one request, so that the
+// retry loop can tell a request that was never sent from one that failed,
+// and read the Retry-After headers of an error reply (go-openai's errors do
+// not carry the headers).
+type attempt struct {
+	sent       bool
+	status     int
+	retryAfter time.Duration
+}
+
+type attemptKey struct{}
+
+// recordingDoer wraps the HTTP client and records each response's status and
+// Retry-After in the attempt carried by the request's context.
+type recordingDoer struct{ hc *http.Client }
+
+func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
+	rec, _ := req.Context().Value(attemptKey{}).(*attempt)
+	if rec != nil {
+		rec.sent = true
+	}
+	resp, err := d.hc.Do(req)
+	if rec != nil && resp != nil {
+		rec.status = resp.StatusCode
+		rec.retryAfter = parseRetryAfter(resp.Header, time.Now())
+	}
+	return resp, err
+}
+
+// parseRetryAfter reads retry-after-ms (milliseconds) or Retry-After (delay
+// seconds or an HTTP date) from h. It returns 0 when neither is usable.
+func parseRetryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e12 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s > 0 && s < 1e9 {
+			return time.Duration(s * float64(time.Second))
+		}
+		return 0
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// contextPhrases are lower-case fragments of the messages providers use when
+// a request does not fit in the model's context.
+var contextPhrases = []string{
+	"context_length_exceeded", "maximum context length", "context length", "context window",
+	"too many tokens", "input is too long", "prompt is too long", "exceeds token limit",
+	"reduce the length of the messages",
+}
+
+func isContextMessage(code, msg string) bool {
+	if code == "context_length_exceeded" {
+		return true
+	}
+	m := strings.ToLower(msg)
+	for _, p := range contextPhrases {
+		if strings.Contains(m, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxMessage bounds the provider text kept in an error.
+const maxMessage = 1000
+
+// classify turns an error of go-openai (or of the transport) into an *Error
+// and says whether it may be retried. rec is the attempt's record; parent is
+// the caller's ctx (its end is not a retryable transport failure).
+func (c *Client) classify(parent context.Context, err error, rec *attempt) (*Error, bool) {
+	e := &Error{Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.status, RetryAfter: rec.retryAfter}
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	switch {
+	case parent.Err() != nil:
+		e.Kind, e.Status = ErrTransport, 0
+		e.Err = parent.Err()
+		e.Message = "the call was abandoned: " + parent.Err().Error()
+		return e, false
+	case errors.As(err, &apiErr):
+		if apiErr.HTTPStatusCode != 0 {
+			e.Status = apiErr.HTTPStatusCode
+		}
+		e.Code = codeString(apiErr.Code)
+		if e.Code == "" {
+			e.Code = apiErr.Type
+		}
+		e.Message = apiErr.Message
+	case errors.As(err, &reqErr):
+		e.Status = reqErr.HTTPStatusCode
+		e.Message = strings.TrimSpace(string(reqErr.Body))
+		if e.Message == "" {
+			e.Message = reqErr.HTTPStatus
+		}
+	case !rec.sent:
+		// go-openai refused the request before sending it.
+		e.Kind, e.Status = ErrBadRequest, 0
+		e.Err = err
+		e.Message = "llm: the request was not sent: " + err.Error()
+		return c.redact(e), false
+	default:
+		e.Kind, e.Err = ErrTransport, err
+		e.Status = 0
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			e.Message = fmt.Sprintf("no answer within the attempt timeout of %v", c.cfg.Timeout)
+		case errors.As(err, &syn), errors.As(err, &typ):
+			e.Message = "malformed JSON in the reply: " + err.Error()
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			e.Message = "the connection ended before the reply was complete: " + err.Error()
+		}
+		return c.redact(e), true
+	}
+	if len(e.Message) > maxMessage {
+		e.Message = e.Message[:maxMessage] + "…"
+	}
+	e.Err = err
+	retry := false
+	switch s := e.Status; {
+	case s == http.StatusTooManyRequests || e.Code == "rate_limit_exceeded":
+		e.Kind, retry = ErrRateLimit, true
+	case (s == http.StatusBadRequest || s == http.StatusRequestEntityTooLarge || s < 400) && isContextMessage(e.Code, e.Message):
+		e.Kind = ErrContextWindow
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		e.Kind = ErrAuth
+	case s >= 400 && s < 500:
+		e.Kind = ErrBadRequest
+	case s >= 500:
+		e.Kind, retry = ErrServer, true
+	default:
+		// An error event inside a stream (no status) or a status outside
+		// 4xx/5xx: treat it as a server failure.
+		e.Kind, retry = ErrServer, true
+	}
+	return c.redact(e), retry
+}
+
+func codeString(code any) string {
+	switch v := code.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// redact removes the API key from everything an error shows.
+func (c *Client) redact(e *Error) *Error {
+	key := c.cfg.APIKey
+	if key == "" {
+		return e
+	}
+	e.Message = strings.ReplaceAll(e.Message, key, "[REDACTED]")
+	if e.Err != nil && strings.Contains(e.Err.Error(), key) {
+		e.Err = &redactedError{msg: strings.ReplaceAll(e.Err.Error(), key, "[REDACTED]"), err: e.Err}
+	}
+	return e
+}
+
+// redactedError shows a scrubbed message but keeps the original error for
+// errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (r *redactedError) Error() string { return r.msg }
+func (r *redactedError) Unwrap() error { return r.err }
+
+// backoff returns the wait before retry number n (1 for the first retry):
+// a random duration between half and all of BackoffBase·2^(n-1), capped at
+// BackoffMax, and never less than what the provider asked for.
+func (c *Client) backoff(n int, retryAfter time.Duration) time.Duration {
+	d := c.cfg.BackoffBase
+	for i := 1; i < n && d < c.cfg.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, c.cfg.BackoffMax)
+	if d > 1 {
+		d = d/2 + rand.N(d/2+1)
+	}
+	return max(d, retryAfter)
+}
+
+// wrapGiveUp records on e why the loop stopped waiting, keeping e's kind.
+func wrapGiveUp(e *Error, why error) *Error {
+	cp := *e
+	note := "gave up before retrying: " + why.Error()
+	if cp.Message != "" {
+		cp.Message += " (" + note + ")"
+	}
+	if cp.Err != nil {
+		cp.Err = fmt.Errorf("%w; gave up before retrying: %w", cp.Err, why)
+	} else {
+		cp.Err = fmt.Errorf("gave up before retrying: %w", why)
+	}
+	return &cp
+}
