@@ -1,3 +1,135 @@
 // Package tracing turns the events of traced runs into OpenTelemetry spans and
 // ships them to a configurable backend.
+//
+// A Crew or Flow calls [Attach] at the start of a kickoff. Attach decides
+// whether the run is traced and, if so, attaches a per-run handler to the
+// run's context (see package event): every step (crew, task, agent, LLM call,
+// tool call, guardrail, delegation, flow, flow method) becomes a span, started
+// and ended at the times of its start and end events. The finish function it
+// returns flushes the spans at the end of a top-level kickoff.
+//
+// # Is a run traced?
+//
+// In this order:
+//
+//  1. OTEL_SDK_DISABLED=true (or 1, yes, on) turns all tracing off, even a
+//     Crew's Tracing: true. An invalid value (anything but true/1/yes/on,
+//     false/0/no/off in any case, or empty) also keeps tracing off.
+//  2. Tracing: true on the Crew or Flow traces its runs.
+//  3. CREWAI_TRACING_ENABLED=true (or 1, yes, on; any case) traces every Crew
+//     and Flow of the process; false/0/no/off or empty does not; any other
+//     value does not either.
+//
+// An invalid value of either variable produces one warning (per process, per
+// value) that names the variable, the value and the accepted values; the run
+// goes on. There is no prompt, no saved consent, and no network traffic
+// unless a network backend was chosen. A crew kicked off inside a traced
+// flow is part of the flow's trace; Attach returns a no-op finish for it.
+//
+// # Spans
+//
+//	step             name                      kind      openinference.span.kind
+//	crew kickoff     invoke_workflow {crew}    INTERNAL  CHAIN
+//	flow kickoff     invoke_workflow {flow}    INTERNAL  CHAIN
+//	flow method      invoke_node {method}      INTERNAL  CHAIN
+//	task             execute_task {task}       INTERNAL  CHAIN
+//	agent execution  invoke_agent {role}       INTERNAL  AGENT
+//	LLM call         chat {model}              CLIENT    LLM
+//	tool call        execute_tool {tool}       INTERNAL  TOOL
+//	delegation       delegate {coworker role}  INTERNAL  CHAIN
+//	guardrail        guardrail {task}          INTERNAL  GUARDRAIL
+//
+// Every span carries gen_ai.operation.name (the name's first word) and the
+// attributes of the OpenTelemetry GenAI conventions that apply (the names are
+// in internal/semconv). A delegation is named "delegate" rather than
+// "invoke_agent" because the coworker's own execution, inside it, is the
+// invoke_agent span. Retries, rate-limit waits and stream chunks are span
+// events on the step they happen in (crewai.retry, crewai.rate_limit_wait,
+// crewai.llm.stream_chunk). LLM spans carry token usage (gen_ai.usage.* and
+// llm.token_count.*) and, when the emitter priced the call, llm.cost.total in
+// US dollars; crew and flow spans carry the run's total usage.
+//
+// A failed step has status Error, error.type (the ErrorType() string of the
+// first error in the chain that has such a method, else the Go type name of
+// the first error that is not a plain fmt.Errorf/errors.Join wrapper, else
+// "_OTHER"), and an "exception" event with the (scrubbed) message and, for a
+// recovered panic, the panicking goroutine's stack. The exception is recorded
+// once, on the span where it happened: a parent that fails with an error
+// wrapping one already recorded below it gets status Error and error.type but
+// no second exception event.
+//
+// The root span's parent is the OpenTelemetry span in the context given to
+// Attach, so a user's own span or a propagated context becomes the parent.
+//
+// # Content
+//
+// Prompts, responses, tool arguments and results, inputs, outputs and state
+// are captured by default (input.value, output.value, gen_ai.input.messages,
+// gen_ai.output.messages in the GenAI JSON message shape,
+// gen_ai.tool.call.arguments and .result, task description and expected
+// output, agent goal). CREWAI_TRACING_CAPTURE_CONTENT=false, or, when that
+// variable is unset, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false
+// (or NO_CONTENT or EVENT_ONLY; true, SPAN_ONLY and SPAN_AND_EVENT mean on)
+// keep only structure, timings, counts and error messages. [WithContentCapture]
+// overrides both.
+//
+// Every captured text, and every error message, goes through the same steps:
+// the values of environment variables whose names end in _KEY, _TOKEN or
+// _SECRET or contain PASSWORD (read when the Tracer is built; values of at
+// least 8 bytes), OpenAI-style "sk-..." keys and "Bearer ..." tokens are
+// replaced by "[REDACTED]"; then the user's [WithRedaction] function runs;
+// then the text is cut to [DefaultMaxAttributeLength] (32 KiB, see
+// [WithMaxAttributeLength]) bytes followed by the marker
+// "…[truncated N bytes]". The message lists (gen_ai.*.messages) are built
+// from texts cut that way and are cut whole at 8 times that size. Request
+// headers and API keys are never put on spans.
+//
+// # Backends
+//
+// Chosen by code ([WithTracerProvider], [WithExporter], [WithBackend],
+// [WithFileDir], [WithConsole]) or by the environment:
+//
+//   - OTEL_TRACES_EXPORTER=otlp, console, file or none. Unset: otlp when
+//     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
+//     set, else file. An unknown value: a warning and the unset behaviour.
+//   - otlp: the OTel Go exporters, which read the OTEL_EXPORTER_OTLP_*
+//     variables themselves (endpoint, headers, timeout, TLS, compression).
+//     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or OTEL_EXPORTER_OTLP_PROTOCOL picks
+//     the exporter: http/protobuf (default), http/json, or grpc. The
+//     exporter's own retries are bounded to 5 s in total.
+//   - console: one readable line per span on stderr (name, duration, status,
+//     usage, IDs), for development.
+//   - file (the default): OTLP JSON under CREWAI_TRACES_DIR (default
+//     .crewai/traces, created 0700): one file per trace named
+//     <32-hex-digit trace id>.jsonl, created 0600, each line one
+//     ExportTraceServiceRequest (opentelemetry-proto, collector/trace/v1)
+//     encoded with protojson as OTLP/HTTP JSON requires (hex IDs,
+//     lowerCamelCase keys). A trace's spans may come in several lines. The
+//     files can be replayed into any OTLP/HTTP JSON receiver and are read by
+//     `crewai traces`.
+//
+// The resource is resource.Default() (so OTEL_SERVICE_NAME and
+// OTEL_RESOURCE_ATTRIBUTES apply) with the service name "crewai-go" when the
+// environment names none, plus crewai.version. The instrumentation scope is
+// "github.com/crewai-go/crewai". This package never sets OpenTelemetry
+// globals; a provider given with WithTracerProvider is used as is and never
+// shut down by this package.
+//
+// [Default] is built from the environment once per process, on the first
+// traced run, and shared by every Crew and Flow whose Tracer is nil, like
+// http.DefaultClient; [Shutdown] ends it.
+//
+// # Flush and failure
+//
+// The finish function of a top-level kickoff flushes the run's spans, bounded
+// by CREWAI_TRACING_FLUSH_TIMEOUT (a Go duration such as 300ms, or a number of
+// seconds; default 5s; see [WithFlushTimeout]), then prints one line naming
+// the trace and, for the file backend, where it is and how to view it
+// (`crewai traces view <id>`; see [WithNotice]). A backend that refuses
+// connections, hangs or answers errors never fails a run and never delays it
+// beyond the flush timeout; each cause (connection refused, timeout, an HTTP
+// status, a gRPC code, a traces folder that is unwritable, full or missing) is
+// logged once per Tracer as a warning. Ended spans wait in a bounded queue
+// ([DefaultQueueSize], [WithQueueSize]); when it is full they are dropped.
+// [Tracer.Stats] counts spans started, exported, failed and dropped.
 package tracing

@@ -1,0 +1,83 @@
+package tracing
+
+import (
+	"context"
+	"errors"
+	"net"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// countingExporter counts what its exporter accepted and refused, and
+// reports each cause of failure once per Tracer.
+type countingExporter struct {
+	next     sdktrace.SpanExporter
+	t        *Tracer
+	exported atomic.Uint64
+	failed   atomic.Uint64
+}
+
+func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := c.next.ExportSpans(ctx, spans)
+	if err == nil {
+		c.exported.Add(uint64(len(spans)))
+		return nil
+	}
+	c.failed.Add(uint64(len(spans)))
+	if c.t.batch != nil && c.t.batch.exportCtx.Err() != nil {
+		return err // canceled by Shutdown: nothing to report
+	}
+	cause := causeOf(err)
+	c.t.warnOnce(cause, "tracing: exporting spans failed ("+cause+"); the run goes on, the spans are counted as "+
+		"failed in Tracer.Stats (reported once per cause)",
+		"backend", c.t.backend, "error", c.t.scrub.scrub(err.Error()))
+	return err
+}
+
+func (c *countingExporter) Shutdown(ctx context.Context) error { return c.next.Shutdown(ctx) }
+
+const causeTimeout = "timeout"
+
+var statusRE = regexp.MustCompile(`: ([1-5][0-9][0-9]) [A-Za-z]`)
+
+// causeOf names the cause of an export failure in few words, so that each
+// cause is reported once.
+func causeOf(err error) string {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return "traces folder: " + fe.cause
+	}
+	msg := err.Error()
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(msg, "connection refused"):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return causeTimeout
+	}
+	if s, ok := status.FromError(err); ok && s.Code() != codes.OK && s.Code() != codes.Unknown {
+		if s.Code() == codes.DeadlineExceeded {
+			return causeTimeout
+		}
+		return "grpc " + s.Code().String()
+	}
+	if strings.Contains(msg, "retry-able request failure") {
+		return "server busy (HTTP 429, 502, 503 or 504)"
+	}
+	if m := statusRE.FindStringSubmatch(msg); m != nil {
+		return "HTTP " + m[1]
+	}
+	return "export error"
+}
+
+// discardExporter is the "none" backend.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }

@@ -1,0 +1,631 @@
+package tracing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crewai-go/crewai/internal/semconv"
+)
+
+// Backend names, as accepted by OTEL_TRACES_EXPORTER and [WithBackend].
+const (
+	BackendOTLP    = "otlp"
+	BackendConsole = "console"
+	BackendFile    = "file"
+	BackendNone    = "none"
+)
+
+// Defaults of a [Tracer] built without options from an empty environment.
+const (
+	// DefaultMaxAttributeLength is the largest captured text, in bytes, put on
+	// a span (32 KiB). A longer text is cut at a UTF-8 boundary and ends with
+	// the marker "…[truncated N bytes]", N being the number of bytes removed.
+	DefaultMaxAttributeLength = 32 << 10
+	// DefaultFlushTimeout bounds how long the end of a top-level kickoff waits
+	// for its spans to be exported.
+	DefaultFlushTimeout = 5 * time.Second
+	// DefaultQueueSize is the number of ended spans held while waiting for
+	// export; when the queue is full further spans are dropped and counted.
+	DefaultQueueSize = 4096
+	// DefaultTracesDir is the folder of the file backend, relative to the
+	// working directory.
+	DefaultTracesDir = ".crewai/traces"
+)
+
+// Environment variables read by this package.
+const (
+	EnvTracingEnabled   = "CREWAI_TRACING_ENABLED"
+	EnvSDKDisabled      = "OTEL_SDK_DISABLED"
+	EnvCaptureContent   = "CREWAI_TRACING_CAPTURE_CONTENT"
+	EnvOTelCapture      = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+	EnvTracesExporter   = "OTEL_TRACES_EXPORTER"
+	EnvTracesDir        = "CREWAI_TRACES_DIR"
+	EnvFlushTimeout     = "CREWAI_TRACING_FLUSH_TIMEOUT"
+	EnvOTLPEndpoint     = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	EnvOTLPTracesEP     = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	EnvOTLPProtocol     = "OTEL_EXPORTER_OTLP_PROTOCOL"
+	EnvOTLPTracesProto  = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+	EnvOTelServiceName  = "OTEL_SERVICE_NAME"
+	EnvOTelResourceAttr = "OTEL_RESOURCE_ATTRIBUTES"
+)
+
+// Tracer turns the events of traced runs into spans and owns, unless the user
+// supplied one, the TracerProvider and backend they are exported to. Build
+// one with [New], or use the process default, [Default]. The zero value is not
+// usable: a nil *Tracer passed to [Attach] means [Default]. A Tracer is safe
+// for concurrent use; thousands of kickoffs may share one.
+type Tracer struct {
+	provider trace.TracerProvider
+	tracer   trace.Tracer
+	owned    *sdktrace.TracerProvider // nil for a user's provider
+	batch    *batcher                 // nil for a user's provider
+	exp      *countingExporter        // nil for a user's provider
+
+	backend      string
+	fileDir      string // file backend only
+	endpoint     string // otlp backend only, for the notice
+	capture      bool
+	redact       func(string) string
+	scrub        *scrubber
+	maxLen       int
+	flushTimeout time.Duration
+	logger       *slog.Logger
+	notice       io.Writer
+
+	started  atomic.Uint64
+	warned   sync.Map // cause -> struct{}: warnings given once per Tracer
+	shutOnce sync.Once
+	shutErr  error
+}
+
+// Stats counts what a Tracer did since it was built. Exported, Failed and
+// Dropped stay 0 when the Tracer uses a user's own TracerProvider, whose
+// export path it does not see. The zero value counts nothing.
+type Stats struct {
+	// Started counts spans started from events.
+	Started uint64
+	// Exported counts spans the backend accepted.
+	Exported uint64
+	// Failed counts spans whose export failed (backend down, refusing,
+	// answering an error, a traces folder that cannot be written).
+	Failed uint64
+	// Dropped counts spans discarded because the export queue was full or
+	// the Tracer was shut down.
+	Dropped uint64
+}
+
+// Stats returns the Tracer's counters. It is safe for concurrent use.
+func (t *Tracer) Stats() Stats {
+	s := Stats{Started: t.started.Load()}
+	if t.exp != nil {
+		s.Exported = t.exp.exported.Load()
+		s.Failed = t.exp.failed.Load()
+	}
+	if t.batch != nil {
+		s.Dropped = t.batch.dropped.Load()
+	}
+	return s
+}
+
+// Backend returns the name of the backend spans go to: "otlp", "console",
+// "file", "none", "exporter" (a [WithExporter] exporter) or "provider" (a
+// [WithTracerProvider] provider).
+func (t *Tracer) Backend() string { return t.backend }
+
+// Dir returns the traces folder of the file backend, or "" for any other.
+func (t *Tracer) Dir() string { return t.fileDir }
+
+// CaptureContent reports whether the Tracer records content (prompts,
+// responses, tool arguments and results, inputs, outputs, state).
+func (t *Tracer) CaptureContent() bool { return t.capture }
+
+// TracerProvider returns the provider the Tracer starts spans from.
+func (t *Tracer) TracerProvider() trace.TracerProvider { return t.provider }
+
+// Option configures a [Tracer] built by [New].
+type Option func(*config) error
+
+type config struct {
+	provider     trace.TracerProvider
+	exporter     sdktrace.SpanExporter
+	backend      string
+	fileDir      string
+	console      io.Writer
+	capture      *bool
+	redact       func(string) string
+	maxLen       int
+	flushTimeout time.Duration
+	logger       *slog.Logger
+	notice       io.Writer
+	noticeSet    bool
+	queueSize    int
+	batchDelay   time.Duration
+	otlpHTTP     []otlptracehttp.Option
+	otlpGRPC     []otlptracegrpc.Option
+	resource     *resource.Resource
+}
+
+// WithTracerProvider makes the Tracer start its spans from tp, the user's own
+// provider, used as is: the Tracer never shuts it down, never sets it as the
+// global provider, and its backend options are ignored. Finishing a top-level
+// kickoff still calls tp's ForceFlush when tp has one.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		if tp == nil {
+			return errors.New("tracing: WithTracerProvider: nil provider (omit the option to use the environment's backend)")
+		}
+		c.provider = tp
+		return nil
+	}
+}
+
+// WithExporter sends spans to exp through the Tracer's bounded batch queue,
+// instead of the backend the environment names. The Tracer shuts exp down in
+// [Tracer.Shutdown]. Use it for tests (tracetest.NewInMemoryExporter) and for
+// backends this package does not build.
+func WithExporter(exp sdktrace.SpanExporter) Option {
+	return func(c *config) error {
+		if exp == nil {
+			return errors.New("tracing: WithExporter: nil exporter")
+		}
+		c.exporter = exp
+		return nil
+	}
+}
+
+// WithBackend chooses the backend by name, as OTEL_TRACES_EXPORTER would:
+// "otlp", "console", "file" or "none".
+func WithBackend(name string) Option {
+	return func(c *config) error {
+		switch n := strings.ToLower(strings.TrimSpace(name)); n {
+		case BackendOTLP, BackendConsole, BackendFile, BackendNone:
+			c.backend = n
+			return nil
+		}
+		return fmt.Errorf("tracing: WithBackend: unknown backend %q (accepted: otlp, console, file, none)", name)
+	}
+}
+
+// WithFileDir chooses the file backend and its folder (created 0700 when
+// missing; trace files are created 0600).
+func WithFileDir(dir string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(dir) == "" {
+			return errors.New("tracing: WithFileDir: empty folder name")
+		}
+		c.backend, c.fileDir = BackendFile, dir
+		return nil
+	}
+}
+
+// WithConsole chooses the console backend writing to w (the default console
+// writes to os.Stderr).
+func WithConsole(w io.Writer) Option {
+	return func(c *config) error {
+		if w == nil {
+			return errors.New("tracing: WithConsole: nil writer")
+		}
+		c.backend, c.console = BackendConsole, w
+		return nil
+	}
+}
+
+// WithOTLPHTTPOptions adds options for the OTLP/HTTP exporter of the otlp
+// backend (endpoint, headers, TLS...), applied after the environment.
+func WithOTLPHTTPOptions(opts ...otlptracehttp.Option) Option {
+	return func(c *config) error {
+		c.otlpHTTP = append(c.otlpHTTP, opts...)
+		return nil
+	}
+}
+
+// WithOTLPGRPCOptions adds options for the OTLP/gRPC exporter of the otlp
+// backend, applied after the environment.
+func WithOTLPGRPCOptions(opts ...otlptracegrpc.Option) Option {
+	return func(c *config) error {
+		c.otlpGRPC = append(c.otlpGRPC, opts...)
+		return nil
+	}
+}
+
+// WithContentCapture turns content capture on or off, overriding
+// CREWAI_TRACING_CAPTURE_CONTENT and
+// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT.
+func WithContentCapture(on bool) Option {
+	return func(c *config) error {
+		c.capture = &on
+		return nil
+	}
+}
+
+// WithRedaction sets a function applied to every captured text (after the
+// built-in secret scrubbing, before truncation). It must be safe for
+// concurrent use.
+func WithRedaction(fn func(string) string) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("tracing: WithRedaction: nil function")
+		}
+		c.redact = fn
+		return nil
+	}
+}
+
+// WithMaxAttributeLength sets the largest captured text in bytes (at least
+// 64; default [DefaultMaxAttributeLength]).
+func WithMaxAttributeLength(n int) Option {
+	return func(c *config) error {
+		if n < 64 {
+			return fmt.Errorf("tracing: WithMaxAttributeLength: %d bytes is too small (accepted: 64 or more)", n)
+		}
+		c.maxLen = n
+		return nil
+	}
+}
+
+// WithFlushTimeout bounds the flush at the end of a top-level kickoff
+// (default [DefaultFlushTimeout], or CREWAI_TRACING_FLUSH_TIMEOUT).
+func WithFlushTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("tracing: WithFlushTimeout: %v is not positive", d)
+		}
+		c.flushTimeout = d
+		return nil
+	}
+}
+
+// WithLogger sets where warnings go (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("tracing: WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithNotice sets where the one line printed at the end of a top-level traced
+// kickoff goes (default os.Stderr); nil prints nothing.
+func WithNotice(w io.Writer) Option {
+	return func(c *config) error {
+		c.notice, c.noticeSet = w, true
+		return nil
+	}
+}
+
+// WithQueueSize sets how many ended spans may wait for export (default
+// [DefaultQueueSize]); more are dropped and counted.
+func WithQueueSize(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("tracing: WithQueueSize: %d (accepted: 1 or more)", n)
+		}
+		c.queueSize = n
+		return nil
+	}
+}
+
+// WithBatchDelay sets how long ended spans may wait in the queue before they
+// are exported without a flush (default 1s).
+func WithBatchDelay(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("tracing: WithBatchDelay: %v is not positive", d)
+		}
+		c.batchDelay = d
+		return nil
+	}
+}
+
+// WithResource replaces the resource of the spans (by default
+// resource.Default() with the service name "crewai-go" unless
+// OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES names one, plus
+// crewai.version).
+func WithResource(r *resource.Resource) Option {
+	return func(c *config) error {
+		if r == nil {
+			return errors.New("tracing: WithResource: nil resource")
+		}
+		c.resource = r
+		return nil
+	}
+}
+
+// New builds a Tracer: the environment gives the defaults (see the package
+// doc), options override them. It returns an error for an invalid option;
+// invalid environment values only produce a warning and a default. It does
+// not connect to any backend.
+func New(opts ...Option) (*Tracer, error) {
+	var c config
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	t := &Tracer{logger: c.logger, redact: c.redact, maxLen: c.maxLen, flushTimeout: c.flushTimeout}
+	if t.logger == nil {
+		t.logger = slog.Default()
+	}
+	t.notice = os.Stderr
+	if c.noticeSet {
+		t.notice = c.notice
+	}
+	if t.maxLen == 0 {
+		t.maxLen = DefaultMaxAttributeLength
+	}
+	if t.flushTimeout == 0 {
+		t.flushTimeout = flushTimeoutFromEnv(t.logger)
+	}
+	if c.capture != nil {
+		t.capture = *c.capture
+	} else {
+		t.capture = captureFromEnv(t.logger)
+	}
+	t.scrub = newScrubber(os.Environ())
+
+	if c.provider != nil {
+		t.provider, t.backend = c.provider, "provider"
+		t.tracer = c.provider.Tracer(semconv.ScopeName, trace.WithInstrumentationVersion(Version()))
+		return t, nil
+	}
+
+	exp := c.exporter
+	switch {
+	case exp != nil:
+		t.backend = "exporter"
+	default:
+		backend := c.backend
+		if backend == "" {
+			backend = backendFromEnv(t.logger)
+		}
+		t.backend = backend
+		var err error
+		exp, err = t.buildExporter(backend, &c)
+		if err != nil {
+			return nil, err
+		}
+	}
+	res := c.resource
+	if res == nil {
+		res = defaultResource()
+	}
+	t.exp = &countingExporter{next: exp, t: t}
+	queue := c.queueSize
+	if queue == 0 {
+		queue = DefaultQueueSize
+	}
+	delay := c.batchDelay
+	if delay == 0 {
+		delay = time.Second
+	}
+	t.batch = newBatcher(t.exp, queue, 512, delay, 10*time.Second, t)
+	t.owned = sdktrace.NewTracerProvider(
+		sdktrace.WithSpanProcessor(t.batch),
+		sdktrace.WithResource(res),
+	)
+	t.provider = t.owned
+	t.tracer = t.owned.Tracer(semconv.ScopeName, trace.WithInstrumentationVersion(Version()))
+	return t, nil
+}
+
+func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter, error) {
+	switch backend {
+	case BackendNone:
+		return discardExporter{}, nil
+	case BackendConsole:
+		w := c.console
+		if w == nil {
+			w = os.Stderr
+		}
+		return newConsoleExporter(w), nil
+	case BackendFile:
+		dir := c.fileDir
+		if dir == "" {
+			dir = os.Getenv(EnvTracesDir)
+		}
+		if dir == "" {
+			dir = DefaultTracesDir
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		t.fileDir = dir
+		return newFileExporter(dir), nil
+	case BackendOTLP:
+		return t.buildOTLP(c)
+	}
+	return nil, fmt.Errorf("tracing: unknown backend %q (accepted: otlp, console, file, none)", backend)
+}
+
+// otlpRetry keeps the exporter's own retries short, so that shutting down
+// cannot wait a minute on a backend that is down.
+var otlpRetry = struct {
+	initial, max, elapsed time.Duration
+}{500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
+func (t *Tracer) buildOTLP(c *config) (sdktrace.SpanExporter, error) {
+	proto := protocolFromEnv(t.logger)
+	t.endpoint = os.Getenv(EnvOTLPTracesEP)
+	if t.endpoint == "" {
+		t.endpoint = os.Getenv(EnvOTLPEndpoint)
+	}
+	ctx := context.Background()
+	if proto == "grpc" {
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
+			Enabled: true, InitialInterval: otlpRetry.initial, MaxInterval: otlpRetry.max, MaxElapsedTime: otlpRetry.elapsed,
+		})}
+		opts = append(opts, c.otlpGRPC...)
+		exp, err := otlptracegrpc.New(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("tracing: otlp/grpc exporter: %w", err)
+		}
+		if t.endpoint == "" {
+			t.endpoint = "localhost:4317"
+		}
+		return exp, nil
+	}
+	enc := otlptracehttp.EncodingProtobuf
+	if proto == "http/json" {
+		enc = otlptracehttp.EncodingJSON
+	}
+	opts := []otlptracehttp.Option{
+		otlptracehttp.WithEncoding(enc),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
+			Enabled: true, InitialInterval: otlpRetry.initial, MaxInterval: otlpRetry.max, MaxElapsedTime: otlpRetry.elapsed,
+		}),
+	}
+	opts = append(opts, c.otlpHTTP...)
+	exp, err := otlptracehttp.New(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
+	}
+	if t.endpoint == "" {
+		t.endpoint = "localhost:4318"
+	}
+	return exp, nil
+}
+
+// Shutdown flushes what is queued and shuts down the provider and exporter
+// the Tracer built, bounded by ctx. It does nothing to a user's own provider.
+// Spans ended after Shutdown are dropped. Calling it again returns the first
+// call's result.
+func (t *Tracer) Shutdown(ctx context.Context) error {
+	t.shutOnce.Do(func() {
+		if t.owned != nil {
+			if err := t.owned.Shutdown(ctx); err != nil {
+				t.shutErr = fmt.Errorf("tracing: shutdown: %w", err)
+			}
+		}
+	})
+	return t.shutErr
+}
+
+// ForceFlush exports what is queued, bounded by ctx. For a user's provider it
+// calls the provider's ForceFlush when it has one.
+func (t *Tracer) ForceFlush(ctx context.Context) error {
+	var err error
+	switch {
+	case t.owned != nil:
+		err = t.owned.ForceFlush(ctx)
+	default:
+		if f, ok := t.provider.(interface{ ForceFlush(context.Context) error }); ok {
+			err = f.ForceFlush(ctx)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("tracing: flush: %w", err)
+	}
+	return nil
+}
+
+// warnOnce logs msg at warning level the first time key is seen by this
+// Tracer.
+func (t *Tracer) warnOnce(key, msg string, args ...any) {
+	if _, loaded := t.warned.LoadOrStore(key, struct{}{}); loaded {
+		return
+	}
+	t.logger.Warn(msg, args...)
+}
+
+var (
+	defaultMu     sync.Mutex
+	defaultTracer *Tracer
+)
+
+// Default returns the process's default Tracer, built from the environment on
+// first use and reused by every Crew and Flow whose Tracer field is nil (in
+// the manner of http.DefaultClient). If the environment names a backend that
+// cannot be built, the default Tracer drops its spans and says so once. It is
+// safe for concurrent use.
+func Default() *Tracer {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if defaultTracer == nil {
+		t, err := New()
+		if err != nil {
+			slog.Default().Warn("tracing: cannot build the default tracer from the environment; spans are dropped",
+				"error", err.Error())
+			t, _ = New(WithBackend(BackendNone))
+		}
+		defaultTracer = t
+	}
+	return defaultTracer
+}
+
+// Shutdown shuts down the default Tracer, if it was built, bounded by ctx.
+// A later traced run builds a new default Tracer.
+func Shutdown(ctx context.Context) error {
+	defaultMu.Lock()
+	t := defaultTracer
+	defaultTracer = nil
+	defaultMu.Unlock()
+	if t == nil {
+		return nil
+	}
+	return t.Shutdown(ctx)
+}
+
+// Version returns the version of the crewai-go module as recorded in the
+// binary's build information, or "(devel)" when built inside the module.
+func Version() string {
+	versionOnce.Do(func() {
+		version = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			if bi.Main.Path == semconv.ScopeName && bi.Main.Version != "" {
+				version = bi.Main.Version
+			}
+			for _, d := range bi.Deps {
+				if d.Path == semconv.ScopeName && d.Version != "" {
+					version = d.Version
+				}
+			}
+		}
+	})
+	return version
+}
+
+var (
+	versionOnce sync.Once
+	version     string
+)
+
+// defaultResource is resource.Default() with "crewai-go" as the service
+// name unless the environment names one, plus crewai.version.
+func defaultResource() *resource.Resource {
+	ours := resource.NewSchemaless(
+		attribute.String(semconv.ServiceName, semconv.DefaultServiceName),
+		attribute.String(semconv.CrewAIVersion, Version()),
+	)
+	r, err := resource.Merge(resource.Default(), ours)
+	if err != nil {
+		r = ours
+	}
+	if env := resource.Environment(); env.Len() > 0 {
+		if m, err := resource.Merge(r, env); err == nil {
+			r = m
+		}
+	}
+	return r
+}
