@@ -410,7 +410,7 @@ func TestEveryStartEnds(t *testing.T) {
 type panicModel struct{}
 
 func (panicModel) Generate(context.Context, *llm.Request) (*llm.Response, error) { panic("model bug") }
-func (panicModel) Info() llm.Info                                              { return llm.Info{Model: "p"} }
+func (panicModel) Info() llm.Info                                                { return llm.Info{Model: "p"} }
 
 func TestPanicInModelOrCallback(t *testing.T) {
 	for _, tc := range []struct {
@@ -570,10 +570,10 @@ func TestRetry(t *testing.T) {
 func TestUsageSummedOnce(t *testing.T) {
 	u := func(p, c int) llm.Usage { return llm.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c} }
 	m := &llmtest.Scripted{Replies: []llmtest.Reply{
-		{Err: &llm.Error{Kind: llm.ErrServer}},                                      // failed attempt: no usage
-		{ToolCalls: []llm.ToolCall{call("search", `{"q":"a"}`)}, Usage: u(10, 1)},   // attempt 2
-		overflow(),                                                                  // no usage
-		{Content: "sum", Usage: u(5, 2)},                                            // summary
+		{Err: &llm.Error{Kind: llm.ErrServer}},                                    // failed attempt: no usage
+		{ToolCalls: []llm.ToolCall{call("search", `{"q":"a"}`)}, Usage: u(10, 1)}, // attempt 2
+		overflow(),                       // no usage
+		{Content: "sum", Usage: u(5, 2)}, // summary
 		{ToolCalls: []llm.ToolCall{call("search", `{"q":"b"}`)}, Usage: u(100, 10)}, // step 2 (MaxIter 2)
 		{Content: "forced", Usage: u(1000, 100)},                                    // forced answer
 	}}
