@@ -3,6 +3,8 @@ package tool
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,7 +47,9 @@ type Func[In, Out any] struct {
 // New panics only if fn is nil (a programmer error). Any other problem (a
 // name with no usable character, an unsupported In) gives a tool whose
 // [Func.Err] reports it and whose every call answers with it, so that a
-// program still runs; use [NewE] to get the error at construction instead.
+// program still runs (a name that cannot be sanitised is replaced by
+// "tool_" and 8 hex digits, so that offering the tool to a provider does not
+// fail the model call); use [NewE] to get the error at construction instead.
 func New[In, Out any](name, description string, fn func(ctx context.Context, in In) (Out, error), opts ...Option) *Func[In, Out] {
 	if fn == nil {
 		panic("tool: New called with a nil function for tool " + fmt.Sprintf("%q", name))
@@ -75,6 +79,10 @@ func (f *Func[In, Out]) build() error {
 	}
 	clean, err := SanitizeName(f.name)
 	if err != nil {
+		// keep a name providers accept, so that offering the tool does
+		// not fail a whole model call; each call reports err
+		sum := sha256.Sum256([]byte(f.name))
+		f.name = "tool_" + hex.EncodeToString(sum[:4])
 		return err
 	}
 	f.name = clean

@@ -39,9 +39,10 @@ func schemaFor(t reflect.Type) (raw json.RawMessage, err error) {
 			raw, err = nil, fmt.Errorf("tool: cannot make a JSON schema for the arguments type %v: %v", t, p)
 		}
 	}()
+	isRecursive := recursive(base, map[reflect.Type]bool{})
 	r := &jsonschema.Reflector{
 		Anonymous:      true,
-		DoNotReference: !recursive(base, map[reflect.Type]bool{}),
+		DoNotReference: !isRecursive,
 		ExpandedStruct: true,
 		LookupComment:  descTag,
 		Mapper:         unsignedMinimum,
@@ -49,6 +50,13 @@ func schemaFor(t reflect.Type) (raw json.RawMessage, err error) {
 	s := r.ReflectFromType(base)
 	s.Version = ""
 	s.ID = ""
+	if isRecursive && base.Name() != "" {
+		// the root is expanded in place, but the references to it from
+		// inside need its definition too
+		root := *s
+		root.Definitions = nil
+		s.Definitions[base.Name()] = &root
+	}
 	if len(s.Definitions) == 0 {
 		s.Definitions = nil
 	}
