@@ -1,2 +1,108 @@
-// Package flow defines Flow, an event-driven graph of steps over a typed state.
+// Package flow defines Flow, an event-driven graph of methods over a typed
+// state, in the manner of CrewAI Flows: start methods, listeners on a method
+// or a router label, Or / And conditions, routers whose label picks the next
+// step, loops through routers, persistence and resume, and a plot of the
+// graph.
+//
+//	type ExampleState struct {
+//		Counter int
+//		Message string
+//	}
+//
+//	f := &flow.Flow[ExampleState]{Name: "ExampleFlow", Tracing: true}
+//	f.Step(flow.Start("first_method"), func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
+//		s.Update(func(st *ExampleState) { st.Message = "Hello" })
+//		return "started", nil
+//	})
+//	f.Router(flow.Listen("second_method", "first_method").Emits("done"), ...)
+//	f.Step(flow.Listen("final_method", "done"), ...)
+//	res, err := f.Kickoff(ctx, map[string]any{"Counter": 1})
+//
+// # Methods and triggers
+//
+// A method is registered with [Flow.Step] (a plain method returning an output)
+// or [Flow.Router] (a method returning a label), under a [Spec]: [Start] (runs
+// at kickoff; several starts run concurrently), [Listen] (runs each time a
+// method of that name completes or a router returns that label) or [When]
+// (runs when a [Condition] holds: [Or], [And], nested with [AnyOf] and
+// [AllOf]). Method names and router labels share one namespace of triggers.
+//
+// The completion of a method triggers the listeners of its name; a router's
+// completion also triggers the listeners of the label it returned (an empty
+// label triggers none). A plain step's return value triggers nothing by
+// itself: it is its output, handed to the listeners it triggers through
+// [TriggerOf]. Every listener triggered by one completion starts at once
+// and they run concurrently (routers included: unlike CrewAI, which runs the
+// routers first, one at a time, this package gives routers no priority).
+//
+// Or fires at most once per round (a round begins at kickoff and at each
+// label a router returns), so a listener on Or("a", "b") runs once when a and
+// b both run in the same pass, and once per pass of a loop. And fires once
+// all its parts have been seen since it last fired, then starts again.
+//
+// Loops go through routers (a router may listen to its own label). One
+// method runs at most Flow.MaxMethodRuns times per kickoff (default
+// [DefaultMaxMethodRuns]); one more run fails the flow with an error matching
+// [ErrMaxMethodRuns].
+//
+// # Definition errors
+//
+// [Flow.Validate], and Kickoff before running anything, report every mistake
+// as a [DefinitionError] naming the method: a nil function, an empty or
+// duplicate name, a listener on a trigger that no method and no declared
+// label produces, Emits on a plain step, no start method. Routers declare
+// their labels with [Spec.Emits]; while some router declares none, a
+// listener on an unknown trigger is accepted as one of its possible labels.
+//
+// # State
+//
+// Each kickoff has its own [State]: Flow.Initial deep-copied, the restored
+// state when resuming, then the kickoff inputs merged in by field name (JSON
+// name, Go name, or case-insensitively; values are converted as JSON would,
+// so 3.0 fits an int and a map fits a struct field). An unknown field or a
+// value of the wrong type is an [InputError] naming the field, the value and
+// the type wanted. S may be a struct, a pointer to one, or a map with string
+// keys (map[string]any). The state's ID (a random UUID, or the "id" input) is
+// also written to a string field named ID (or tagged json:"id"), or to a map
+// state's "id" key.
+//
+// Methods of one kickoff share the state concurrently, through
+// [State.Update], [State.View] and [State.Get] (a deep copy), which lock it:
+// the race-free way is the only way.
+//
+// # Failure, cancellation and events
+//
+// A method that returns an error or panics fails the flow with a
+// [MethodError] naming it (a panic becomes a [PanicError]); the ctx of the
+// other running methods is cancelled and nothing more starts. Cancelling the
+// kickoff's ctx does the same. Every method that started ends with exactly
+// one MethodFinished or MethodFailed event; the flow's FlowStarted is closed
+// by FlowFinished or FlowFailed. A crew kicked off with a method's ctx is a
+// child of that method in events and traces.
+//
+// # Usage
+//
+// Result.Usage sums the token usage of every LLM call made inside the
+// kickoff (crews, agents, direct agent executions), counted once from their
+// LLMCallCompleted events, plus what methods add with [State.AddUsage] for
+// calls that emit no event. Do not add a crew's usage yourself.
+//
+// # Persistence and resume
+//
+// With Flow.Persist set to a [Store] (the default is [OpenSQLite], a pure-Go
+// SQLite database; [MemoryStore] keeps states in memory), the state is saved
+// as JSON after every method that completes; a failure to save fails that
+// method. Kickoff with inputs {"id": stateID} loads the latest saved state of
+// that ID (an error matching [ErrStateNotFound] if there is none, a
+// [CorruptStateError] if it does not decode) and runs the graph again from
+// its start methods on it, with the other inputs merged on top: methods that
+// must not repeat their work check the state. Only exported fields that JSON
+// can encode survive a save.
+//
+// # Plot
+//
+// [Flow.Mermaid] returns the graph as Mermaid text and [Flow.PlotHTML] writes
+// a self-contained HTML page (inline SVG, no script, no network) showing the
+// starts, listeners, routers with their labels and Or/And joins;
+// [Flow.Graph] returns the same graph as plain data.
 package flow
