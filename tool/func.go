@@ -93,7 +93,7 @@ func (f *Func[In, Out]) build() error {
 	f.schema = raw
 	f.args = compileSchema(raw)
 	if f.args.err != nil {
-		return fmt.Errorf("tool: %s: generated schema: %w", f.name, f.args.err)
+		return fmt.Errorf("tool: %s: the generated schema: %w", f.name, f.args.err)
 	}
 	return nil
 }
@@ -198,7 +198,8 @@ func render(v any) (string, error) {
 // ArgsError reports arguments that do not fit a tool's schema. A [Runner]
 // turns it into a text for the model; [Func.Run] returns it. A tool may
 // return one itself to report arguments it cannot use. The zero value is an
-// error with no details.
+// error with no details. An ArgsError is a plain value: safe to read from
+// many goroutines, not to modify while others read it.
 type ArgsError struct {
 	// Tool is the tool's name.
 	Tool string

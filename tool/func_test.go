@@ -181,7 +181,9 @@ func TestNilFunction(t *testing.T) {
 
 type celsius float64
 
-func (c celsius) String() string { return "temperature: " + strings.TrimRight(strings.TrimRight(jsonNum(float64(c)), "0"), ".") + "°C" }
+func (c celsius) String() string {
+	return "temperature: " + strings.TrimRight(strings.TrimRight(jsonNum(float64(c)), "0"), ".") + "°C"
+}
 
 func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }
 

@@ -37,7 +37,8 @@ type Options struct {
 const MaxCacheEntries = 1024
 
 // Option sets one of the [Options] of a tool. Pass options to [New], [NewE]
-// or [With].
+// or [With]; they are applied once, at construction, in order (a later
+// option wins). A nil Option is ignored.
 type Option func(*Options)
 
 // MaxUsage lets the tool run at most n times per run; n < 1 removes the

@@ -32,11 +32,11 @@ func schemaFor(t reflect.Type) (raw json.RawMessage, err error) {
 	case base.Kind() == reflect.Struct:
 	case base.Kind() == reflect.Map && base.Key().Kind() == reflect.String:
 	default:
-		return nil, fmt.Errorf("tool: the arguments type %v is not supported (accepted: a struct, a pointer to a struct, or a map with string keys)", t)
+		return nil, fmt.Errorf("the arguments type %v is not supported (accepted: a struct, a pointer to a struct, or a map with string keys)", t)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			raw, err = nil, fmt.Errorf("tool: cannot make a JSON schema for the arguments type %v: %v", t, p)
+			raw, err = nil, fmt.Errorf("cannot make a JSON schema for the arguments type %v: %v", t, p)
 		}
 	}()
 	isRecursive := recursive(base, map[reflect.Type]bool{})
@@ -65,7 +65,7 @@ func schemaFor(t reflect.Type) (raw json.RawMessage, err error) {
 	}
 	raw, err = json.Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("tool: cannot encode the JSON schema of %v: %w", t, err)
+		return nil, fmt.Errorf("cannot encode the JSON schema of %v: %w", t, err)
 	}
 	return raw, nil
 }
@@ -134,7 +134,7 @@ const resourceURL = "urn:crewai-go:tool-args"
 type noLoader struct{}
 
 func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("tool: schema references %q; only references inside the schema are allowed", url)
+	return nil, fmt.Errorf("the schema references %q; only references inside the schema are allowed", url)
 }
 
 // compileSchema compiles raw. A schema that does not compile gives an
@@ -146,7 +146,7 @@ func compileSchema(raw json.RawMessage) *argsSchema {
 	}
 	doc, err := sjs.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		as.err = fmt.Errorf("tool: the schema is not valid JSON: %w", err)
+		as.err = fmt.Errorf("the schema is not valid JSON: %w", err)
 		return as
 	}
 	if m, ok := doc.(map[string]any); ok {
@@ -157,12 +157,12 @@ func compileSchema(raw json.RawMessage) *argsSchema {
 	c := sjs.NewCompiler()
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(resourceURL, doc); err != nil {
-		as.err = fmt.Errorf("tool: cannot use the schema: %w", err)
+		as.err = fmt.Errorf("cannot use the schema: %w", err)
 		return as
 	}
 	sch, err := c.Compile(resourceURL)
 	if err != nil {
-		as.err = fmt.Errorf("tool: the schema does not compile: %w", err)
+		as.err = fmt.Errorf("the schema does not compile: %w", err)
 		return as
 	}
 	as.compiled = sch
@@ -172,7 +172,7 @@ func compileSchema(raw json.RawMessage) *argsSchema {
 func compileToolSchema(t Tool) (as *argsSchema) {
 	defer func() {
 		if p := recover(); p != nil {
-			as = &argsSchema{err: fmt.Errorf("tool: %s: Schema panicked: %v", t.Name(), p)}
+			as = &argsSchema{err: fmt.Errorf("%s: Schema panicked: %v", t.Name(), p)}
 		}
 	}()
 	return compileSchema(t.Schema())

@@ -59,8 +59,9 @@ type Tool interface {
 	Run(ctx context.Context, args json.RawMessage) (string, error)
 }
 
-// Problem classifies what went wrong with a tool call; the empty Problem
-// means the call succeeded.
+// Problem classifies what went wrong with a tool call, for callers that
+// branch on it (events, retries, metrics); the zero value, the empty
+// Problem, means the call succeeded.
 type Problem string
 
 // The problems a [Result] can report.
@@ -82,7 +83,8 @@ const (
 )
 
 // Result is the outcome of one tool call made through a [Runner]. The zero
-// value is an empty, successful result.
+// value is an empty, successful result. A Result is a plain value that the
+// Runner does not keep.
 type Result struct {
 	// Output is the text given back to the model.
 	Output string
@@ -110,7 +112,10 @@ type Result struct {
 	Problem Problem
 }
 
-// PanicError is the Result.Err of a tool that panicked.
+// PanicError is the Result.Err of a tool that panicked. Test for it with
+// errors.As; if the panic value was an error, errors.Is and errors.As see it
+// through Unwrap. The zero value describes a panic with a nil value; like
+// every error here it is read-only once made, so safe for concurrent reads.
 type PanicError struct {
 	// Tool is the tool's name.
 	Tool string
