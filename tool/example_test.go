@@ -77,3 +77,15 @@ func ExampleWith() {
 	// "hi" cache=true error=false
 	// "Error: tool \"echo\" has reached its limit of 1 use in this run and cannot be used again. Continue without it." cache=false error=true
 }
+
+func ExampleSanitizeName() {
+	for _, name := range []string{"Get Weather", "Météo du jour", "search-tool_v2", "!!!"} {
+		clean, err := tool.SanitizeName(name)
+		fmt.Printf("%q %v\n", clean, err != nil)
+	}
+	// Output:
+	// "Get_Weather" false
+	// "Meteo_du_jour" false
+	// "search-tool_v2" false
+	// "" true
+}

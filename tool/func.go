@@ -124,6 +124,9 @@ func (f *Func[In, Out]) Run(ctx context.Context, args json.RawMessage) (string, 
 	if f.err != nil {
 		return "", f.err
 	}
+	if f.fn == nil || f.args == nil {
+		return "", errZeroFunc
+	}
 	raw, doc, _, err := parseArgs(string(args))
 	if err != nil {
 		return "", &ArgsError{Tool: f.name, Syntax: true, Problems: []string{err.Error()}, Expected: f.args.brief}
@@ -134,9 +137,15 @@ func (f *Func[In, Out]) Run(ctx context.Context, args json.RawMessage) (string, 
 	return f.runChecked(ctx, raw)
 }
 
+// errZeroFunc is the error of a Func that was not made by New or NewE.
+var errZeroFunc = errors.New("tool: a Func must be made with New or NewE")
+
 func (f *Func[In, Out]) runChecked(ctx context.Context, args json.RawMessage) (string, error) {
 	if f.err != nil {
 		return "", f.err
+	}
+	if f.fn == nil || f.args == nil {
+		return "", errZeroFunc
 	}
 	var in In
 	if err := json.Unmarshal(args, &in); err != nil {

@@ -257,3 +257,12 @@ func TestManyProblemsAreCapped(t *testing.T) {
 	assert.Contains(t, res.Output, "... and 3 more problems")
 	assert.Equal(t, 13, strings.Count(res.Output, "\n- "))
 }
+
+func TestZeroFunc(t *testing.T) {
+	var f tool.Func[searchArgs, string]
+	_, err := f.Run(context.Background(), json.RawMessage(`{}`))
+	assert.ErrorContains(t, err, "must be made with New")
+	res := tool.NewRunner([]tool.Tool{&f}).Run(context.Background(), "", `{}`)
+	assert.True(t, res.IsError)
+	assert.False(t, res.Panic)
+}
