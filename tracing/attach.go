@@ -377,6 +377,14 @@ func (t *Tracer) appendValue(attrs []attribute.KeyValue, key, mimeKey string, v 
 	return append(attrs, attribute.String(key, s), attribute.String(mimeKey, mime))
 }
 
+// appendText adds a captured text and its MIME type, unless it is empty.
+func (t *Tracer) appendText(attrs []attribute.KeyValue, key, mimeKey, s string) []attribute.KeyValue {
+	if s == "" {
+		return attrs
+	}
+	return append(attrs, attribute.String(key, t.text(s)), attribute.String(mimeKey, semconv.MimeText))
+}
+
 func appendUsage(attrs []attribute.KeyValue, u event.Usage, oi bool) []attribute.KeyValue {
 	attrs = append(attrs,
 		attribute.Int(semconv.GenAIUsageInputTokens, u.PromptTokens),
@@ -429,8 +437,7 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	case *event.CrewCompleted:
 		attrs = appendUsage(make([]attribute.KeyValue, 0, 8), v.Usage, false)
 		if capture {
-			attrs = append(attrs, attribute.String(semconv.OIOutputValue, t.text(v.Output)),
-				attribute.String(semconv.OIOutputMimeType, semconv.MimeText))
+			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Output)
 		}
 	case *event.CrewFailed:
 		attrs = appendUsage(make([]attribute.KeyValue, 0, 6), v.Usage, false)
@@ -449,15 +456,13 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	case *event.TaskCompleted:
 		attrs = appendUsage(make([]attribute.KeyValue, 0, 8), v.Usage, false)
 		if capture {
-			attrs = append(attrs, attribute.String(semconv.OIOutputValue, t.text(v.Output)),
-				attribute.String(semconv.OIOutputMimeType, semconv.MimeText))
+			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Output)
 		}
 	case *event.AgentCompleted:
 		attrs = appendUsage(make([]attribute.KeyValue, 0, 9), v.Usage, false)
 		attrs = append(attrs, attribute.Int(semconv.CrewAIAgentIterations, v.Iterations))
 		if capture {
-			attrs = append(attrs, attribute.String(semconv.OIOutputValue, t.text(v.Output)),
-				attribute.String(semconv.OIOutputMimeType, semconv.MimeText))
+			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Output)
 		}
 	case *event.LLMCallCompleted:
 		attrs = make([]attribute.KeyValue, 0, 16)
@@ -507,8 +512,7 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		}
 	case *event.DelegationCompleted:
 		if capture {
-			attrs = append(attrs, attribute.String(semconv.OIOutputValue, t.text(v.Result)),
-				attribute.String(semconv.OIOutputMimeType, semconv.MimeText))
+			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Result)
 		}
 	}
 	if len(attrs) > 0 {
