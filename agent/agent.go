@@ -2,7 +2,9 @@ package agent
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/time/rate"
 
@@ -15,7 +17,9 @@ import (
 // it never modifies its exported fields, so one Agent may execute many jobs
 // at once, from many goroutines. Its zero value is not runnable (it needs at
 // least Role and LLM). An Agent must not be copied after its first Execute
-// (it holds the token bucket of MaxRPM); build a new one instead.
+// (it holds the token bucket of MaxRPM and its prepared tools), and the
+// elements of its Tools slice (or of a Job's) must not be replaced in place
+// once used: build a new Agent or a new slice instead.
 type Agent struct {
 	// Role names the agent ("Senior Research Analyst"); it may hold
 	// {placeholders} filled from the kickoff inputs. Required.
@@ -72,7 +76,38 @@ type Agent struct {
 	// placeholder is an error.
 	TaskTemplate string
 
-	rpm rpmLimiter
+	rpm     rpmLimiter
+	runners runnerCache
+}
+
+// runnerCache keeps the tool runners of the agent's own tools and of the
+// last job-level tool list, so that argument schemas are compiled once, not
+// at every execution. A cached runner is used only for a tool slice with the
+// same backing array and length.
+type runnerCache struct {
+	own atomic.Pointer[cachedRunner]
+	job atomic.Pointer[cachedRunner]
+}
+
+type cachedRunner struct {
+	first *tool.Tool
+	n     int
+	r     *tool.Runner
+}
+
+// runnerFor returns a runner over tools, from slot when it was made for the
+// same slice.
+func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *tool.Runner {
+	if len(tools) == 0 {
+		return tool.NewRunner(nil)
+	}
+	first := unsafe.SliceData(tools)
+	if c := slot.Load(); c != nil && c.first == first && c.n == len(tools) {
+		return c.r
+	}
+	r := tool.NewRunner(tools)
+	slot.Store(&cachedRunner{first: first, n: len(tools), r: r})
+	return r
 }
 
 // rpmLimiter is the agent's own token bucket, made on first use.

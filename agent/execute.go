@@ -75,6 +75,11 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 		return nil, &Error{Role: role, Attempts: 0, Err: err}
 	}
 	parent := ctx
+	if len(p.runner.Tools()) > 0 && tool.RunStateFrom(ctx) == nil {
+		// Usage limits and the result cache of a standalone execution last
+		// for the execution (a crew or flow sets one for the whole run).
+		ctx = tool.WithRunState(ctx)
+	}
 	if a.MaxExecutionTime > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.MaxExecutionTime)
@@ -133,16 +138,23 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		return p, invalid("MaxIter is %d; use a positive number, or 0 for the default of %d", a.MaxIter, defaultMaxIter)
 	}
 	var err error
-	if p.role, err = interpolate.Fill("agent Role", a.Role, job.Inputs); err != nil {
-		p.role = a.Role
-		return p, invalid("%w", err)
+	p.role, p.goal = a.Role, a.Goal
+	backstory := a.Backstory
+	if strings.IndexByte(a.Role, '{') >= 0 {
+		if p.role, err = interpolate.Fill("agent Role", a.Role, job.Inputs); err != nil {
+			p.role = a.Role
+			return p, invalid("%w", err)
+		}
 	}
-	if p.goal, err = interpolate.Fill("agent "+strconv.Quote(p.role)+" Goal", a.Goal, job.Inputs); err != nil {
-		return p, invalid("%w", err)
+	if strings.IndexByte(a.Goal, '{') >= 0 {
+		if p.goal, err = interpolate.Fill("agent "+strconv.Quote(p.role)+" Goal", a.Goal, job.Inputs); err != nil {
+			return p, invalid("%w", err)
+		}
 	}
-	backstory, err := interpolate.Fill("agent "+strconv.Quote(p.role)+" Backstory", a.Backstory, job.Inputs)
-	if err != nil {
-		return p, invalid("%w", err)
+	if strings.IndexByte(a.Backstory, '{') >= 0 {
+		if backstory, err = interpolate.Fill("agent "+strconv.Quote(p.role)+" Backstory", a.Backstory, job.Inputs); err != nil {
+			return p, invalid("%w", err)
+		}
 	}
 	p.info = a.LLM.Info()
 	p.maxIter = a.MaxIter
@@ -151,11 +163,11 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 	}
 	p.agentLim = a.limiter()
 
-	tools := a.Tools
 	if job.Tools != nil {
-		tools = job.Tools
+		p.runner = runnerFor(&a.runners.job, job.Tools)
+	} else {
+		p.runner = runnerFor(&a.runners.own, a.Tools)
 	}
-	p.runner = tool.NewRunner(tools)
 	if a.AllowDelegation && len(job.Coworkers) > 0 {
 		p.deleg = newDelegation(a, p.role, job)
 	}
