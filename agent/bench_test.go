@@ -42,7 +42,9 @@ func (constTool) Description() string { return "Search the web" }
 func (constTool) Schema() json.RawMessage {
 	return json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}`)
 }
-func (constTool) Run(context.Context, json.RawMessage) (string, error) { return "Go: a language by Google", nil }
+func (constTool) Run(context.Context, json.RawMessage) (string, error) {
+	return "Go: a language by Google", nil
+}
 
 // BenchmarkAgentRun measures one execution with two model calls and one tool
 // call, tracing off (no subscriber).
