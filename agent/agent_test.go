@@ -785,3 +785,51 @@ func TestStream(t *testing.T) {
 		t.Fatalf("chunks %q", chunks)
 	}
 }
+
+func TestAgentMaxRPM(t *testing.T) {
+	m := &llmtest.Scripted{Replies: []llmtest.Reply{calls(call("search", `{"q":"a"}`)), answer("never")}}
+	a := &agent.Agent{Role: "R", LLM: m, Tools: []tool.Tool{newEcho("search")}, MaxRPM: 1, MaxRetryLimit: -1}
+	ctx, rec := record(context.Background())
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	_, err := a.Execute(ctx, agent.Job{Description: "d"})
+	if !errors.Is(err, context.DeadlineExceeded) || len(m.Requests()) != 1 {
+		t.Fatalf("err %v after %d calls; want the second call to wait past the deadline", err, len(m.Requests()))
+	}
+	var wait *event.RateLimitWait
+	for _, e := range rec.all() {
+		if w, ok := e.(*event.RateLimitWait); ok {
+			wait = w
+		}
+	}
+	if wait == nil || wait.Limiter != "agent" || wait.Wait < 30*time.Second {
+		t.Fatalf("wait %+v", wait)
+	}
+	rec.checkPairs(t)
+}
+
+// noIDModel asks for tool calls without IDs, as some servers do.
+type noIDModel struct{ n atomic.Int32 }
+
+func (*noIDModel) Info() llm.Info { return llm.Info{Model: "noid"} }
+func (m *noIDModel) Generate(_ context.Context, req *llm.Request) (*llm.Response, error) {
+	if m.n.Add(1) == 1 {
+		return &llm.Response{ToolCalls: []llm.ToolCall{{Name: "search", Arguments: `{"q":"a"}`},
+			{Name: "search", Arguments: `{"q":"b"}`}}}, nil
+	}
+	ids := ""
+	for _, msg := range req.Messages {
+		if msg.Role == llm.RoleTool {
+			ids += msg.ToolCallID + "=" + msg.Content + " "
+		}
+	}
+	return &llm.Response{Content: ids}, nil
+}
+
+func TestToolCallsWithoutIDs(t *testing.T) {
+	a := &agent.Agent{Role: "R", LLM: &noIDModel{}, Tools: []tool.Tool{newEcho("search")}}
+	res, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+	if err != nil || res.Output != "call_1_1=search:a call_1_2=search:b " {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+}

@@ -1,4 +1,72 @@
 // Package agent defines Agent, a role played by a model, and its executor: the
-// loop that sends the job to the model, runs the tools the model asks for and
+// loop that sends a [Job] to the model, runs the tools the model asks for and
 // feeds their results back, until the model gives a final answer.
+//
+// # The loop
+//
+// The system message says who the agent is (role, backstory, goal; or
+// Agent.SystemTemplate); the user message states the job (description, the
+// expected output, the context of earlier work; or Agent.TaskTemplate). Then
+// each iteration is one model call:
+//
+//   - Native tool calling is used when the model supports it
+//     (llm.Info.NoTools false): the tools are offered as function
+//     definitions; the calls of one reply run concurrently (at most 8 at a
+//     time), each as its own tool step on the event bus, and their results go
+//     back as tool messages in the order of the calls. A reply without tool
+//     calls is the final answer; an empty reply is sent back to the model.
+//   - Models without tool calling get the tools and a reply format in the
+//     system prompt (see internal/textproto: Thought, Action, Action Input,
+//     Final Answer) and the stop word "\nObservation:" unless they reject stop
+//     words. A reply that is neither an action nor a final answer, or both,
+//     or whose input is not one JSON object, is sent back to the model with
+//     what was wrong; it is never taken as the final answer.
+//   - Tool problems (unknown tool, invalid arguments, a tool's error or
+//     panic, a usage limit) are observations for the model, not errors of
+//     the execution. A call identical to an earlier one of the same
+//     execution (same tool, same arguments) is answered from its result with
+//     a note and not run again. A tool marked ResultAsAnswer ends the
+//     execution with its output.
+//   - After MaxIter iterations (default 25) the model is asked once, without
+//     tools, for its best final answer.
+//   - When the provider says the conversation exceeds the context window
+//     (llm.ErrContextWindow), the messages after the system and task
+//     messages are summarised by the model (in pieces of about half the
+//     model's context, or 32 KiB when unknown) and replaced by the summary;
+//     if the call still does not fit, the execution fails.
+//
+// # Limits and retries
+//
+// MaxExecutionTime is a deadline on the whole execution. A failed execution
+// is run again from the start up to MaxRetryLimit times (default 2), except
+// after cancellation, the deadline, an invalid definition, a panic, or the
+// model's authentication and bad-request errors. MaxRPM is a token bucket per
+// Agent (shared by its concurrent executions); Job.Limiter is a bucket shared
+// by a crew. Every model call waits for both, honouring ctx; a wait that
+// blocks is announced as an event.RateLimitWait.
+//
+// # Delegation
+//
+// An agent with AllowDelegation and a Job with Coworkers gets two tools,
+// delegate_work (coworker, task, context) and ask_question (coworker,
+// question, context). The coworker is found by role, ignoring case, spaces
+// and punctuation; Agent.Delegates restricts whom it may be. The coworker
+// executes a new job (without coworkers of its own, so delegation does not
+// recurse) as a delegation step nested under the tool call, and its answer
+// is the observation. Its token usage is added to the delegating execution's.
+//
+// # Events
+//
+// Every attempt is an agent step (event.AgentStarted, then exactly one
+// AgentCompleted or AgentFailed, also on panic and cancellation), with the
+// model calls (LLMCallStarted/Completed/Failed, and LLMStreamChunk when
+// Agent.Stream is set), tool calls (ToolStarted/Finished/Failed) and
+// delegations inside it. So models and tools written by users are traced
+// without doing anything. With no subscriber, nothing is built for events.
+//
+// # Usage
+//
+// Result.Usage counts every model call of Execute exactly once: failed
+// attempts, summaries, the forced answer and delegated work included. An
+// *Error carries the usage spent before the failure.
 package agent

@@ -324,6 +324,12 @@ func (e *execution) loop(ctx context.Context) (string, error) {
 			}
 			continue
 		}
+		for i := range resp.ToolCalls {
+			if resp.ToolCalls[i].ID == "" {
+				// Some servers send no IDs; the tool messages need one.
+				resp.ToolCalls[i].ID = "call_" + strconv.Itoa(e.iter) + "_" + strconv.Itoa(i+1)
+			}
+		}
 		e.msgs = append(e.msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
 		if len(resp.ToolCalls) == 0 {
 			if strings.TrimSpace(resp.Content) == "" {

@@ -1,0 +1,62 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/llm/llmtest"
+	"github.com/crewai-go/crewai/tool"
+)
+
+// An agent with a tool, driven by a scripted model: the model calls the
+// tool, then answers.
+func ExampleAgent_Execute() {
+	type query struct {
+		Q string `json:"q" desc:"what to look up"`
+	}
+	search := tool.New("search", "Look something up", func(_ context.Context, in query) (string, error) {
+		return "Go was announced by Google in 2009.", nil
+	})
+	model := &llmtest.Scripted{Replies: []llmtest.Reply{
+		{ToolCalls: []llm.ToolCall{{Name: "search", Arguments: `{"q":"Go history"}`}}},
+		{Content: "Go was announced in 2009."},
+	}}
+	researcher := &agent.Agent{
+		Role:  "{topic} Researcher",
+		Goal:  "Find facts about {topic}",
+		LLM:   model,
+		Tools: []tool.Tool{search},
+		StepCallback: func(s agent.Step) {
+			for _, c := range s.ToolCalls {
+				fmt.Printf("step %d: %s -> %s\n", s.Iteration, c.Call.Name, c.Result.Output)
+			}
+		},
+	}
+	res, err := researcher.Execute(context.Background(), agent.Job{
+		Description:    "When was Go announced?",
+		ExpectedOutput: "One sentence",
+		Inputs:         map[string]any{"topic": "Go"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Output)
+	fmt.Println("model calls:", res.Usage.Requests)
+	// Output:
+	// step 1: search -> Go was announced by Google in 2009.
+	// Go was announced in 2009.
+	// model calls: 2
+}
+
+// A missing input is an error before any model call, naming the placeholder
+// and the field.
+func ExampleAgent_Execute_missingInput() {
+	a := &agent.Agent{Role: "Analyst", Goal: "Study {topic}", LLM: &llmtest.Scripted{}}
+	_, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+	fmt.Println(err)
+	// Output:
+	// agent "Analyst": invalid agent: interpolate: agent "Analyst" Goal uses {topic} but the inputs have no "topic" (inputs given: none)
+}
