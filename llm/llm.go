@@ -8,6 +8,42 @@
 // Implementations of [LLM] do not need to emit events: the agent that calls
 // them announces every call on the event bus, so user-written models are
 // traced like the built-in client.
+//
+// # The OpenAI-compatible client
+//
+// [OpenAI] (or [New] with a [Config]) builds a [*Client]. Empty settings come
+// from the environment, read once at construction:
+//
+//   - OPENAI_API_KEY: the key; required for api.openai.com and for Azure
+//     (AZURE_OPENAI_API_KEY first), not for local servers. A missing key is
+//     an ErrAuth error from the first Generate, before any request.
+//   - OPENAI_BASE_URL, then OPENAI_API_BASE: the base URL, such as
+//     http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM) or
+//     http://localhost:1234/v1 (LM Studio); default https://api.openai.com/v1.
+//   - OPENAI_ORG_ID: the organisation.
+//   - Azure ([WithAzure]): AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION.
+//
+// The key is never shown: not in errors (provider messages that echo it are
+// scrubbed), not in events, not by fmt on a Client or a Config.
+//
+// Retries: 429, 5xx and transport failures are retried with jittered
+// exponential backoff (between half and all of BackoffBase·2^n, capped at
+// BackoffMax) that honours Retry-After and retry-after-ms, up to
+// MaxAttempts requests, and never past the ctx's deadline: when the next
+// wait would end after it, Generate returns the last error at once (it also
+// matches context.DeadlineExceeded). Other 4xx are not retried, nor is an
+// empty choices list, nor a stream that fails after text reached OnChunk.
+// Every wait emits [event.Retry] (and [event.RateLimitWait] for a 429).
+//
+// Errors: every failure is an [*Error] whose Kind is one of the sentinel
+// errors (ErrRateLimit, ErrContextWindow, ErrAuth, ErrBadRequest, ErrServer,
+// ErrTransport, ErrEmptyResponse). A call abandoned because its ctx ended is
+// an ErrTransport that also matches the ctx's error.
+//
+// Capabilities: [CapabilitiesOf] knows which models reject the stop
+// parameter (o-series, gpt-5 family: it is dropped), which take
+// max_completion_tokens and no temperature (the same reasoning models), and
+// the context windows of common OpenAI models.
 package llm
 
 import (

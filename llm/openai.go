@@ -24,18 +24,26 @@ const DefaultAzureAPIVersion = "2024-10-21"
 
 // Defaults of the retry policy; see [Config].
 const (
+	// DefaultMaxAttempts is the number of requests one Generate makes at
+	// most (the first and three retries).
 	DefaultMaxAttempts = 4
+	// DefaultBackoffBase is the nominal wait before the first retry.
 	DefaultBackoffBase = 500 * time.Millisecond
-	DefaultBackoffMax  = 30 * time.Second
-	DefaultMaxWait     = 60 * time.Second
-	DefaultTimeout     = 10 * time.Minute
+	// DefaultBackoffMax caps the nominal wait between retries.
+	DefaultBackoffMax = 30 * time.Second
+	// DefaultMaxWait is the longest Retry-After the client honours.
+	DefaultMaxWait = 60 * time.Second
+	// DefaultTimeout bounds each attempt.
+	DefaultTimeout = 10 * time.Minute
 )
 
 // Provider names reported by [Client.Info], following the OpenTelemetry
 // gen_ai.provider.name values.
 const (
+	// ProviderOpenAI is reported for OpenAI and OpenAI-compatible servers.
 	ProviderOpenAI = "openai"
-	ProviderAzure  = "azure.ai.openai"
+	// ProviderAzure is reported for Azure OpenAI.
+	ProviderAzure = "azure.ai.openai"
 )
 
 // Config configures a [Client]. Empty fields take their value from the
@@ -119,7 +127,8 @@ func (c Config) String() string {
 // GoString is String, so that %#v does not show the API key either.
 func (c Config) GoString() string { return c.String() }
 
-// Option sets a field of the [Config] built by [OpenAI].
+// Option sets a field of the [Config] built by [OpenAI]. Options are plain
+// functions, applied in order; a nil Option is ignored.
 type Option func(*Config)
 
 // WithAPIKey sets [Config].APIKey.

@@ -1,7 +1,20 @@
 // Package llmtest provides models for tests, examples and benchmarks that need
 // no network and no API key: [Scripted], an in-process model that plays a
-// script of replies and records the requests it saw, and an OpenAI-compatible
-// fake HTTP server driven by the same scripts.
+// script of replies and records the requests it saw, and [Server], an
+// OpenAI-compatible fake HTTP server on a loopback port driven by the same
+// scripts, against which the real client (go-openai underneath) runs.
+//
+// A [Reply] is an answer (text, tool calls, usage, stream pieces) or, with
+// its Fault field, an injected failure: 429 with or without Retry-After,
+// 500, 503, any status, a 400 context-length error, 401, a connection reset,
+// a hang until the client gives up, malformed JSON, an empty choices list, a
+// truncated body or stream. One script mixes faults and answers, so a test
+// can say "fail twice, then answer" in three lines. For concurrent use, give
+// a Respond function instead of a sequence.
+//
+// The server is built for load tests as well: no goroutine beyond net/http's
+// per connection, latency waits that end with the request, and request
+// recording bounded by [ServerConfig].MaxRecorded (negative: none).
 package llmtest
 
 import (

@@ -125,12 +125,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seq := s.count.Add(1)
 	if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url",
-			fmt.Sprintf("llmtest: no route %s %s; the fake server serves POST .../chat/completions", r.Method, r.URL.Path), nil)
+			fmt.Sprintf("llmtest: no route %s %s; the fake server serves POST .../chat/completions", r.Method, r.URL.Path))
 		return
 	}
 	if r.Method != http.MethodPost {
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed",
-			"llmtest: use POST for chat completions, not "+r.Method, nil)
+			"llmtest: use POST for chat completions, not "+r.Method)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -139,12 +139,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(body) > maxBody {
 		writeError(w, http.StatusRequestEntityTooLarge, "invalid_request_error", "body_too_large",
-			fmt.Sprintf("llmtest: the request body is larger than %d bytes", maxBody), nil)
+			fmt.Sprintf("llmtest: the request body is larger than %d bytes", maxBody))
 		return
 	}
 	sr, err := decodeRequest(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", err.Error(), nil)
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", err.Error())
 		return
 	}
 	sr.Seq, sr.Method, sr.Path, sr.RawQuery = seq, r.Method, r.URL.Path, r.URL.RawQuery
@@ -156,10 +156,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply, ok := s.replyFor(sr)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "script_exhausted",
-			fmt.Sprintf("%v (request %d)", ErrScriptExhausted, seq), nil)
+			fmt.Sprintf("%v (request %d)", ErrScriptExhausted, seq))
 		return
 	}
 	if !s.wait(r, s.cfg.Latency+reply.Delay) {
+		s.abortIfClosed()
 		return
 	}
 	for k, v := range reply.Header {
@@ -169,7 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", reply.RetryAfter)
 	}
 	if reply.Err != nil && reply.Fault == FaultNone {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", reply.Err.Error(), nil)
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", reply.Err.Error())
 		return
 	}
 	s.answer(w, r, sr, &reply)
@@ -197,6 +198,16 @@ func (s *Server) replyFor(sr *ServerRequest) (Reply, bool) {
 	return s.cfg.Replies[i], true
 }
 
+// abortIfClosed drops the connection without an answer when the server is
+// closing, so that a waiting client sees an error rather than an empty reply.
+func (s *Server) abortIfClosed() {
+	select {
+	case <-s.done:
+		panic(http.ErrAbortHandler)
+	default:
+	}
+}
+
 // wait waits d, or until the request's context ends or the server closes;
 // it reports whether the full wait happened.
 func (s *Server) wait(r *http.Request, d time.Duration) bool {
@@ -216,11 +227,7 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, sr *ServerRequest, reply *Reply) {
 	if status, typ, code, msg, ok := reply.Fault.httpError(reply); ok {
-		var c *string
-		if code != "" {
-			c = &code
-		}
-		writeError(w, status, typ, "", msg, c)
+		writeError(w, status, typ, code, msg)
 		return
 	}
 	switch reply.Fault {
@@ -240,10 +247,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sr *ServerReques
 		select {
 		case <-r.Context().Done():
 		case <-s.done:
+			s.abortIfClosed()
 		}
 		return
 	default:
-		writeError(w, http.StatusInternalServerError, "server_error", "", fmt.Sprintf("llmtest: unknown fault %v", reply.Fault), nil)
+		writeError(w, http.StatusInternalServerError, "server_error", "", fmt.Sprintf("llmtest: unknown fault %v", reply.Fault))
 		return
 	}
 	model := sr.Model
@@ -268,7 +276,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sr *ServerReques
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "", "llmtest: "+err.Error(), nil)
+		writeError(w, http.StatusInternalServerError, "server_error", "", "llmtest: "+err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -370,11 +378,11 @@ func (s *Server) stream(w http.ResponseWriter, sr *ServerRequest, reply *Reply, 
 	_, _ = io.WriteString(w, "data: [DONE]\n\n")
 }
 
-func writeError(w http.ResponseWriter, status int, typ, param, msg string, code *string) {
+func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
 	var e wireError
-	e.Error.Message, e.Error.Type, e.Error.Code = msg, typ, code
-	if param != "" {
-		e.Error.Param = &param
+	e.Error.Message, e.Error.Type = msg, typ
+	if code != "" {
+		e.Error.Code = &code
 	}
 	b, _ := json.Marshal(e)
 	w.Header().Set("Content-Type", "application/json")

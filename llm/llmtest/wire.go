@@ -101,7 +101,6 @@ type wireError struct {
 	Error struct {
 		Message string  `json:"message"`
 		Type    string  `json:"type"`
-		Param   *string `json:"param"`
 		Code    *string `json:"code"`
 	} `json:"error"`
 }
@@ -115,7 +114,7 @@ func decodeRequest(body []byte) (*ServerRequest, error) {
 	if err := dec.Decode(&w); err != nil {
 		return nil, fmt.Errorf("llmtest: the request body is not a chat-completions JSON object: %w", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return nil, errors.New("llmtest: the request body has data after the JSON object")
 	}
 	sr := &ServerRequest{Model: w.Model, Stream: w.Stream, MaxTokens: w.MaxTokens,
