@@ -833,3 +833,15 @@ func TestToolCallsWithoutIDs(t *testing.T) {
 		t.Fatalf("res %+v err %v", res, err)
 	}
 }
+
+func TestForcedAnswerThatIsAnAction(t *testing.T) {
+	m := &llmtest.Scripted{NoTools: true, Replies: []llmtest.Reply{
+		answer("Action: search\nAction Input: {\"q\":\"a\"}"),
+		answer("Action: search\nAction Input: {\"q\":\"b\"}"),
+	}}
+	a := &agent.Agent{Role: "R", LLM: m, Tools: []tool.Tool{newEcho("search")}, MaxIter: 1, MaxRetryLimit: -1}
+	_, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+	if !errors.Is(err, agent.ErrNoAnswer) || !strings.Contains(err.Error(), `"search"`) {
+		t.Fatalf("err %v", err)
+	}
+}

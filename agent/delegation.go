@@ -79,8 +79,8 @@ func newDelegation(a *Agent, role string, job *Job) *delegation {
 		}
 		d.allowed = append(d.allowed, cw)
 	}
-	if len(d.allowed) == 0 && len(d.refused) == 0 {
-		return nil
+	if len(d.allowed) == 0 {
+		return nil // nobody to delegate to: no delegation tools
 	}
 	return d
 }

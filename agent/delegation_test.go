@@ -170,3 +170,35 @@ func TestAskQuestion(t *testing.T) {
 		t.Fatal("no question delegation event")
 	}
 }
+
+func TestNoDelegationTools(t *testing.T) {
+	other := &agent.Agent{Role: "Other", LLM: &llmtest.Scripted{}}
+	for _, tc := range []struct {
+		name string
+		a    *agent.Agent
+		job  agent.Job
+	}{
+		{"no coworkers", &agent.Agent{Role: "R", AllowDelegation: true}, agent.Job{}},
+		{"only itself", nil, agent.Job{}},
+		{"delegation not allowed", &agent.Agent{Role: "R"}, agent.Job{Coworkers: []*agent.Agent{other}}},
+		{"all refused", &agent.Agent{Role: "R", AllowDelegation: true, Delegates: []string{"Nobody"}},
+			agent.Job{Coworkers: []*agent.Agent{other}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &llmtest.Scripted{Replies: []llmtest.Reply{{Content: "ok"}}}
+			a := tc.a
+			if a == nil {
+				a = &agent.Agent{Role: "R", AllowDelegation: true}
+				tc.job.Coworkers = []*agent.Agent{a}
+			}
+			a.LLM = m
+			tc.job.Description = "d"
+			if _, err := a.Execute(context.Background(), tc.job); err != nil {
+				t.Fatal(err)
+			}
+			if tools := m.Requests()[0].Tools; len(tools) != 0 {
+				t.Fatalf("tools offered: %+v", tools)
+			}
+		})
+	}
+}

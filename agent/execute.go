@@ -36,19 +36,20 @@ var textStop = []string{textproto.StopWord}
 // plan is what one Execute prepares once and shares by all its attempts; it
 // is read-only after prepare.
 type plan struct {
-	a        *Agent
-	job      *Job
-	role     string
-	goal     string
-	info     llm.Info
-	text     bool // text protocol (model without tools, and tools to offer)
-	runner   *tool.Runner
-	defs     []llm.ToolDef
-	deleg    *delegation
-	system   string
-	user     string
-	maxIter  int
-	agentLim *rate.Limiter
+	a         *Agent
+	job       *Job
+	role      string
+	goal      string
+	backstory string
+	info      llm.Info
+	text      bool // text protocol (model without tools, and tools to offer)
+	runner    *tool.Runner
+	defs      []llm.ToolDef
+	deleg     *delegation
+	system    string
+	user      string
+	maxIter   int
+	agentLim  *rate.Limiter
 }
 
 // Execute works through job until the model gives a final answer, and
@@ -196,6 +197,7 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 			}
 		}
 	}
+	p.backstory = backstory
 	if p.system, err = a.systemPrompt(p.role, p.goal, backstory, specs); err != nil {
 		return p, err
 	}
@@ -276,7 +278,7 @@ func (p *plan) startedEvent(attempt int) event.AgentStarted {
 		names = append(names, delegateWorkName, askQuestionName)
 	}
 	return event.AgentStarted{Header: event.Header{Source: "agent:" + p.role}, Role: p.role, AgentID: p.agentID(),
-		Goal: p.goal, Backstory: p.a.Backstory, Tools: names, Model: p.info.Model, Provider: p.info.Provider,
+		Goal: p.goal, Backstory: p.backstory, Tools: names, Model: p.info.Model, Provider: p.info.Provider,
 		Prompt: p.user, Attempt: attempt}
 }
 
@@ -398,7 +400,11 @@ func (e *execution) forcedAnswer(ctx context.Context) (string, error) {
 	}
 	e.msgs = append(e.msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content})
 	out := resp.Content
-	if r, err := textproto.Parse(out); err == nil && r.IsFinal {
+	if r, err := textproto.Parse(out); err == nil {
+		if !r.IsFinal {
+			return "", fmt.Errorf("%w: asked for its final answer after MaxIter (%d), the model asked for tool %q instead",
+				ErrNoAnswer, e.maxIter, r.Action)
+		}
 		out = r.Final
 	}
 	out = strings.TrimSpace(out)
@@ -629,10 +635,20 @@ func (e *execution) runTools(ctx context.Context, calls []llm.ToolCall) []ToolCa
 }
 
 // runOne runs one tool call as one tool step on the bus.
-func (e *execution) runOne(ctx context.Context, c llm.ToolCall, attempt int, repeated bool, prev string) (tool.Result, bool) {
+func (e *execution) runOne(ctx context.Context, c llm.ToolCall, attempt int, repeated bool, prev string) (res tool.Result, _ bool) {
 	tctx, st := event.Begin(ctx, event.ToolStarted{Tool: c.Name, CallID: c.ID, Arguments: c.Arguments,
 		Agent: e.role, Attempt: attempt})
-	var res tool.Result
+	defer func() {
+		// Runner.Run and Execute recover their own panics; this guards the
+		// rest (a parallel call runs on its own goroutine).
+		if r := recover(); r != nil {
+			stack := string(debug.Stack())
+			res = tool.Result{IsError: true, Panic: true, Stack: stack, Err: &PanicError{Value: r, Stack: stack},
+				Output: fmt.Sprintf("Error: the call of tool %q failed unexpectedly: %v", c.Name, r)}
+			event.End(st, event.ToolFailed{Tool: c.Name, CallID: c.ID,
+				Failure: event.Failure{Err: res.Err, Panic: true, Stack: stack}})
+		}
+	}()
 	switch {
 	case repeated:
 		res = tool.Result{Output: prev + repeatedNote}
