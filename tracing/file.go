@@ -12,7 +12,6 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // fileExporter is the file backend: one file per trace, <trace id>.jsonl,
@@ -69,7 +68,7 @@ func (f *fileExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		line, err := protojson.Marshal(ToOTLP(groups[id]))
+		line, err := MarshalOTLPJSON(ToOTLP(groups[id]))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tracing: file backend: encoding trace %s: %w", id, err))
 			continue

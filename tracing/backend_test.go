@@ -1,0 +1,337 @@
+package tracing
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/crewai-go/crewai/event"
+)
+
+// receiver collects the spans an OTLP receiver was sent.
+type receiver struct {
+	mu    sync.Mutex
+	names []string
+	ctype []string
+}
+
+func (r *receiver) add(req *coltracepb.ExportTraceServiceRequest, ctype string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ctype = append(r.ctype, ctype)
+	for _, rs := range req.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				if len(s.TraceId) != 16 || len(s.SpanId) != 8 {
+					r.names = append(r.names, "BAD IDS "+s.Name)
+					continue
+				}
+				r.names = append(r.names, s.Name)
+			}
+		}
+	}
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.names)
+}
+
+func httpReceiver(t *testing.T, rec *receiver) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/traces" {
+			http.NotFound(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		var err error
+		ct := r.Header.Get("Content-Type")
+		switch ct {
+		case "application/json":
+			// the official exporter's JSON must decode with ours
+			err = UnmarshalOTLPJSON(body, &req)
+		default:
+			err = proto.Unmarshal(body, &req)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rec.add(&req, ct)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type grpcTraceService struct {
+	coltracepb.UnimplementedTraceServiceServer
+	rec *receiver
+}
+
+func (g *grpcTraceService) Export(_ context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	g.rec.add(req, "grpc")
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+func clearOTLPEnv(t *testing.T) {
+	for _, k := range []string{EnvTracesExporter, EnvOTLPEndpoint, EnvOTLPTracesEP, EnvOTLPProtocol, EnvOTLPTracesProto,
+		EnvTracesDir, EnvFlushTimeout, EnvTracingEnabled, EnvSDKDisabled, "OTEL_EXPORTER_OTLP_TIMEOUT"} {
+		t.Setenv(k, "")
+	}
+}
+
+func shutdown(t *testing.T, tr *Tracer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tr.Shutdown(ctx)
+}
+
+func TestOTLPBackends(t *testing.T) {
+	for _, proto := range []string{"http/protobuf", "http/json", "grpc"} {
+		t.Run(proto, func(t *testing.T) {
+			clearOTLPEnv(t)
+			rec := &receiver{}
+			var endpoint string
+			if proto == "grpc" {
+				lis, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				gs := grpc.NewServer()
+				coltracepb.RegisterTraceServiceServer(gs, &grpcTraceService{rec: rec})
+				go func() { _ = gs.Serve(lis) }()
+				t.Cleanup(gs.Stop)
+				endpoint = "http://" + lis.Addr().String()
+			} else {
+				endpoint = httpReceiver(t, rec).URL
+			}
+			t.Setenv(EnvOTLPEndpoint, endpoint)
+			t.Setenv(EnvOTLPProtocol, proto)
+			notice := &logBuf{}
+			logs := &logBuf{}
+			tr, err := New(WithNotice(notice), WithLogger(logs.logger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer shutdown(t, tr)
+			if tr.Backend() != BackendOTLP {
+				t.Fatalf("backend %s", tr.Backend())
+			}
+			if _, err := runCrew(context.Background(), tr, scenario{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := rec.count(); n != 11 {
+				t.Fatalf("receiver got %d spans after finish, want 11", n)
+			}
+			want := map[string]string{"http/protobuf": "application/x-protobuf", "http/json": "application/json", "grpc": "grpc"}[proto]
+			if rec.ctype[0] != want {
+				t.Errorf("sent as %s, want %s", rec.ctype[0], want)
+			}
+			if !strings.Contains(notice.String(), "sent over OTLP") || logs.warnings() != 0 {
+				t.Errorf("notice %q, logs %q", notice, logs)
+			}
+		})
+	}
+}
+
+func TestFileBackend(t *testing.T) {
+	clearOTLPEnv(t)
+	dir := filepath.Join(t.TempDir(), "traces")
+	t.Setenv(EnvTracesDir, dir)
+	notice := &logBuf{}
+	logs := &logBuf{}
+	tr, err := New(WithNotice(notice), WithLogger(logs.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(t, tr)
+	if tr.Backend() != BackendFile || tr.Dir() != dir {
+		t.Fatalf("backend %s dir %s", tr.Backend(), tr.Dir())
+	}
+	if _, err := runCrew(context.Background(), tr, scenario{}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %v %v", entries, err)
+	}
+	name := entries[0].Name()
+	id := strings.TrimSuffix(name, ".jsonl")
+	if len(id) != 32 || !strings.HasSuffix(name, ".jsonl") {
+		t.Fatalf("file name %s", name)
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("dir mode %v", fi.Mode().Perm())
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, name)); fi.Mode().Perm() != 0o600 {
+		t.Errorf("file mode %v", fi.Mode().Perm())
+	}
+	if !strings.Contains(notice.String(), filepath.Join(dir, name)) || !strings.Contains(notice.String(), "crewai traces view "+id) {
+		t.Errorf("notice %q", notice)
+	}
+	// Round trip: every line is an ExportTraceServiceRequest in protojson.
+	spans := readTraceFile(t, filepath.Join(dir, name))
+	if len(spans) != 11 {
+		t.Fatalf("%d spans in file", len(spans))
+	}
+	byID := map[string]*tracepb.Span{}
+	for _, s := range spans {
+		byID[string(s.SpanId)] = s
+	}
+	var roots int
+	for _, s := range spans {
+		if traceHexOf(s.TraceId) != id {
+			t.Errorf("span %s has trace %x", s.Name, s.TraceId)
+		}
+		if len(s.ParentSpanId) == 0 {
+			roots++
+			if s.Name != "invoke_workflow Research Crew" {
+				t.Errorf("root %s", s.Name)
+			}
+		} else if byID[string(s.ParentSpanId)] == nil {
+			t.Errorf("span %s has a parent not in the file", s.Name)
+		}
+	}
+	if roots != 1 {
+		t.Errorf("%d roots", roots)
+	}
+	// the raw JSON uses hex IDs and lowerCamelCase keys
+	raw, _ := os.ReadFile(filepath.Join(dir, name))
+	for _, want := range []string{`"traceId":"` + id, `"resourceSpans"`, `"startTimeUnixNano"`, `"intValue"`, `"crewai-go"`, `"kind":3`} {
+		if !bytes.Contains(bytes.ReplaceAll(raw, []byte(" "), nil), []byte(want)) {
+			t.Errorf("file lacks %s", want)
+		}
+	}
+	if logs.warnings() != 0 {
+		t.Errorf("warnings: %s", logs)
+	}
+	// A removed folder is created again.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCrew(context.Background(), tr, scenario{}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("after removal: %d files", len(entries))
+	}
+}
+
+func traceHexOf(b []byte) string {
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, hexd[c>>4], hexd[c&15])
+	}
+	return string(out)
+}
+
+func readTraceFile(t *testing.T, path string) []*tracepb.Span {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var spans []*tracepb.Span
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	for sc.Scan() {
+		var req coltracepb.ExportTraceServiceRequest
+		if err := UnmarshalOTLPJSON(sc.Bytes(), &req); err != nil {
+			t.Fatalf("line does not decode: %v", err)
+		}
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				if ss.Scope.GetName() != "github.com/crewai-go/crewai" {
+					t.Errorf("scope %q", ss.Scope.GetName())
+				}
+				spans = append(spans, ss.Spans...)
+			}
+		}
+	}
+	return spans
+}
+
+func TestConsoleAndNoneBackends(t *testing.T) {
+	clearOTLPEnv(t)
+	var buf logBuf
+	tr, err := New(WithConsole(&buf), WithNotice(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(t, tr)
+	if _, err := runCrew(context.Background(), tr, scenario{toolErr: errBoom}); err == nil {
+		t.Fatal("no error")
+	}
+	out := buf.String()
+	for _, want := range []string{"invoke_workflow Research Crew (", "chat gpt-4o-mini (", "gen_ai.usage.input_tokens=10",
+		"execute_tool search (", "ERROR: boom", "parent="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "You are Researcher") {
+		t.Error("console shows content")
+	}
+
+	for _, c := range []struct{ env, want string }{{"console", BackendConsole}, {"none", BackendNone}, {"file", BackendFile}} {
+		t.Setenv(EnvTracesExporter, c.env)
+		t.Setenv(EnvTracesDir, t.TempDir())
+		tr, err := New(WithNotice(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Backend() != c.want {
+			t.Errorf("%s: backend %s", c.env, tr.Backend())
+		}
+		if c.want == BackendNone {
+			if _, err := runCrew(context.Background(), tr, scenario{}); err != nil {
+				t.Fatal(err)
+			}
+			if st := tr.Stats(); st.Started != 11 || st.Exported != 11 {
+				t.Errorf("none stats %+v", st)
+			}
+		}
+		shutdown(t, tr)
+	}
+}
+
+func TestDefaultTracer(t *testing.T) {
+	clearOTLPEnv(t)
+	dir := t.TempDir()
+	t.Setenv(EnvTracesDir, dir)
+	t.Setenv(EnvTracingEnabled, "true")
+	defer func() { _ = Shutdown(context.Background()) }()
+	bus := &event.Bus{}
+	ctx := event.StartRun(context.Background(), bus)
+	ctx, finish := Attach(ctx, nil, false)
+	_, st := event.Begin(ctx, event.CrewStarted{Crew: "C"})
+	event.End(st, event.CrewCompleted{Crew: "C"})
+	tid := TraceID(ctx)
+	finish()
+	if Default() != Default() {
+		t.Error("Default not shared")
+	}
+	if _, err := os.Stat(filepath.Join(dir, tid.String()+".jsonl")); err != nil {
+		t.Errorf("trace file: %v", err)
+	}
+}
