@@ -15,6 +15,7 @@ import (
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tracing"
 )
 
 // Process is how a crew works through its tasks.
@@ -70,6 +71,10 @@ type Crew struct {
 	// Tracing asks for the kickoffs to be traced (see package tracing; the
 	// CREWAI_TRACING_ENABLED environment variable also turns it on).
 	Tracing bool
+	// Tracer is where traced kickoffs send their spans; nil means
+	// tracing.Default(), built from the environment on the first traced
+	// run. Setting it does not turn tracing on: Tracing does.
+	Tracer *tracing.Tracer
 	// Bus receives the events of the crew's kickoffs; nil means
 	// event.Default. A kickoff inside a run (a flow method) uses that run's
 	// bus.

@@ -17,6 +17,7 @@ import (
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tool"
+	"github.com/crewai-go/crewai/tracing"
 )
 
 // The manager a hierarchical crew builds on ManagerLLM.
@@ -52,6 +53,8 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 		return nil, err
 	}
 	ctx = event.StartRun(ctx, c.Bus)
+	ctx, finish := tracing.Attach(ctx, c.Tracer, c.Tracing)
+	defer finish()
 	ctx = tool.WithRunState(ctx)
 	if c.Verbose {
 		ctx = event.WithHandler(ctx, console.New(os.Stderr))
