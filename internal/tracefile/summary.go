@@ -168,6 +168,10 @@ func List(dir string, prices *pricing.Table) (sums []Summary, skipped []error, e
 		return nil, nil, err
 	}
 	for _, f := range files {
+		if f.id == "" {
+			skipped = append(skipped, &SkipError{Path: f.path, Err: errors.New("not a trace file (want <32-hex-digit trace id>.jsonl)")})
+			continue
+		}
 		t, err := ReadFile(f.path)
 		if err != nil {
 			skipped = append(skipped, &SkipError{Path: f.path, Err: unprefix(err, f.path)})

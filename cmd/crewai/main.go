@@ -1,0 +1,215 @@
+// Command crewai looks at the traces that crewai-go runs leave behind, and
+// plots flows.
+//
+// Usage:
+//
+//	crewai traces list [--dir D] [--json]
+//	crewai traces show ID [--dir D] [--json]
+//	crewai traces view [ID] [--dir D] [--addr 127.0.0.1:0] [--no-open]
+//	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--dir D]
+//	crewai flow plot --example NAME [-o FILE]
+//	crewai flow plot --list
+//
+// Traces are read from --dir, else $CREWAI_TRACES_DIR, else .crewai/traces:
+// the folder the tracing package's file backend writes to (one
+// "<trace id>.jsonl" file per trace, each line an OTLP JSON export request).
+// ID is a trace ID or any unique prefix of one.
+//
+// Costs are estimates: a chat span's llm.cost.total attribute when the run
+// recorded one, else computed from its token counts with the built-in price
+// table (OpenAI list prices, see internal/pricing), which
+// $CREWAI_PRICES_FILE can override with a JSON file. A model with no known
+// price shows its tokens and "-" for cost, never a guessed cost.
+//
+// "traces view" serves a page on a loopback address only, and answers only
+// requests whose Host is a loopback name. It never writes into the traces
+// folder.
+//
+// Exit status: 0 on success, 1 when the command failed (a trace that cannot
+// be read, an endpoint that refused the trace), 2 for bad usage (unknown
+// command or flag, missing or malformed argument).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/crewai-go/crewai/internal/pricing"
+	"github.com/crewai-go/crewai/internal/tracefile"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := newCLI(os.Stdout, os.Stderr).run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// cli holds what a command run needs from its environment, so that tests can
+// replace it.
+type cli struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	loc            *time.Location         // time zone of printed times
+	open           func(url string) error // opens a browser; nil: never
+}
+
+func newCLI(stdout, stderr io.Writer) *cli {
+	return &cli{stdout: stdout, stderr: stderr, getenv: os.Getenv, loc: time.Local, open: openBrowser}
+}
+
+// usageError is a bad-usage error: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+const mainUsage = `crewai: look at crewai-go traces and plot flows.
+
+Usage:
+  crewai traces list   [--dir D] [--json]             list local traces, newest first
+  crewai traces show   ID [--dir D] [--json]          print a trace's span tree
+  crewai traces view   [ID] [--addr A] [--no-open]    open the trace viewer in a browser
+  crewai traces push   ID --endpoint URL [...]        send a trace to an OTLP endpoint
+  crewai flow plot     --example NAME [-o FILE]       write the HTML plot of an example flow
+
+Run "crewai COMMAND SUBCOMMAND -h" for a command's flags.
+Traces are read from --dir, $CREWAI_TRACES_DIR or .crewai/traces.
+`
+
+func (c *cli) run(ctx context.Context, args []string) int {
+	err := c.dispatch(ctx, args)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(c.stderr, "crewai: %s\n", ue.msg)
+		fmt.Fprintln(c.stderr, `Run "crewai help" for usage.`)
+		return 2
+	}
+	fmt.Fprintf(c.stderr, "crewai: %v\n", err)
+	return 1
+}
+
+func (c *cli) dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, mainUsage)
+		return usagef("missing command")
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(c.stdout, mainUsage)
+		return nil
+	case "traces":
+		if len(args) < 2 {
+			return usagef("traces: missing subcommand (list, show, view or push)")
+		}
+		switch args[1] {
+		case "list":
+			return c.tracesList(args[2:])
+		case "show":
+			return c.tracesShow(args[2:])
+		case "view":
+			return c.tracesView(ctx, args[2:])
+		case "push":
+			return c.tracesPush(ctx, args[2:])
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(c.stdout, mainUsage)
+			return nil
+		}
+		return usagef("traces: unknown subcommand %q (want list, show, view or push)", args[1])
+	case "flow":
+		if len(args) < 2 {
+			return usagef("flow: missing subcommand (plot)")
+		}
+		switch args[1] {
+		case "plot":
+			return c.flowPlot(ctx, args[2:])
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(c.stdout, mainUsage)
+			return nil
+		}
+		return usagef("flow: unknown subcommand %q (want plot)", args[1])
+	}
+	return usagef("unknown command %q (want traces or flow)", args[0])
+}
+
+// newFlags returns a flag set for "crewai name" whose usage text starts with
+// synopsis and whose errors are returned, not printed-and-exited.
+func (c *cli) newFlags(name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet("crewai "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: crewai %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags that may come before, between or after positional
+// arguments (the flag package alone stops at the first positional), and
+// returns the positionals.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// flag.Parse stops at "--": everything after is positional.
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func (c *cli) tracesDir(flagDir string) string {
+	if flagDir != "" {
+		return flagDir
+	}
+	if d := c.getenv(tracefile.EnvDir); d != "" {
+		return d
+	}
+	return tracefile.DefaultDir
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// prices returns the price table: $CREWAI_PRICES_FILE merged over the
+// built-in prices, or the built-in prices.
+func (c *cli) prices() (*pricing.Table, error) {
+	path := c.getenv(pricing.EnvPricesFile)
+	if path == "" {
+		return pricing.Default(), nil
+	}
+	t, err := pricing.LoadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (from $%s)", err, pricing.EnvPricesFile)
+	}
+	return t, nil
+}
