@@ -845,3 +845,29 @@ func TestForcedAnswerThatIsAnAction(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// pricedModel answers as gpt-4o-mini, a model of the built-in price table.
+type pricedModel struct{}
+
+func (pricedModel) Info() llm.Info { return llm.Info{Model: "gpt-4o-mini", Provider: "openai"} }
+func (pricedModel) Generate(context.Context, *llm.Request) (*llm.Response, error) {
+	return &llm.Response{Content: "ok", Model: "gpt-4o-mini-2024-07-18",
+		Usage: llm.Usage{PromptTokens: 1_000_000, CompletionTokens: 1_000_000, TotalTokens: 2_000_000, Requests: 1}}, nil
+}
+
+func TestCostOnLLMCall(t *testing.T) {
+	a := &agent.Agent{Role: "R", LLM: pricedModel{}}
+	ctx, rec := record(context.Background())
+	if _, err := a.Execute(ctx, agent.Job{Description: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rec.all() {
+		if c, ok := e.(*event.LLMCallCompleted); ok {
+			if c.Cost <= 0 || c.ResponseModel != "gpt-4o-mini-2024-07-18" {
+				t.Fatalf("completed %+v", c)
+			}
+			return
+		}
+	}
+	t.Fatal("no LLMCallCompleted")
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/interpolate"
+	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/textproto"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
@@ -480,9 +481,14 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 	}
 	e.addUsage(resp.Usage)
 	if st.Active() {
+		priced := resp.Model
+		if priced == "" {
+			priced = e.info.Model
+		}
+		cost, _ := pricing.Default().Cost(priced, resp.Usage)
 		event.End(st, event.LLMCallCompleted{Model: e.info.Model, ResponseModel: resp.Model, ResponseID: resp.ID,
 			FinishReason: resp.FinishReason, Content: resp.Content, ToolCalls: llm.EventToolCalls(resp.ToolCalls),
-			Usage: resp.Usage})
+			Usage: resp.Usage, Cost: cost})
 	}
 	return resp, nil
 }
