@@ -14,6 +14,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
@@ -237,3 +238,17 @@ func runTask(ctx context.Context, task, role string, i int, sc scenario) (string
 }
 
 var _ = io.Discard
+
+// blockingExporter blocks every export until block is closed.
+type blockingExporter struct{ block chan struct{} }
+
+func (b *blockingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-b.block:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *blockingExporter) Shutdown(context.Context) error { return nil }
