@@ -187,8 +187,11 @@ func WithoutTools() Option { return func(c *Config) { c.NoTools = true } }
 // ctx's deadline comes before the end of the next wait, it gives up at once
 // with the last error. Other 4xx are not retried. A streamed reply that
 // fails after text was delivered to OnChunk is not retried either (the text
-// cannot be taken back). Each wait emits an [event.Retry] (and, for a 429,
-// an [event.RateLimitWait] with Limiter "provider") on the ctx's run.
+// cannot be taken back). Each wait emits an [event.Retry] (Operation
+// "chat MODEL", Attempt the number of the attempt that failed, counting
+// from 1, Wait the wait about to start, Err the attempt's [*Error]) and,
+// for a 429, an [event.RateLimitWait] with Limiter "provider", on the ctx's
+// run.
 //
 // Every error is an [*Error] with its Kind set, naming the model, the HTTP
 // status and the provider's message; the API key never appears in it.
