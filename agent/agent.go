@@ -142,7 +142,8 @@ type Step struct {
 
 // ToolCallResult is one tool call of a step and what it returned. Repeated
 // is true when the call repeated an earlier identical call and was answered
-// from its result without running the tool.
+// from its result without running the tool. The zero value is an empty call
+// with an empty result; it is a plain value, safe to copy.
 type ToolCallResult struct {
 	Call     llm.ToolCall
 	Result   tool.Result
@@ -172,7 +173,8 @@ type Job struct {
 	Limiter *rate.Limiter
 }
 
-// Result is what an execution produced.
+// Result is what an execution produced. Execute returns a new Result that
+// the caller owns; the zero value is an empty result.
 type Result struct {
 	// Output is the final answer.
 	Output string
