@@ -721,7 +721,7 @@ func TestConcurrentExecute(t *testing.T) {
 func TestRateLimitWait(t *testing.T) {
 	m := &llmtest.Scripted{Replies: []llmtest.Reply{calls(call("search", `{"q":"a"}`)), answer("ok")}}
 	a := &agent.Agent{Role: "R", LLM: m, Tools: []tool.Tool{newEcho("search")}}
-	lim := rate.NewLimiter(rate.Every(5*time.Millisecond), 1)
+	lim := rate.NewLimiter(rate.Every(300*time.Millisecond), 1) // long enough that the second call must wait
 	ctx, rec := record(context.Background())
 	if _, err := a.Execute(ctx, agent.Job{Description: "d", Limiter: lim}); err != nil {
 		t.Fatal(err)
