@@ -92,6 +92,10 @@ func (p *Printer) Handle(e event.Event) {
 	indent := strings.Repeat("  ", depth)
 	for i, l := range strings.Split(line, "\n") {
 		if i > 0 {
+			if strings.TrimSpace(l) == "" {
+				fmt.Fprintln(p.w)
+				continue
+			}
 			l = "  " + l
 		}
 		if p.color && colour != "" {
@@ -184,8 +188,12 @@ func describe(e event.Event) (string, string) {
 }
 
 func usage(u event.Usage) string {
-	return fmt.Sprintf("%d tokens: %d prompt, %d completion, %d requests",
-		u.TotalTokens, u.PromptTokens, u.CompletionTokens, u.Requests)
+	req := "requests"
+	if u.Requests == 1 {
+		req = "request"
+	}
+	return fmt.Sprintf("%d tokens: %d prompt, %d completion, %d %s",
+		u.TotalTokens, u.PromptTokens, u.CompletionTokens, u.Requests, req)
 }
 
 func oneLine(s string) string {
