@@ -790,10 +790,17 @@ func TestAgentMaxRPM(t *testing.T) {
 	m := &llmtest.Scripted{Replies: []llmtest.Reply{calls(call("search", `{"q":"a"}`)), answer("never")}}
 	a := &agent.Agent{Role: "R", LLM: m, Tools: []tool.Tool{newEcho("search")}, MaxRPM: 1, MaxRetryLimit: -1}
 	ctx, rec := record(context.Background())
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Cancel as soon as the wait is announced: a wait of a minute must end
+	// with ctx.
+	ctx = event.WithHandler(ctx, event.HandlerFunc(func(e event.Event) {
+		if _, ok := e.(*event.RateLimitWait); ok {
+			cancel()
+		}
+	}))
 	_, err := a.Execute(ctx, agent.Job{Description: "d"})
-	if !errors.Is(err, context.DeadlineExceeded) || len(m.Requests()) != 1 {
+	if !errors.Is(err, context.Canceled) || len(m.Requests()) != 1 {
 		t.Fatalf("err %v after %d calls; want the second call to wait past the deadline", err, len(m.Requests()))
 	}
 	var wait *event.RateLimitWait
