@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/tracing"
 )
 
 // DefaultMaxMethodRuns is how many times one method may run in one kickoff
@@ -48,6 +49,9 @@ type Flow[S any] struct {
 	// Tracing asks for this flow's runs to be traced (see package tracing;
 	// CREWAI_TRACING_ENABLED turns tracing on for every run too).
 	Tracing bool
+	// Tracer builds the spans of a traced run; nil means tracing.Default()
+	// (built from the environment on the first traced run).
+	Tracer *tracing.Tracer
 	// Bus receives the flow's events; nil means event.Default. A flow
 	// kicked off inside another run (a flow method, say) joins that run and
 	// its bus.

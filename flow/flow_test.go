@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,7 +19,11 @@ import (
 	"github.com/crewai-go/crewai/flow"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// Hermetic: no trace files from the environment's tracing switch.
+	os.Unsetenv("CREWAI_TRACING_ENABLED")
+	goleak.VerifyTestMain(m)
+}
 
 type exampleState struct {
 	ID      string
@@ -556,6 +561,7 @@ func TestEventSequence(t *testing.T) {
 	f := loopFlow(2)
 	f.Bus = bus
 	f.Tracing = true
+	f.Tracer, _ = memTracer(t)
 	res, err := f.Kickoff(context.Background(), map[string]any{"message": "x"})
 	require.NoError(t, err)
 	evs := rec.all()

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/tool"
+	"github.com/crewai-go/crewai/tracing"
 )
 
 // Result is what a kickoff produced. The zero value is an empty result.
@@ -96,7 +98,9 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	}
 
 	ctx = event.StartRun(ctx, f.Bus)
-	// TODO(tracing): ctx, finish := tracing.Attach(ctx, f.Tracer, f.Tracing); defer finish()
+	ctx, finish := tracing.Attach(ctx, f.Tracer, f.Tracing)
+	defer finish()
+	ctx = tool.WithRunState(ctx)
 	var um sync.Mutex
 	var llmUsage event.Usage
 	ctx = event.WithHandler(ctx, event.HandlerFunc(func(e event.Event) {

@@ -1,0 +1,118 @@
+package flow_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crewai-go/crewai/flow"
+)
+
+// The seed's ExampleFlow: a start router, a router that loops on its own
+// label until the counter reaches 3, and a final step.
+func Example() {
+	type ExampleState struct {
+		Counter int
+		Message string
+	}
+	f := &flow.Flow[ExampleState]{Name: "ExampleFlow"}
+	f.Router(flow.Start("first_method").Emits("continue"), func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
+		s.Update(func(st *ExampleState) { st.Message = "Hello from first_method" })
+		return "continue", nil
+	})
+	f.Router(flow.Listen("second_method", "continue").Emits("continue", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
+		var n int
+		s.Update(func(st *ExampleState) { st.Counter++; n = st.Counter })
+		if n < 3 {
+			return "continue", nil
+		}
+		return "finish", nil
+	})
+	f.Step(flow.Listen("final_method", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
+		s.Update(func(st *ExampleState) { st.Message += " - Flow completed" })
+		return "done", nil
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Output, res.State.Counter, res.State.Message)
+	// Output: done 3 Hello from first_method - Flow completed
+}
+
+// Or and And joins: "summary" runs once although both of its triggers
+// complete; "report" waits for both.
+func ExampleAnd() {
+	f := &flow.Flow[map[string]any]{Name: "Joins"}
+	step := func(out string) flow.StepFunc[map[string]any] {
+		return func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+			s.Update(func(m *map[string]any) {
+				n, _ := (*m)[out].(int)
+				(*m)[out] = n + 1
+			})
+			return out, nil
+		}
+	}
+	f.Step(flow.Start("fetch_a"), step("fetch_a"))
+	f.Step(flow.Start("fetch_b"), step("fetch_b"))
+	f.Step(flow.When("summary", flow.Or("fetch_a", "fetch_b")), step("summary"))
+	f.Step(flow.When("report", flow.And("fetch_a", "fetch_b")), step("report"))
+	res, err := f.Kickoff(context.Background(), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.State["summary"], res.State["report"])
+	// Output: 1 1
+}
+
+func ExampleFlow_Mermaid() {
+	f := &flow.Flow[struct{}]{Name: "Review"}
+	f.Router(flow.Start("draft").Emits("ok", "redo"), func(context.Context, *flow.State[struct{}]) (string, error) { return "ok", nil })
+	f.Step(flow.Listen("publish", "ok"), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("rewrite", "redo"), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
+	fmt.Print(f.Mermaid())
+	// Output:
+	// flowchart TD
+	//   %% flow: Review
+	//   m0{{"draft"}}:::startrouter
+	//   m1["publish"]:::step
+	//   m2["rewrite"]:::step
+	//   m0 -.->|"ok"| m1
+	//   m0 -.->|"redo"| m2
+	//   classDef start fill:#e3f6e8,stroke:#2e8b57,stroke-width:2px
+	//   classDef startrouter fill:#fff4d6,stroke:#2e8b57,stroke-width:2px
+	//   classDef router fill:#fff4d6,stroke:#c98a00
+	//   classDef step fill:#eef3fb,stroke:#4a6fa5
+	//   classDef join fill:#f2f2f2,stroke:#777
+}
+
+func ExampleOpenSQLite() {
+	ctx := context.Background()
+	store, err := flow.OpenSQLite(ctx, ":memory:") // "" means .crewai/flow_states.db
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer store.Close()
+
+	type Progress struct{ Pages int }
+	f := &flow.Flow[Progress]{Name: "Book", Persist: store}
+	f.Step(flow.Start("write"), func(ctx context.Context, s *flow.State[Progress]) (any, error) {
+		s.Update(func(p *Progress) { p.Pages += 10 })
+		return nil, nil
+	})
+	first, err := f.Kickoff(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Resume the saved state by its ID: the pages written are still there.
+	second, err := f.Kickoff(ctx, map[string]any{"id": first.StateID})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(first.State.Pages, second.State.Pages, first.StateID == second.StateID)
+	// Output: 10 20 true
+}

@@ -1,0 +1,99 @@
+package flow_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/flow"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/llm/llmtest"
+	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tracing"
+)
+
+// memTracer returns a Tracer that keeps its spans in memory.
+func memTracer(t *testing.T) (*tracing.Tracer, *tracetest.InMemoryExporter) {
+	exp := tracetest.NewInMemoryExporter()
+	tr, err := tracing.New(tracing.WithExporter(exp), tracing.WithNotice(io.Discard))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, tr.Shutdown(context.Background())) })
+	return tr, exp
+}
+
+func writerCrew() *crew.Crew {
+	model := &llmtest.Scripted{Model: "scripted-writer", Respond: func(req *llm.Request) llmtest.Reply {
+		return llmtest.Reply{Content: "a short poem", Usage: llm.Usage{PromptTokens: 20, CompletionTokens: 5, TotalTokens: 25}}
+	}}
+	writer := &agent.Agent{Role: "Poet", Goal: "Write poems", Backstory: "You write.", LLM: model}
+	return &crew.Crew{Name: "poem crew", Agents: []*agent.Agent{writer},
+		Tasks: []*task.Task{{Name: "write", Description: "Write a poem about {topic}", ExpectedOutput: "A poem", Agent: writer}}}
+}
+
+// A traced flow whose router picks a method that kicks off a crew: the crew
+// and everything below it are children of the method's span.
+func TestSpanTreeOfFlowWithCrew(t *testing.T) {
+	tr, exp := memTracer(t)
+	c := writerCrew()
+	f := &flow.Flow[exampleState]{Name: "PoemFlow", Tracing: true, Tracer: tr}
+	f.Router(flow.Start("choose").Emits("poem"), func(ctxT, *flow.State[exampleState]) (string, error) { return "poem", nil })
+	f.Step(flow.Listen("write_poem", "poem"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		out, err := c.Kickoff(ctx, map[string]any{"topic": "Go"})
+		if err != nil {
+			return nil, err
+		}
+		s.Update(func(st *exampleState) { st.Message = out.Raw })
+		return out.Raw, nil
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "a short poem", res.Output)
+	assert.Equal(t, llm.Usage{PromptTokens: 20, CompletionTokens: 5, TotalTokens: 25, Requests: 1}, res.Usage,
+		"the crew's usage, counted once")
+
+	spans := exp.GetSpans()
+	byID := map[string]tracetest.SpanStub{}
+	for _, s := range spans {
+		byID[s.SpanContext.SpanID().String()] = s
+	}
+	parentName := func(s tracetest.SpanStub) string {
+		if p, ok := byID[s.Parent.SpanID().String()]; ok {
+			return p.Name
+		}
+		return ""
+	}
+	got := map[string]string{}
+	traces := map[string]bool{}
+	for _, s := range spans {
+		got[s.Name] = parentName(s)
+		traces[s.SpanContext.TraceID().String()] = true
+	}
+	assert.Len(t, traces, 1, "one trace")
+	assert.Equal(t, map[string]string{
+		"invoke_workflow PoemFlow":  "",
+		"invoke_node choose":        "invoke_workflow PoemFlow",
+		"invoke_node write_poem":    "invoke_workflow PoemFlow",
+		"invoke_workflow poem crew": "invoke_node write_poem",
+		"execute_task write":        "invoke_workflow poem crew",
+		"invoke_agent Poet":         "execute_task write",
+		"chat scripted-writer":      "invoke_agent Poet",
+	}, got)
+	for _, s := range spans {
+		if s.Name == "invoke_node choose" {
+			found := false
+			for _, a := range s.Attributes {
+				if string(a.Key) == "crewai.flow.router_label" {
+					assert.Equal(t, "poem", a.Value.AsString())
+					found = true
+				}
+			}
+			assert.True(t, found, "router label attribute")
+		}
+	}
+}
