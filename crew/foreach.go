@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -70,13 +71,16 @@ func (c *Crew) KickoffForEach(ctx context.Context, inputs []map[string]any, opts
 	errs := make([]error, len(inputs))
 	var g errgroup.Group
 	g.SetLimit(cfg.concurrency)
-	started := 0
+	var started atomic.Int64
 	for i, in := range inputs {
 		if ctx.Err() != nil {
 			break
 		}
-		started++
 		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil // cancelled while waiting for a slot
+			}
+			started.Add(1)
 			out, err := c.Kickoff(ctx, in)
 			batch.Outputs[i] = out
 			if err != nil {
@@ -97,7 +101,7 @@ func (c *Crew) KickoffForEach(ctx context.Context, inputs []map[string]any, opts
 	}
 	if err := ctx.Err(); err != nil {
 		all = append(all, fmt.Errorf("crew: crew %q: KickoffForEach stopped after starting %d of %d inputs: %w",
-			c.name(), started, len(inputs), err))
+			c.name(), started.Load(), len(inputs), err))
 	}
 	return batch, errors.Join(all...)
 }
