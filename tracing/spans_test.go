@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/crewai-go/crewai/event"
 )
 
 func TestTwoTaskCrewTree(t *testing.T) {
@@ -168,5 +170,18 @@ func TestPanicStack(t *testing.T) {
 	}
 	if !strings.Contains(stack, "main.search()") {
 		t.Errorf("stack %q", stack)
+	}
+}
+
+func TestCallCost(t *testing.T) {
+	u := event.Usage{PromptTokens: 1000, CompletionTokens: 1000, TotalTokens: 2000}
+	if c, ok := callCost(&event.LLMCallCompleted{Model: "gpt-4o-mini", Usage: u, Cost: 0.5}); !ok || c != 0.5 {
+		t.Errorf("emitter cost: %v %v", c, ok)
+	}
+	if c, ok := callCost(&event.LLMCallCompleted{Model: "gpt-4o-mini", Usage: u}); !ok || c <= 0 {
+		t.Errorf("table cost: %v %v", c, ok)
+	}
+	if _, ok := callCost(&event.LLMCallCompleted{Model: "my-local-llama", Usage: u}); ok {
+		t.Error("cost for an unknown model")
 	}
 }
