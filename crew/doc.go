@@ -27,7 +27,9 @@
 // waits for them all before it returns. An async task whose Context is nil
 // sees only the output of the last synchronous task before it, and its
 // Context may not name an async task that is still running when it starts.
-// Outputs are always reported in task order.
+// Outputs are always reported in task order. Unlike CrewAI, a crew may end
+// with several async tasks: the kickoff simply waits for all of them. A
+// failing task cancels the async tasks still running and ends the kickoff.
 //
 // # Usage
 //

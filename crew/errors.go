@@ -32,7 +32,8 @@ func (e *ValidationError) Unwrap() error { return e.Err }
 // TaskError reports a task that failed during a kickoff, naming the crew, the
 // task, the agent that ran it and its model. Err wraps the cause (the
 // agent's error, which wraps an *llm.Error when the model failed; or a
-// *task.GuardrailError, *task.OutputError, ...).
+// *task.GuardrailError, *task.OutputError, ...). The zero value is not
+// meaningful.
 type TaskError struct {
 	Crew  string
 	Task  string
@@ -49,6 +50,7 @@ func (e *TaskError) Error() string {
 func (e *TaskError) Unwrap() error { return e.Err }
 
 // InputError reports the failure of one input of [Crew.KickoffForEach].
+// The zero value is not meaningful.
 type InputError struct {
 	// Index is the position of the input in the list given.
 	Index int

@@ -86,7 +86,8 @@ func (t *Task) DisplayName() string {
 	return strings.Join(words, " ")
 }
 
-// Filled is a task's text with the kickoff inputs written in.
+// Filled is a task's text with the kickoff inputs written in. It is a plain
+// value; the zero value is an empty task text.
 type Filled struct {
 	Description    string
 	ExpectedOutput string
