@@ -23,8 +23,11 @@ const (
 // can save it and draw it later with [Graph.Mermaid] or [Graph.HTML]. The
 // zero value is an empty graph.
 type Graph struct {
-	Name  string `json:"name"`
+	// Name is the flow's name.
+	Name string `json:"name"`
+	// Nodes are the methods, in registration order, then the joins.
 	Nodes []Node `json:"nodes"`
+	// Edges are the triggers.
 	Edges []Edge `json:"edges"`
 }
 
@@ -34,7 +37,8 @@ type Node struct {
 	// ID is unique in the graph ("m0", "j0", ...).
 	ID string `json:"id"`
 	// Name is the method's name, or "OR" / "AND" for a join.
-	Name string   `json:"name"`
+	Name string `json:"name"`
+	// Kind says whether the node is a method or a join.
 	Kind NodeKind `json:"kind"`
 	// Start is true for a start method, Router for a router.
 	Start  bool `json:"start,omitempty"`
@@ -47,6 +51,7 @@ type Node struct {
 // returns, when Label is set) makes To run or counts towards its join. The
 // zero value is an edge between unnamed nodes.
 type Edge struct {
+	// From and To are node IDs.
 	From string `json:"from"`
 	To   string `json:"to"`
 	// Label is the router label that fires the edge, or empty for a
