@@ -41,6 +41,7 @@ func run(m *testing.M) int {
 			jaegerPID(), jaeger.OTLPGRPC, jaeger.OTLPHTTP, jaeger.QueryURL)
 	}
 	code := m.Run()
+	removeBinDir()
 	if jaeger != nil {
 		if code != 0 {
 			fmt.Fprintf(os.Stderr, "e2e: jaeger log (last lines):\n%s\n", jaeger.LogTail(30))
