@@ -54,8 +54,9 @@ type Agent struct {
 	// (matched like coworker names: case, spaces and punctuation ignored);
 	// other coworkers are refused. Empty means every coworker.
 	Delegates []string
-	// Verbose asks the console printer (a subscriber of the event bus) to
-	// show this agent's steps; the agent itself prints nothing.
+	// Verbose prints this agent's executions (its model calls, tool calls
+	// and answers) to standard error through the console printer, an event
+	// handler; inside a verbose crew it changes nothing.
 	Verbose bool
 	// Stream asks the model for a streamed reply; each piece is announced as
 	// an event.LLMStreamChunk.
@@ -171,6 +172,11 @@ type Job struct {
 	// crew's MaxRPM): every model call waits for it, as well as for the
 	// agent's own MaxRPM bucket. It is passed on to delegated coworkers.
 	Limiter *rate.Limiter
+	// StepCallback, if set, is called after each step of the execution, after
+	// the Agent's own StepCallback (a crew's StepCallback arrives this way).
+	// It is passed on to delegated coworkers. It must be safe for concurrent
+	// use when jobs run at once.
+	StepCallback func(Step)
 }
 
 // Result is what an execution produced. Execute returns a new Result that

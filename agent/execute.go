@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/console"
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/textproto"
@@ -75,6 +77,9 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 			role = a.Role
 		}
 		return nil, &Error{Role: role, Attempts: 0, Err: err}
+	}
+	if a.Verbose {
+		ctx = console.Attach(ctx, os.Stderr)
 	}
 	parent := ctx
 	if len(p.runner.Tools()) > 0 && tool.RunStateFrom(ctx) == nil {
@@ -419,6 +424,9 @@ func (e *execution) forcedAnswer(ctx context.Context) (string, error) {
 func (e *execution) callback(s Step) {
 	if e.a.StepCallback != nil {
 		e.a.StepCallback(s)
+	}
+	if e.job.StepCallback != nil {
+		e.job.StepCallback(s)
 	}
 }
 

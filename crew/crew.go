@@ -61,6 +61,10 @@ type Crew struct {
 	// ran the task: it must be safe for concurrent use with async tasks and
 	// concurrent kickoffs.
 	TaskCallback func(task.TaskOutput)
+	// StepCallback, if set, is called after each step of every agent
+	// execution of a kickoff (after the agent's own StepCallback), delegated
+	// coworkers included. It must be safe for concurrent use.
+	StepCallback func(agent.Step)
 	// BeforeKickoff, if set, may rewrite the inputs of each kickoff before
 	// validation; an error ends the kickoff before any model call. It gets a
 	// copy of the inputs.

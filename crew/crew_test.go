@@ -353,3 +353,45 @@ func TestConcurrentRunsHaveSeparateTrees(t *testing.T) {
 	}
 	assert.Zero(t, foreign.Load(), "no event landed in another run's tree")
 }
+
+func TestStepCallbackSeesEveryAgentStep(t *testing.T) {
+	c, _, _ := researchCrew()
+	var mu sync.Mutex
+	var finals []string
+	steps := 0
+	cc := *c
+	cc.StepCallback = func(s agent.Step) {
+		mu.Lock()
+		defer mu.Unlock()
+		steps++
+		if s.FinalAnswer != "" {
+			finals = append(finals, s.FinalAnswer)
+		}
+	}
+	out, err := cc.Kickoff(context.Background(), map[string]any{"topic": "AI"})
+	require.NoError(t, err)
+	assert.Equal(t, 3, steps, "the researcher's tool step, its answer, and the writer's answer")
+	assert.Equal(t, []string{out.Tasks[0].Raw, out.Raw}, finals)
+}
+
+func TestFailedTaskUsageIsCounted(t *testing.T) {
+	bus := &event.Bus{}
+	var failed *event.CrewFailed
+	defer event.On(bus, func(e *event.CrewFailed) { failed = e })()
+	// The second task's model answers once with a tool call and then fails
+	// for good: the tokens of that first call must still be counted.
+	bad := &llmtest.Scripted{Replies: []llmtest.Reply{
+		{ToolCalls: []llm.ToolCall{{Name: "search", Arguments: `{"query":"x"}`}}, Usage: fixedUsage},
+		{Err: &llm.Error{Kind: llm.ErrAuth, Model: "m", Status: 401, Message: "no"}},
+	}}
+	a := &task.Task{Name: "a", Description: "Do A.", Agent: newAgent("A", echo("one"))}
+	b := &task.Task{Name: "b", Description: "Do B.", Agent: newAgent("B", bad, searchTool())}
+	cr := &crew.Crew{Name: "c", Tasks: []*task.Task{a, b}, Bus: bus}
+	_, err := cr.Kickoff(context.Background(), nil)
+	var te *crew.TaskError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, fixedUsage.TotalTokens, te.Usage.TotalTokens, "the failed task's spent usage")
+	require.NotNil(t, failed)
+	assert.Equal(t, 2*fixedUsage.TotalTokens, failed.Usage.TotalTokens, "task a's call plus task b's first call")
+	assert.Equal(t, 2, failed.Usage.Requests)
+}

@@ -40,6 +40,28 @@ type TaskError struct {
 	Agent string
 	Model string
 	Err   error
+	// Usage is what the failed task's model calls cost before it failed.
+	Usage llm.Usage
+}
+
+// failedUsage sums the Usage of every *TaskError in err's tree (errors.Join
+// of concurrent failures included), each once.
+func failedUsage(err error) llm.Usage {
+	switch e := err.(type) {
+	case nil:
+		return llm.Usage{}
+	case *TaskError:
+		return e.Usage
+	case interface{ Unwrap() []error }:
+		var u llm.Usage
+		for _, x := range e.Unwrap() {
+			u = u.Add(failedUsage(x))
+		}
+		return u
+	case interface{ Unwrap() error }:
+		return failedUsage(e.Unwrap())
+	}
+	return llm.Usage{}
 }
 
 func (e *TaskError) Error() string {

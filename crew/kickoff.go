@@ -57,7 +57,7 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 	defer finish()
 	ctx = tool.WithRunState(ctx)
 	if c.Verbose {
-		ctx = event.WithHandler(ctx, console.New(os.Stderr))
+		ctx = console.Attach(ctx, os.Stderr)
 	}
 	name := c.name()
 	ctx, step := event.Begin(ctx, event.CrewStarted{Header: event.Header{Source: "crew:" + name},
@@ -146,6 +146,7 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 			err = errors.Join(err, werr)
 		}
 		collect()
+		out.Usage = out.Usage.Add(failedUsage(err))
 		return err
 	}
 	for i := len(seeded); i < n; i++ {
@@ -230,10 +231,15 @@ func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxTex
 		run.Agent = manager
 		run.Coworkers = c.coworkers(t)
 	}
+	run.StepCallback = c.StepCallback
 	o, err = t.Execute(ctx, run)
 	if err != nil {
-		return nil, &TaskError{Crew: c.name(), Task: t.DisplayName(), Agent: task.RoleOf(exec, inputs),
+		te := &TaskError{Crew: c.name(), Task: t.DisplayName(), Agent: task.RoleOf(exec, inputs),
 			Model: modelOf(err, exec.LLM.Info().Model), Err: err}
+		if o != nil {
+			te.Usage = o.Usage
+		}
+		return nil, te
 	}
 	if c.TaskCallback != nil {
 		defer func() {

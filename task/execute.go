@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -33,6 +34,9 @@ type Run struct {
 	// Limiter, if not nil, is a token bucket shared with other agents (a
 	// crew's MaxRPM) that every model call of the task waits for.
 	Limiter *rate.Limiter
+	// StepCallback, if set, is called after each step of the agent's
+	// execution (a crew's StepCallback).
+	StepCallback func(agent.Step)
 }
 
 // markdownRule is appended to the description of a Markdown task.
@@ -45,6 +49,11 @@ const markdownRule = "\n\nWrite your final answer in Markdown: use headings, bul
 // retries), written to the output file and given to the callback. It emits
 // task_started and exactly one task_completed or task_failed around it all.
 // The task is not modified; Execute is safe for concurrent use.
+//
+// When the task fails after the agent has run, Execute returns the error and
+// a TaskOutput that holds only the task's identity and the usage its model
+// calls cost, so that no spent token goes uncounted; before any model call it
+// returns a nil TaskOutput.
 func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 	name := t.DisplayName()
 	a := r.Agent
@@ -89,10 +98,19 @@ func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 	ended = true
 	if err != nil {
 		event.End(step, event.TaskFailed{Task: name, Agent: role, Failure: event.Failure{Err: err}})
-		return nil, err
+		return out, err
 	}
 	event.End(step, event.TaskCompleted{Task: name, Agent: role, Output: out.String(), Usage: out.Usage})
 	return out, nil
+}
+
+// spent returns the usage a failed agent execution had already cost.
+func spent(err error) llm.Usage {
+	var ae *agent.Error
+	if errors.As(err, &ae) {
+		return ae.Usage
+	}
+	return llm.Usage{}
 }
 
 // RoleOf returns the agent's role with the inputs filled in (the role as
@@ -107,7 +125,15 @@ func RoleOf(a *agent.Agent, inputs map[string]any) string {
 	return a.Role
 }
 
-func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Filled, path string, r Run) (*TaskOutput, error) {
+func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Filled, path string, r Run) (result *TaskOutput, rerr error) {
+	var usage llm.Usage
+	defer func() {
+		if rerr != nil && result == nil {
+			// What the failed attempts cost still counts.
+			result = &TaskOutput{Name: name, Description: f.Description, ExpectedOutput: f.ExpectedOutput,
+				Agent: role, Usage: usage}
+		}
+	}()
 	desc := f.Description
 	if t.Markdown {
 		desc += markdownRule
@@ -120,20 +146,21 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 			string(t.Output.raw)
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
-		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Limiter: r.Limiter}
+		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Limiter: r.Limiter,
+		StepCallback: r.StepCallback}
 	retries := t.GuardrailMaxRetries
 	if retries == 0 {
 		retries = DefaultGuardrailMaxRetries
 	} else if retries < 0 {
 		retries = 0
 	}
-	var usage llm.Usage
 	for attempt := 1; ; attempt++ {
 		res, err := a.Execute(ctx, job)
 		if res != nil {
 			usage = usage.Add(res.Usage)
 		}
 		if err != nil {
+			usage = usage.Add(spent(err))
 			return nil, fmt.Errorf("task: task %q: %w", name, err)
 		}
 		out := TaskOutput{Name: name, Description: f.Description, ExpectedOutput: f.ExpectedOutput,
@@ -156,6 +183,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 					usage = usage.Add(res2.Usage)
 				}
 				if err != nil {
+					usage = usage.Add(spent(err))
 					return nil, fmt.Errorf("task: task %q: repairing the structured output: %w", name, err)
 				}
 				out.Raw, out.Messages = res2.Output, res2.Messages

@@ -8,6 +8,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -209,4 +210,17 @@ func Shorten(s string, max int) string {
 		return s
 	}
 	return fmt.Sprintf("%s... [%d more characters]", string(r[:max]), len(r)-max)
+}
+
+type attachedKey struct{}
+
+// Attach returns a context whose run's events, from here down, are printed to
+// w by a new Printer, unless a Printer is already attached above in ctx (a
+// verbose agent inside a verbose crew prints each line once).
+func Attach(ctx context.Context, w io.Writer) context.Context {
+	if ctx.Value(attachedKey{}) != nil {
+		return ctx
+	}
+	ctx = event.WithHandler(ctx, New(w))
+	return context.WithValue(ctx, attachedKey{}, true)
 }
