@@ -25,6 +25,7 @@
   }
 
   function fmtDur(ns) {
+    if (!ns) return "0";
     const ms = ns / 1e6;
     if (ms < 1) return (ns / 1e3).toFixed(0) + "µs";
     if (ms < 1000) return ms.toFixed(ms < 10 ? 1 : 0) + "ms";
@@ -131,7 +132,18 @@
       if (sp.status === "error") name.append(el("span", { class: "err-mark", title: sp.error || "error" }, " ⚠"));
       const row = el("div", { class: "span-row", "data-span-id": sp.id, "data-op": sp.op, tabindex: 0 },
         name, el("div", { class: "track" }, bar, label));
-      label.style.left = Math.min(((sp.offset_ns + sp.duration_ns) / total) * 100 + 0.5, 92).toFixed(3) + "%";
+      // The duration goes after the bar, or before it when the bar ends near
+      // the right edge, or inside it when the bar spans nearly everything.
+      const startPct = (sp.offset_ns / total) * 100;
+      const endPct = ((sp.offset_ns + sp.duration_ns) / total) * 100;
+      if (endPct < 85) {
+        label.style.left = (endPct + 0.5).toFixed(3) + "%";
+      } else if (startPct > 15) {
+        label.style.right = (100 - startPct + 0.5).toFixed(3) + "%";
+      } else {
+        label.style.right = "6px";
+        label.classList.add("inside");
+      }
       const select = () => {
         for (const r of wf.querySelectorAll(".span-row.selected")) r.classList.remove("selected");
         row.classList.add("selected");
