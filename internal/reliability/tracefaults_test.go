@@ -1,0 +1,169 @@
+package reliability
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tracing"
+)
+
+// fileTracer is a Tracer of the file backend writing into dir, with its
+// warnings and notice kept.
+func fileTracer(t *testing.T, dir string) (*tracing.Tracer, *syncBuf) {
+	t.Helper()
+	logs := &syncBuf{}
+	tr, err := tracing.New(tracing.WithFileDir(dir), tracing.WithNotice(logs),
+		tracing.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
+		tracing.WithFlushTimeout(2*time.Second), tracing.WithBatchDelay(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tr.Shutdown(ctx)
+	})
+	return tr, logs
+}
+
+// TestTracesFolderFaults runs a traced crew whose traces folder cannot be
+// written, is removed in the middle of the run, is replaced by a file in
+// the middle of the run, or sits on a full disk: the crew's result is the
+// same as without tracing, the kickoff returns, and the failure is reported
+// as a warning (never as the run's error).
+func TestTracesFolderFaults(t *testing.T) {
+	cases := []struct {
+		name string
+		// setup returns the traces folder; midRun, if set, runs after the
+		// first task's spans were written.
+		setup  func(t *testing.T) (dir string, midRun func(t *testing.T, dir string))
+		ctx    func(t *testing.T, dir string) context.Context
+		warn   string // a cause the warnings must name ("" for none)
+		failed bool   // Stats.Failed must be positive
+	}{
+		{name: "folder under a regular file", setup: func(t *testing.T) (string, func(*testing.T, string)) {
+			f := filepath.Join(t.TempDir(), "a-file")
+			mustWrite(t, f)
+			return filepath.Join(f, "traces"), nil
+		}, warn: "traces folder", failed: true},
+		{name: "read-only folder", setup: func(t *testing.T) (string, func(*testing.T, string)) {
+			if os.Geteuid() == 0 {
+				t.Skip("running as root: permissions are not enforced (the folder-under-a-file case covers an unwritable folder)")
+			}
+			dir := filepath.Join(t.TempDir(), "ro")
+			if err := os.Mkdir(dir, 0o500); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
+			return dir, nil
+		}, warn: "permission denied", failed: true},
+		{name: "folder removed mid-run", setup: func(t *testing.T) (string, func(*testing.T, string)) {
+			return filepath.Join(t.TempDir(), "traces"), func(t *testing.T, dir string) {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Error(err)
+				}
+			}
+		}},
+		{name: "folder replaced by a file mid-run", setup: func(t *testing.T) (string, func(*testing.T, string)) {
+			return filepath.Join(t.TempDir(), "traces"), func(t *testing.T, dir string) {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Error(err)
+				}
+				mustWrite(t, dir)
+			}
+		}, warn: "traces folder", failed: true},
+		{name: "disk full", setup: func(t *testing.T) (string, func(*testing.T, string)) {
+			if _, err := os.Stat("/dev/full"); err != nil {
+				t.Skip("no /dev/full on this system to simulate a full disk")
+			}
+			return t.TempDir(), nil
+		}, ctx: func(t *testing.T, dir string) context.Context {
+			// The run's trace ID is the one of the span in the ctx, so its
+			// trace file can be made a link to /dev/full (every write:
+			// ENOSPC) before the run.
+			tid := trace.TraceID{0xfe, 0xed, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
+			sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID{1, 2, 3, 4, 5, 6, 7, 8},
+				TraceFlags: trace.FlagsSampled, Remote: true})
+			if err := os.Symlink("/dev/full", filepath.Join(dir, tid.String()+".jsonl")); err != nil {
+				t.Fatal(err)
+			}
+			return trace.ContextWithRemoteSpanContext(context.Background(), sc)
+		}, warn: "disk full", failed: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, midRun := tc.setup(t)
+			tr, logs := fileTracer(t, dir)
+			rg := newRig(t, rigConfig{})
+			c := rg.newCrew(nil)
+			c.Tracing, c.Tracer = true, tr
+			if midRun != nil {
+				var once sync.Once // the fault hits the first kickoff only
+				c.Tasks[0].Callback = func(task.TaskOutput) {
+					once.Do(func() {
+						// The first task's agent and model spans have
+						// ended: write them, so that the folder exists,
+						// then break it.
+						ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+						defer cancel()
+						_ = tr.ForceFlush(ctx)
+						if _, err := os.Stat(dir); err != nil {
+							t.Errorf("the traces folder was not written before the fault: %v", err)
+						}
+						midRun(t, dir)
+					})
+				}
+			}
+			ctx := context.Background()
+			if tc.ctx != nil {
+				ctx = tc.ctx(t, dir)
+			}
+			for i := range 2 {
+				out, err := kickoff(t, ctx, c)
+				if err != nil {
+					t.Fatalf("kickoff %d failed because of the traces folder: %v", i, err)
+				}
+				if out.Raw != article {
+					t.Fatalf("kickoff %d output %q, want %q", i, out.Raw, article)
+				}
+			}
+			st := tr.Stats()
+			if tc.failed && st.Failed == 0 {
+				t.Errorf("stats %+v: no failed export counted", st)
+			}
+			if tc.warn != "" {
+				if !strings.Contains(logs.String(), tc.warn) {
+					t.Errorf("warnings do not name %q:\n%s", tc.warn, logs)
+				}
+				if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+					t.Errorf("%d warnings for one cause over two kickoffs, want 1:\n%s", n, logs)
+				}
+			}
+			if tc.name == "folder removed mid-run" {
+				// The folder is made again: the rest of the first trace and
+				// all of the second are kept.
+				files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+				if len(files) != 2 || st.Failed != 0 {
+					t.Errorf("after removal: files %v, stats %+v; want the two traces written", files, st)
+				}
+			}
+			t.Logf("stats %+v; log:\n%s", st, logs)
+		})
+	}
+}
+
+func mustWrite(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
