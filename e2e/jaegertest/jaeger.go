@@ -271,24 +271,11 @@ func start(ctx context.Context, opts Options) (*Instance, error) {
 	}
 	inst.logFile = logFile
 
-	// Not CommandContext: the process must outlive a start context and is
-	// ended only by Stop (or, on Linux, by the death of this process).
-	cmd := exec.Command(opts.Binary, "--config="+cfgPath)
-	cmd.Dir = inst.Dir
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.Env = os.Environ()
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	if err := inst.launch(opts.Binary, cfgPath); err != nil {
 		logFile.Close()
 		inst.cleanupDir()
-		return nil, fmt.Errorf("jaegertest: start %s: %w", opts.Binary, err)
+		return nil, err
 	}
-	inst.cmd = cmd
-	go func() { // owned by inst: Stop waits for exited
-		inst.waitErr = cmd.Wait()
-		close(inst.exited)
-	}()
 
 	timeout := opts.StartTimeout
 	if timeout == 0 {
@@ -302,6 +289,28 @@ func start(ctx context.Context, opts Options) (*Instance, error) {
 		return nil, fmt.Errorf("%w\njaeger log (last lines):\n%s", err, logTail)
 	}
 	return inst, nil
+}
+
+// launch starts the binary with the configuration file, its output going to
+// inst.logFile, and a goroutine that waits for it and closes inst.exited.
+func (inst *Instance) launch(binary, cfgPath string) error {
+	// Not CommandContext: the process must outlive a start context and is
+	// ended only by Stop (or, on Linux, by the death of this process).
+	cmd := exec.Command(binary, "--config="+cfgPath)
+	cmd.Dir = inst.Dir
+	cmd.Stdout = inst.logFile
+	cmd.Stderr = inst.logFile
+	cmd.Env = os.Environ()
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("jaegertest: start %s: %w", binary, err)
+	}
+	inst.cmd = cmd
+	go func() { // owned by inst: Stop waits for exited
+		inst.waitErr = cmd.Wait()
+		close(inst.exited)
+	}()
+	return nil
 }
 
 // config returns Jaeger's configuration: OTLP receivers, memory storage, the
