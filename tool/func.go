@@ -127,7 +127,10 @@ func (f *Func[In, Out]) Run(ctx context.Context, args json.RawMessage) (string, 
 	if f.fn == nil || f.args == nil {
 		return "", errZeroFunc
 	}
-	raw, doc, _, err := parseArgs(string(args))
+	if s := trimArgs(string(args)); f.args.certainlyValid(s) {
+		return f.runChecked(ctx, json.RawMessage(s))
+	}
+	raw, doc, err := parseArgs(string(args))
 	if err != nil {
 		return "", &ArgsError{Tool: f.name, Syntax: true, Problems: []string{err.Error()}, Expected: f.args.brief}
 	}

@@ -124,7 +124,15 @@ type argsSchema struct {
 	err      error       // why it could not be compiled
 	doc      map[string]any
 	brief    string
-	fields   []string // top-level property names, in schema order
+	fields   []string  // top-level property names, in schema order
+	fast     *fastNode // the fast path's form of the schema, nil if none
+}
+
+// certainlyValid reports whether the trimmed, non-empty arguments s are
+// certainly valid, by the fast path alone (see fastcheck.go). False means
+// "not sure": decode and check.
+func (as *argsSchema) certainlyValid(s string) bool {
+	return as != nil && as.compiled != nil && as.fast != nil && as.fast.fastValid(s)
 }
 
 const resourceURL = "urn:crewai-go:tool-args"
@@ -166,6 +174,7 @@ func compileSchema(raw json.RawMessage) *argsSchema {
 		return as
 	}
 	as.compiled = sch
+	as.fast = compileFast(doc)
 	return as
 }
 
@@ -209,18 +218,24 @@ func orderedProperties(raw json.RawMessage) []string {
 	return names
 }
 
-// parseArgs decodes the model's arguments. Empty arguments mean {}; a JSON
-// string that holds a JSON object (arguments encoded twice, as some models
-// send them) is unwrapped. It returns the raw object, its decoded form
-// (numbers as json.Number) and its canonical form (compact, keys sorted).
-func parseArgs(args string) (raw json.RawMessage, doc any, canonical json.RawMessage, err error) {
+// trimArgs trims the model's arguments; empty arguments mean {}.
+func trimArgs(args string) string {
 	s := strings.TrimSpace(args)
 	if s == "" {
 		s = "{}"
 	}
+	return s
+}
+
+// parseArgs decodes the model's arguments. Empty arguments mean {}; a JSON
+// string that holds a JSON object (arguments encoded twice, as some models
+// send them) is unwrapped. It returns the raw object and its decoded form
+// (numbers as json.Number).
+func parseArgs(args string) (raw json.RawMessage, doc any, err error) {
+	s := trimArgs(args)
 	doc, err = sjs.UnmarshalJSON(strings.NewReader(s))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if inner, ok := doc.(string); ok {
 		t := strings.TrimSpace(inner)
@@ -230,12 +245,12 @@ func parseArgs(args string) (raw json.RawMessage, doc any, canonical json.RawMes
 			}
 		}
 	}
-	canonical, err = json.Marshal(doc)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return json.RawMessage(s), doc, canonical, nil
+	return json.RawMessage(s), doc, nil
 }
+
+// canonicalArgs is the canonical form (compact, keys sorted) of decoded
+// arguments, the default cache key.
+func canonicalArgs(doc any) (json.RawMessage, error) { return json.Marshal(doc) }
 
 var printer = message.NewPrinter(language.English)
 

@@ -148,6 +148,9 @@ type Runner struct {
 type lazySchema struct {
 	once sync.Once
 	s    *argsSchema
+
+	keyOnce sync.Once
+	key     any // the tool's key in a RunState (see toolKey)
 }
 
 // NewRunner returns a Runner over tools. Nil tools are skipped; the slice is
@@ -203,6 +206,13 @@ func (r *Runner) schemaOf(i int, t Tool) *argsSchema {
 	return ls.s
 }
 
+// keyOf returns toolKey(t) for the runner's tool i, computed once.
+func (r *Runner) keyOf(i int, t Tool) any {
+	ls := &r.schemas[i]
+	ls.keyOnce.Do(func() { ls.key = toolKey(t) })
+	return ls.key
+}
+
 func (r *Runner) runState(ctx context.Context) *RunState {
 	if s := RunStateFrom(ctx); s != nil {
 		return s
@@ -240,15 +250,24 @@ func (r *Runner) Run(ctx context.Context, name, args string) (res Result) {
 		}
 	}
 	schema := r.schemaOf(i, t)
-	raw, doc, canonical, err := parseArgs(args)
-	if err != nil {
-		ae := &ArgsError{Tool: tname, Syntax: true, Expected: schema.brief,
-			Problems: []string{fmt.Sprintf("%v (given: %s)", err, clip(args, 200))}}
-		return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
-	}
-	if problems := schema.check(doc); problems != nil {
-		ae := &ArgsError{Tool: tname, Problems: problems, Expected: schema.brief}
-		return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
+	var (
+		raw json.RawMessage
+		doc any // nil when the fast path accepted the arguments
+		err error
+	)
+	if s := trimArgs(args); schema.certainlyValid(s) {
+		raw = json.RawMessage(s)
+	} else {
+		raw, doc, err = parseArgs(args)
+		if err != nil {
+			ae := &ArgsError{Tool: tname, Syntax: true, Expected: schema.brief,
+				Problems: []string{fmt.Sprintf("%v (given: %s)", err, clip(args, 200))}}
+			return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
+		}
+		if problems := schema.check(doc); problems != nil {
+			ae := &ArgsError{Tool: tname, Problems: problems, Expected: schema.brief}
+			return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{Tool: tname, IsError: true, Err: err, Problem: ProblemCanceled,
@@ -256,9 +275,18 @@ func (r *Runner) Run(ctx context.Context, name, args string) (res Result) {
 	}
 	opts := optionsOf(t)
 	st := r.runState(ctx)
-	key := toolKey(t)
+	key := r.keyOf(i, t)
 	cacheKey := ""
 	if opts.Cache {
+		if doc == nil {
+			if _, doc, err = parseArgs(string(raw)); err != nil {
+				doc = nil // cannot happen: the fast path accepted raw
+			}
+		}
+		canonical, err := canonicalArgs(doc)
+		if err != nil {
+			canonical = raw
+		}
 		cacheKey = string(canonical)
 		if opts.CacheKey != nil {
 			cacheKey = opts.CacheKey(canonical)
