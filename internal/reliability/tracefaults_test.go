@@ -17,13 +17,14 @@ import (
 )
 
 // fileTracer is a Tracer of the file backend writing into dir, with its
-// warnings and notice kept.
-func fileTracer(t *testing.T, dir string) (*tracing.Tracer, *syncBuf) {
+// warnings and notice kept; opts come last.
+func fileTracer(t *testing.T, dir string, opts ...tracing.Option) (*tracing.Tracer, *syncBuf) {
 	t.Helper()
 	logs := &syncBuf{}
-	tr, err := tracing.New(tracing.WithFileDir(dir), tracing.WithNotice(logs),
+	base := []tracing.Option{tracing.WithFileDir(dir), tracing.WithNotice(logs),
 		tracing.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
-		tracing.WithFlushTimeout(2*time.Second), tracing.WithBatchDelay(time.Millisecond))
+		tracing.WithFlushTimeout(2 * time.Second), tracing.WithBatchDelay(time.Millisecond)}
+	tr, err := tracing.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
