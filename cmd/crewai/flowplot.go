@@ -18,8 +18,8 @@ const modulePath = "github.com/crewai-go/crewai"
 const flowPlotAbout = `Writes the HTML plot of a flow (its methods, listeners, routers and their labels) to a file.
 
 A command cannot load a flow out of someone else's program, so a program exposes its flow for plotting
-itself: it accepts a -plot FILE flag and, when given, writes f.PlotHTML to FILE (or prints f.Mermaid())
-and exits without running the flow:
+itself: it accepts a -plot FILE flag and, when given, writes f.PlotHTML to FILE (f.Mermaid() gives the
+same graph as Mermaid text), preferably without running the flow:
 
     plot := flag.String("plot", "", "write the flow's HTML plot to this file and exit")
     flag.Parse()

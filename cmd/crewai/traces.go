@@ -239,6 +239,9 @@ func fmtCost(usd float64, known bool) string {
 	if !known {
 		return "-"
 	}
+	if usd == 0 {
+		return "$0"
+	}
 	if usd < 0.01 {
 		return fmt.Sprintf("$%.6f", usd)
 	}

@@ -136,7 +136,7 @@ func TestFormatting(t *testing.T) {
 			t.Errorf("fmtInt(%d) = %q", in, got)
 		}
 	}
-	if fmtCost(0.5, false) != "-" || fmtCost(0.00123, true) != "$0.001230" || fmtCost(1.5, true) != "$1.5000" {
+	if fmtCost(0.5, false) != "-" || fmtCost(0.00123, true) != "$0.001230" || fmtCost(1.5, true) != "$1.5000" || fmtCost(0, true) != "$0" {
 		t.Error("fmtCost")
 	}
 	if oneLine("a\n  b\tc") != "a b c" {

@@ -168,24 +168,28 @@ func List(dir string, prices *pricing.Table) (sums []Summary, skipped []error, e
 		return nil, nil, err
 	}
 	for _, f := range files {
-		if f.id == "" {
-			skipped = append(skipped, &SkipError{Path: f.path, Err: errors.New("not a trace file (want <32-hex-digit trace id>.jsonl)")})
+		s, skip := summarise(f, prices)
+		if skip != nil {
+			skipped = append(skipped, skip)
 			continue
 		}
-		t, err := ReadFile(f.path)
-		if err != nil {
-			skipped = append(skipped, &SkipError{Path: f.path, Err: unprefix(err, f.path)})
-			continue
-		}
-		sums = append(sums, t.Summary(prices))
+		sums = append(sums, s)
 	}
-	sort.SliceStable(sums, func(i, j int) bool {
-		if !sums[i].Start.Equal(sums[j].Start) {
-			return sums[i].Start.After(sums[j].Start)
-		}
-		return sums[i].ID < sums[j].ID
-	})
+	sortSummaries(sums)
 	return sums, skipped, nil
+}
+
+// summarise reads one file of a folder listing; a file that cannot be
+// summarised gives a *SkipError.
+func summarise(f file, prices *pricing.Table) (Summary, error) {
+	if f.id == "" {
+		return Summary{}, &SkipError{Path: f.path, Err: errors.New("not a trace file (want <32-hex-digit trace id>.jsonl)")}
+	}
+	t, err := ReadFile(f.path)
+	if err != nil {
+		return Summary{}, &SkipError{Path: f.path, Err: unprefix(err, f.path)}
+	}
+	return t.Summary(prices), nil
 }
 
 // unprefix strips the "tracefile: path: " prefix from a FormatError so that

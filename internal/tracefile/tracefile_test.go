@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -365,4 +366,44 @@ func FuzzReadTraceFile(f *testing.F) {
 		}
 		_ = protojson.Format(&coltracepb.ExportTraceServiceRequest{})
 	})
+}
+
+func TestCache(t *testing.T) {
+	dir := t.TempDir()
+	a := writeCrew(t, dir, "a", base, tracefiletest.CrewOptions{Name: "first"})
+	if err := os.WriteFile(filepath.Join(dir, "junk.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var c tracefile.Cache
+	sums, skipped, err := c.List(dir, nil)
+	if err != nil || len(sums) != 1 || len(skipped) != 1 || sums[0].Name != "first" {
+		t.Fatalf("%v %v %v", sums, skipped, err)
+	}
+	// Rewrite the file with another crew name (and a later mtime): re-read.
+	pa := filepath.Join(dir, a+".jsonl")
+	if _, err := tracefiletest.WriteFile(dir, a, tracefiletest.Crew(a, base, tracefiletest.CrewOptions{Name: "renamed-crew"})...); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(pa, later, later); err != nil {
+		t.Fatal(err)
+	}
+	b := writeCrew(t, dir, "b", base.Add(time.Minute), tracefiletest.CrewOptions{Name: "second"})
+	sums, _, _ = c.List(dir, nil)
+	if len(sums) != 2 || sums[0].ID != b || sums[1].Name != "renamed-crew" {
+		t.Fatalf("%+v", sums)
+	}
+	// Same as an uncached listing.
+	plain, _, _ := tracefile.List(dir, nil)
+	if fmt.Sprint(plain) != fmt.Sprint(sums) {
+		t.Fatalf("cache differs:\n%v\n%v", plain, sums)
+	}
+	// A removed file disappears.
+	if err := os.Remove(pa); err != nil {
+		t.Fatal(err)
+	}
+	sums, _, _ = c.List(dir, nil)
+	if len(sums) != 1 || sums[0].ID != b {
+		t.Fatalf("%+v", sums)
+	}
 }

@@ -144,7 +144,10 @@ func secure(next http.Handler) http.Handler {
 	})
 }
 
-type handler struct{ o Options }
+type handler struct {
+	o     Options
+	cache tracefile.Cache // summaries of unchanged files are not re-read
+}
 
 func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -182,7 +185,7 @@ type ListResponse struct {
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
-	sums, skipped, err := tracefile.List(h.o.Dir, h.o.Prices)
+	sums, skipped, err := h.cache.List(h.o.Dir, h.o.Prices)
 	if err != nil {
 		writeError(w, err)
 		return
