@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -105,6 +106,28 @@ func TestRealTraceFromScriptedCrew(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	golden(t, "real_show.golden", normalize(r.stdout, id))
+
+	// Pushing it sends the real ID bytes (the file holds them in hex).
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	if r := runCLI(t, nil, "traces", "push", id, "--dir", dir, "--endpoint", srv.URL); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if rc.spans() != 9 {
+		t.Fatalf("pushed %d spans", rc.spans())
+	}
+	for _, req := range rc.reqs {
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, sp := range ss.Spans {
+					if hex.EncodeToString(sp.TraceId) != id || len(sp.SpanId) != 8 {
+						t.Fatalf("pushed span %q with trace ID %x, span ID %x", sp.Name, sp.TraceId, sp.SpanId)
+					}
+				}
+			}
+		}
+	}
 
 	// The viewer shows the reply as data and the prompt as messages.
 	h := viewer.Handler(viewer.Options{Dir: dir})

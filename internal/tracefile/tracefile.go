@@ -8,8 +8,9 @@
 // per trace, named "<32-hex trace id>.jsonl". Each line is one OTLP
 // ExportTraceServiceRequest in JSON; a trace's spans may be spread over
 // several lines. Lines are decoded with protojson, ignoring unknown fields.
-// Trace and span IDs are accepted both as protojson writes them (base64) and
-// as the OTLP/JSON specification writes them (hex). A file is rejected as a
+// Trace and span IDs are accepted both as the OTLP/JSON specification (and the
+// tracing package) writes them, in hex, and as plain protojson writes them, in
+// base64; either way [Trace.Requests] holds the IDs' real bytes. A file is rejected as a
 // whole (with an error naming it) if a line is not valid OTLP JSON, if it
 // holds no span, if its spans belong to more than one trace, or if the trace
 // does not match the file name.
@@ -42,6 +43,7 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/crewai-go/crewai/event"
@@ -462,6 +464,30 @@ func fixID(b []byte, size int) (string, bool) {
 	return "", false
 }
 
+// rawIDs rewrites in place the IDs of a span that protojson decoded from hex
+// text (see fixID) into their real bytes, so that the request can be sent on
+// as protobuf or gRPC with correct IDs.
+func rawIDs(sp *tracepb.Span) {
+	fix := func(b []byte, size int) []byte {
+		if len(b) != size*3/2 {
+			return b
+		}
+		h, ok := fixID(b, size)
+		if !ok {
+			return b
+		}
+		raw, _ := hex.DecodeString(h)
+		return raw
+	}
+	sp.TraceId = fix(sp.TraceId, 16)
+	sp.SpanId = fix(sp.SpanId, 8)
+	sp.ParentSpanId = fix(sp.ParentSpanId, 8)
+	for _, l := range sp.Links {
+		l.TraceId = fix(l.TraceId, 16)
+		l.SpanId = fix(l.SpanId, 8)
+	}
+}
+
 func isZeroHex(s string) bool { return strings.Trim(s, "0") == "" }
 
 func decodeRequest(req *coltracepb.ExportTraceServiceRequest) ([]*Span, string) {
@@ -475,6 +501,7 @@ func decodeRequest(req *coltracepb.ExportTraceServiceRequest) ([]*Span, string) 
 		}
 		for _, ss := range rs.GetScopeSpans() {
 			for _, sp := range ss.GetSpans() {
+				rawIDs(sp)
 				tid, ok1 := fixID(sp.GetTraceId(), 16)
 				sid, ok2 := fixID(sp.GetSpanId(), 8)
 				pid, ok3 := fixID(sp.GetParentSpanId(), 8)

@@ -157,6 +157,12 @@ func TestHexIDsAccepted(t *testing.T) {
 	if tr.ID != id || len(tr.Roots) != 1 || len(tr.Spans) != 10 {
 		t.Fatalf("hex read: %s roots %d spans %d", tr.ID, len(tr.Roots), len(tr.Spans))
 	}
+	// The stored requests carry the real ID bytes, equal to the originals.
+	for i := range reqs {
+		if !proto.Equal(tr.Requests[i], reqs[i]) {
+			t.Fatalf("request %d: IDs not restored", i)
+		}
+	}
 }
 
 func TestMergedRoundTrip(t *testing.T) {
