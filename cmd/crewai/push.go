@@ -154,9 +154,8 @@ func grpcEndpoint(raw string) (string, credentials.TransportCredentials, error) 
 	return raw, insecure.NewCredentials(), nil
 }
 
-var httpClient = &http.Client{}
-
 func httpSender(u string, asJSON bool, hdr map[string]string) func(context.Context, *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	client := &http.Client{}
 	return func(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
 		var body []byte
 		var err error
@@ -178,7 +177,7 @@ func httpSender(u string, asJSON bool, hdr map[string]string) func(context.Conte
 			hr.Header.Set(k, v)
 		}
 		hr.Header.Set("Content-Type", ctype)
-		resp, err := httpClient.Do(hr)
+		resp, err := client.Do(hr)
 		if err != nil {
 			return nil, err
 		}
