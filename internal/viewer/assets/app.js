@@ -37,7 +37,7 @@
   function fmtInt(n) { return (n || 0).toLocaleString("en-US"); }
   function fmtCost(known, usd) {
     if (!known) return "-";
-    if (usd === undefined) usd = 0;
+    if (!usd) return "$0";
     return "$" + usd.toFixed(usd < 0.01 ? 6 : 4);
   }
   function fmtTime(iso) {
