@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,9 @@ type scenario struct {
 	// failingTool names the tool whose span must have status Error, and
 	// failMessage what its exception event must say.
 	failingTool, failMessage string
+	// kickoffs is the number of kickoffs the run makes (0 means 1), each of
+	// which must leave one trace of the same shape.
+	kickoffs int
 	// checkOutput checks the process's output against the trace.
 	checkOutput func(t *testing.T, out string, tr *jaegertest.Trace)
 }
@@ -107,6 +111,26 @@ var scenarios = []scenario{
 		failingTool: "fetch_page",
 		failMessage: "host unreachable",
 	},
+	{
+		// Two kickoffs of the failing-tool crew at once in one process, on
+		// the shared process-wide exporter: two separate, complete traces.
+		name:       "concurrent",
+		bin:        e2eProgram("./scenario"),
+		args:       []string{"concurrent"},
+		tracingEnv: true,
+		kickoffs:   2,
+		tree: `invoke_workflow reader crew [internal]
+  execute_task summarise [internal]
+    invoke_agent Release Reader [internal]
+      chat scripted-tool-model [client]
+      execute_tool fetch_page [internal] ERROR
+      chat scripted-tool-model [client]
+`,
+		model:       "scripted-tool-model",
+		tools:       []string{"fetch_page"},
+		failingTool: "fetch_page",
+		failMessage: "host unreachable",
+	},
 }
 
 // TestTracesInJaeger runs every scenario once over OTLP HTTP/protobuf and once
@@ -161,12 +185,15 @@ func runScenario(t *testing.T, j *jaegertest.Instance, proto string, sc scenario
 		t.Errorf("the run logged a warning:\n%s", output)
 	}
 
-	// The run names its trace; it must be the only trace of the service.
-	m := traceLine.FindStringSubmatch(output)
-	if m == nil {
-		t.Fatalf("no %q line in the output:\n%s", "crewai: trace <id> sent over OTLP", output)
+	// The run names its traces; they must be the service's only traces.
+	kickoffs := max(sc.kickoffs, 1)
+	var printed []string
+	for _, m := range traceLine.FindAllStringSubmatch(output, -1) {
+		printed = append(printed, m[1])
 	}
-	traceID := m[1]
+	if len(printed) != kickoffs {
+		t.Fatalf("%d %q lines in the output, want %d:\n%s", len(printed), "crewai: trace <id> sent over OTLP", kickoffs, output)
+	}
 	wantSpans := strings.Count(sc.tree, "\n")
 	c := j.Client()
 	traces, err := c.WaitTraces(waitCtx(t), svc, func(ts []jaegertest.Trace) bool {
@@ -174,43 +201,44 @@ func runScenario(t *testing.T, j *jaegertest.Instance, proto string, sc scenario
 		for _, tr := range ts {
 			n += len(tr.Spans)
 		}
-		return n >= wantSpans
+		return n >= kickoffs*wantSpans
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(traces) != 1 {
-		ids := make([]string, len(traces))
-		for i := range traces {
-			ids[i] = traces[i].TraceID
+	var found []string
+	for i := range traces {
+		found = append(found, traces[i].TraceID)
+	}
+	slices.Sort(found)
+	slices.Sort(printed)
+	if !slices.Equal(found, printed) {
+		t.Fatalf("service %s has traces %v; the run printed %v (one trace per kickoff)", svc, found, printed)
+	}
+	for _, traceID := range printed {
+		// Read it again by ID, as the UI's trace page does.
+		tr, err := c.Trace(waitCtx(t), traceID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("service %s has %d traces %v; want 1 trace for 1 kickoff", svc, len(traces), ids)
-	}
-	if traces[0].TraceID != traceID {
-		t.Errorf("Jaeger's trace for %s is %s; the run said %s", svc, traces[0].TraceID, traceID)
-	}
-	// Read it again by ID, as the UI's trace page does.
-	tr, err := c.Trace(waitCtx(t), traceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := tr.Tree(); got != sc.tree {
-		t.Errorf("trace %s:\n%s\nwant:\n%s", traceID, got, sc.tree)
-	}
-	if len(tr.Spans) != wantSpans {
-		t.Errorf("trace %s has %d spans, want %d", traceID, len(tr.Spans), wantSpans)
-	}
-	if len(tr.Warnings) > 0 {
-		t.Errorf("Jaeger warns about trace %s: %q", traceID, tr.Warnings)
-	}
-	checkSpans(t, tr, svc, sc)
-	if sc.checkOutput != nil {
-		sc.checkOutput(t, output, tr)
+		if got := tr.Tree(); got != sc.tree {
+			t.Errorf("trace %s:\n%s\nwant:\n%s", traceID, got, sc.tree)
+		}
+		if len(tr.Spans) != wantSpans {
+			t.Errorf("trace %s has %d spans, want %d", traceID, len(tr.Spans), wantSpans)
+		}
+		if len(tr.Warnings) > 0 {
+			t.Errorf("Jaeger warns about trace %s: %q", traceID, tr.Warnings)
+		}
+		checkSpans(t, tr, svc, sc)
+		if sc.checkOutput != nil {
+			sc.checkOutput(t, output, tr)
+		}
+		t.Logf("trace %s: %d spans checked (service %s, OTLP %s)", traceID, len(tr.Spans), svc, proto)
 	}
 	if left, _ := os.ReadDir(tracesDir); len(left) > 0 {
 		t.Errorf("the file backend wrote %d entries to CREWAI_TRACES_DIR; the OTLP backend should have been chosen", len(left))
 	}
-	t.Logf("trace %s: %d spans checked (service %s, OTLP %s)", traceID, len(tr.Spans), svc, proto)
 }
 
 // checkSpans checks every span's service, operation name, kind and GenAI

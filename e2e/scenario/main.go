@@ -5,6 +5,7 @@
 //
 //	scenario flow-crew      # a traced flow whose second method kicks off a crew
 //	scenario failing-tool   # a crew whose agent calls a tool that fails
+//	scenario concurrent     # the failing-tool crew kicked off twice at once
 //
 // Tracing is turned on by Flow.Tracing (flow-crew) or by
 // CREWAI_TRACING_ENABLED (failing-tool, whose crew leaves Tracing false); the
@@ -19,6 +20,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
@@ -39,7 +42,7 @@ const (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: scenario flow-crew | failing-tool")
+		fmt.Fprintln(os.Stderr, "usage: scenario flow-crew | failing-tool | concurrent")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -62,9 +65,11 @@ func run(ctx context.Context, name string) error {
 	case "flow-crew":
 		return flowCrew(ctx)
 	case "failing-tool":
-		return failingTool(ctx)
+		return failingTool(ctx, 1)
+	case "concurrent":
+		return failingTool(ctx, 2)
 	default:
-		return fmt.Errorf("unknown scenario %q; want flow-crew or failing-tool", name)
+		return fmt.Errorf("unknown scenario %q; want flow-crew, failing-tool or concurrent", name)
 	}
 }
 
@@ -136,10 +141,10 @@ type PageRequest struct {
 // errUnreachable is what the failing tool returns.
 var errUnreachable = errors.New("fetch_page: host unreachable")
 
-// failingTool runs a crew whose agent calls fetch_page, which always fails,
-// then answers without it. The crew does not set Tracing: the environment
-// (CREWAI_TRACING_ENABLED) must turn tracing on.
-func failingTool(ctx context.Context) error {
+// failingTool kicks off, n times at once, a crew whose agent calls
+// fetch_page, which always fails, then answers without it. The crew does not
+// set Tracing: the environment (CREWAI_TRACING_ENABLED) must turn tracing on.
+func failingTool(ctx context.Context, n int) error {
 	fetch := tool.New("fetch_page", "Fetch a web page.", func(ctx context.Context, in PageRequest) (string, error) {
 		return "", errUnreachable
 	})
@@ -171,10 +176,16 @@ func failingTool(ctx context.Context) error {
 			Agent:          reader,
 		}},
 	}
-	out, err := c.Kickoff(ctx, nil)
-	if err != nil {
-		return err
+	g, gctx := errgroup.WithContext(ctx)
+	for range n {
+		g.Go(func() error {
+			out, err := c.Kickoff(gctx, nil)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("failing-tool: %s (tokens %d)\n", out.Raw, out.Usage.TotalTokens)
+			return nil
+		})
 	}
-	fmt.Printf("failing-tool: %s (tokens %d)\n", out.Raw, out.Usage.TotalTokens)
-	return nil
+	return g.Wait()
 }
