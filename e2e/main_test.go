@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	// testing.Short needs parsed flags; m.Run would parse them too late.
 	if !parseShort() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 		bin, err := jaegertest.Binary(ctx, jaegertest.BuildOptions{ModuleDir: "jaegertool", Log: os.Stderr})
 		if err != nil {
 			cancel()
