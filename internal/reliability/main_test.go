@@ -64,8 +64,11 @@ type rig struct {
 	toolRuns atomic.Int64
 
 	mu        sync.Mutex
-	writeReqs []llm.Request // the second task's requests, in order
+	writeReqs []llm.Request // the second task's first maxKept requests, in order
 }
+
+// maxKept bounds the requests a rig keeps (so that soak runs stay flat).
+const maxKept = 32
 
 // writeRequests returns the requests of the second task's calls.
 func (rg *rig) writeRequests() []llm.Request {
@@ -104,7 +107,9 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 		prompt := userPrompt(&sr.Request)
 		if strings.Contains(prompt, writeMark) {
 			rg.mu.Lock()
-			rg.writeReqs = append(rg.writeReqs, sr.Request)
+			if len(rg.writeReqs) < maxKept {
+				rg.writeReqs = append(rg.writeReqs, sr.Request)
+			}
 			rg.mu.Unlock()
 			n := int(rg.writeCalls.Add(1))
 			switch {
