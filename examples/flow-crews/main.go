@@ -9,7 +9,8 @@
 // gpt-4o-mini; OPENAI_BASE_URL for any compatible server). Without it, it
 // says so and runs on a scripted model, so it works offline.
 //
-//	go run ./examples/flow-crews [-format article|poem] [-plot flow.html] [topic]
+//	go run ./examples/flow-crews [-format article|poem] [topic]
+//	go run ./examples/flow-crews -plot flow.html   # write the graph as HTML instead of running
 package main
 
 import (
@@ -69,6 +70,7 @@ func run(ctx context.Context, topic, format, plot string) error {
 			return err
 		}
 		fmt.Println("plot written to", plot)
+		return nil
 	}
 	res, err := f.Kickoff(ctx, map[string]any{"topic": topic, "format": format})
 	if err != nil {

@@ -4,7 +4,7 @@
 // tracing for where the trace goes), and it runs offline: there is no model.
 //
 //	go run ./examples/flow            # run it and print the final state
-//	go run ./examples/flow -plot flow.html   # also write the graph as HTML
+//	go run ./examples/flow -plot flow.html   # write the graph as HTML instead of running
 package main
 
 import (
@@ -78,6 +78,7 @@ func run(ctx context.Context, plot string) error {
 			return err
 		}
 		fmt.Println("plot written to", plot)
+		return nil
 	}
 	res, err := f.Kickoff(ctx, nil)
 	if err != nil {
