@@ -1,0 +1,540 @@
+// Command loadharness runs many traced kickoffs of a small crew at once and
+// reports how close the library gets to the ideal time, and what it costs in
+// memory, goroutines and spans.
+//
+// Each kickoff runs a crew of -tasks tasks (default 1) done by one agent with
+// -tools tools (default 1); each task is one tool call and two model calls.
+// The model is the fake OpenAI-compatible server of llm/llmtest on a loopback
+// port, reached through the real OpenAI client (llm.New with the server's
+// base URL and a dummy key), every reply delayed by -latency. With -model
+// inproc the model is an in-process scripted model instead (no HTTP), for
+// soak runs. Tracing is on: spans go over OTLP/HTTP to a receiver the harness
+// starts on 127.0.0.1 that decodes and counts them (-backend otlp, the
+// default), to the file backend in a temporary folder removed at the end
+// (-backend file), or nowhere (-backend none, a Tracer without exporter
+// traffic).
+//
+// -outage refused points the OTLP exporter at a closed port; -outage hang at a
+// receiver that accepts connections and never answers. Both last the whole
+// run: kickoffs must still succeed, memory must stay bounded, and the spans
+// that could not be sent are counted as failed or dropped.
+//
+// It prints the wall time, the ideal time (N × model calls per kickoff ×
+// latency / C), efficiency = ideal / wall, p50 and p99 kickoff latency, peak
+// RSS (VmHWM), the process's CPU time (a figure that, unlike the wall time,
+// does not depend on how busy the machine is), peak goroutines (sampled every 5 ms), the heap in use at 10%,
+// 50% and 100% of the kickoffs (after a GC), the tracer's span counts, and the
+// goroutines before and after (they must come back to the baseline once
+// everything is closed). It exits with status 1 when a kickoff failed or the
+// goroutines did not come back.
+//
+// Examples:
+//
+//	go run ./bench/loadharness -n 2000 -c 200 -latency 50ms
+//	go run ./bench/loadharness -n 10000 -c 100 -latency 0 -model inproc     # soak
+//	go run ./bench/loadharness -n 5000 -c 200 -latency 0 -outage refused
+//
+// Everything is bounded: the run stops after -timeout, and only loopback
+// addresses are used.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/llm/llmtest"
+	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tool"
+	"github.com/crewai-go/crewai/tracing"
+)
+
+type config struct {
+	n, c         int
+	latency      time.Duration
+	tasks, tools int
+	model        string
+	backend      string
+	outage       string
+	flushTimeout time.Duration
+	queue        int
+	timeout      time.Duration
+	cpuProfile   string
+}
+
+func main() {
+	var cfg config
+	flag.IntVar(&cfg.n, "n", 2000, "number of kickoffs")
+	flag.IntVar(&cfg.c, "c", 200, "kickoffs running at once")
+	flag.DurationVar(&cfg.latency, "latency", 50*time.Millisecond, "latency of every model reply")
+	flag.IntVar(&cfg.tasks, "tasks", 1, "tasks per kickoff (each: one tool call, two model calls)")
+	flag.IntVar(&cfg.tools, "tools", 1, "tools offered to the agent (it calls one)")
+	flag.StringVar(&cfg.model, "model", "http", "model: http (fake OpenAI server over loopback HTTP, real client) or inproc (scripted, no HTTP)")
+	flag.StringVar(&cfg.backend, "backend", "otlp", "trace backend: otlp (local counting receiver), file (temporary folder) or none")
+	flag.StringVar(&cfg.outage, "outage", "", "OTLP receiver down for the whole run: refused or hang (implies -backend otlp)")
+	flag.DurationVar(&cfg.flushTimeout, "flush-timeout", 0, "flush timeout at the end of each kickoff (0: the library default, or 200ms with -outage)")
+	flag.IntVar(&cfg.queue, "queue", 0, "span export queue size (0: the library default)")
+	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "upper bound of the whole run")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the kickoffs to this file")
+	flag.Parse()
+	if err := cfg.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadharness:", err)
+		flag.Usage()
+		os.Exit(2)
+	}
+	ok, err := run(cfg, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadharness:", err)
+		os.Exit(1)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func (cfg *config) check() error {
+	switch {
+	case cfg.n < 1:
+		return fmt.Errorf("-n is %d; use at least 1", cfg.n)
+	case cfg.c < 1:
+		return fmt.Errorf("-c is %d; use at least 1", cfg.c)
+	case cfg.latency < 0:
+		return fmt.Errorf("-latency is %v; use 0 or more", cfg.latency)
+	case cfg.tasks < 1 || cfg.tools < 1:
+		return fmt.Errorf("-tasks %d, -tools %d: use at least 1 of each", cfg.tasks, cfg.tools)
+	case cfg.model != "http" && cfg.model != "inproc":
+		return fmt.Errorf("-model is %q; accepted: http, inproc", cfg.model)
+	case cfg.outage != "" && cfg.outage != "refused" && cfg.outage != "hang":
+		return fmt.Errorf("-outage is %q; accepted: refused, hang (or empty)", cfg.outage)
+	case cfg.timeout <= 0:
+		return fmt.Errorf("-timeout is %v; use a positive duration", cfg.timeout)
+	}
+	if cfg.outage != "" {
+		cfg.backend = tracing.BackendOTLP
+		if cfg.flushTimeout == 0 {
+			cfg.flushTimeout = 200 * time.Millisecond
+		}
+	}
+	switch cfg.backend {
+	case tracing.BackendOTLP, tracing.BackendFile, tracing.BackendNone:
+	default:
+		return fmt.Errorf("-backend is %q; accepted: otlp, file, none", cfg.backend)
+	}
+	return nil
+}
+
+// run does one measured run and prints its report to w. ok is false when a
+// kickoff failed or goroutines were left behind.
+func run(cfg config, w io.Writer) (ok bool, err error) {
+	baseline := runtime.NumGoroutine()
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+	defer cancel()
+
+	var closers []func() // run in reverse order at the end
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+		closers = nil
+	}
+	defer closeAll()
+
+	// The trace backend.
+	opts := []tracing.Option{tracing.WithNotice(nil), tracing.WithContentCapture(true),
+		tracing.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))}
+	if cfg.flushTimeout > 0 {
+		opts = append(opts, tracing.WithFlushTimeout(cfg.flushTimeout))
+	}
+	if cfg.queue > 0 {
+		opts = append(opts, tracing.WithQueueSize(cfg.queue))
+	}
+	var recv *receiver
+	switch cfg.backend {
+	case tracing.BackendOTLP:
+		var endpoint string
+		switch cfg.outage {
+		case "":
+			recv, err = startReceiver(false)
+		case "hang":
+			recv, err = startReceiver(true)
+		case "refused":
+			endpoint, err = closedPort()
+		}
+		if err != nil {
+			return false, err
+		}
+		if recv != nil {
+			closers = append(closers, recv.close)
+			endpoint = recv.addr
+		}
+		opts = append(opts, tracing.WithBackend(tracing.BackendOTLP), tracing.WithOTLPHTTPOptions(
+			otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure(), otlptracehttp.WithURLPath("/v1/traces")))
+	case tracing.BackendFile:
+		dir, err := os.MkdirTemp("", "crewai-loadharness-")
+		if err != nil {
+			return false, err
+		}
+		closers = append(closers, func() { _ = os.RemoveAll(dir) })
+		opts = append(opts, tracing.WithFileDir(dir))
+	case tracing.BackendNone:
+		opts = append(opts, tracing.WithBackend(tracing.BackendNone))
+	}
+	tr, err := tracing.New(opts...)
+	if err != nil {
+		return false, err
+	}
+	shutdownTracer := func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = tr.Shutdown(sctx)
+	}
+	closers = append(closers, shutdownTracer)
+
+	// The model.
+	var model llm.LLM
+	switch cfg.model {
+	case "http":
+		srv := llmtest.NewServer(llmtest.ServerConfig{MaxRecorded: -1, Latency: cfg.latency,
+			Respond: func(r *llmtest.ServerRequest) llmtest.Reply { return reply(&r.Request) }})
+		closers = append(closers, srv.Close)
+		client, err := llm.New(llm.Config{Model: "gpt-4o-mini", APIKey: "sk-harness-dummy", BaseURL: srv.URL(), MaxAttempts: 1})
+		if err != nil {
+			return false, err
+		}
+		closers = append(closers, client.CloseIdleConnections)
+		model = client
+	case "inproc":
+		model = &llmtest.Scripted{Model: "gpt-4o-mini", Respond: func(req *llm.Request) llmtest.Reply {
+			r := reply(req)
+			r.Delay = cfg.latency
+			return r
+		}}
+	}
+	c := newCrew(cfg, model, tr)
+
+	// The run.
+	var (
+		next, done, failed atomic.Int64
+		peakG              atomic.Int64
+		lat                = make([]time.Duration, cfg.n)
+		firstErr           atomic.Pointer[error]
+		heapMu             sync.Mutex
+		heapLines          []string
+	)
+	checkpoints := map[int64]bool{max(int64(cfg.n)/10, 1): true, max(int64(cfg.n)/2, 1): true, int64(cfg.n): true}
+	stopSampler := make(chan struct{})
+	var sampler errgroup.Group
+	sampler.Go(func() error {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if g := int64(runtime.NumGoroutine()); g > peakG.Load() {
+				peakG.Store(g)
+			}
+			select {
+			case <-stopSampler:
+				return nil
+			case <-t.C:
+			}
+		}
+	})
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return false, err
+		}
+	}
+	cpu0 := cpuTime()
+	start := time.Now()
+	var g errgroup.Group
+	for range min(cfg.c, cfg.n) {
+		g.Go(func() error {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(cfg.n) || ctx.Err() != nil {
+					return nil
+				}
+				t0 := time.Now()
+				out, err := c.Kickoff(ctx, map[string]any{"topic": strconv.FormatInt(i, 10)})
+				lat[i] = time.Since(t0)
+				if err == nil && out.Raw != finalAnswer {
+					err = fmt.Errorf("kickoff %d: unexpected answer %q", i, out.Raw)
+				}
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
+				}
+				if d := done.Add(1); checkpoints[d] {
+					line := heapLine(d)
+					heapMu.Lock()
+					heapLines = append(heapLines, line)
+					heapMu.Unlock()
+				}
+			}
+		})
+	}
+	_ = g.Wait()
+	wall := time.Since(start)
+	cpu := cpuTime() - cpu0
+	if cfg.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	close(stopSampler)
+	_ = sampler.Wait()
+	peakRSS := vmHWM()
+
+	// Everything closed: tracer (flush), servers, connections.
+	shutdownTracer()
+	stats := tr.Stats()
+	var received int64
+	if recv != nil {
+		received = recv.spans.Load()
+	}
+	closeAll()
+	after := settle(baseline)
+
+	// The report.
+	completed := done.Load()
+	calls := 2 * cfg.tasks
+	ideal := time.Duration(int64(cfg.n)*int64(calls)) * cfg.latency / time.Duration(cfg.c)
+	valid := lat[:completed]
+	slices.Sort(valid)
+	fmt.Fprintf(w, "kickoffs        %d done, %d failed (concurrency %d, %d task(s), %d tool(s), %d model calls each, model %s, latency %v)\n",
+		completed, failed.Load(), cfg.c, cfg.tasks, cfg.tools, calls, cfg.model, cfg.latency)
+	fmt.Fprintf(w, "wall time       %v (%.0f kickoffs/s)\n", wall.Round(time.Millisecond), float64(completed)/wall.Seconds())
+	if cfg.latency > 0 {
+		fmt.Fprintf(w, "ideal time      %v (N × calls × latency / C)\n", ideal.Round(time.Millisecond))
+		fmt.Fprintf(w, "efficiency      %.3f\n", float64(ideal)/float64(wall))
+	} else {
+		fmt.Fprintf(w, "ideal time      0 (no latency: efficiency not defined)\n")
+	}
+	fmt.Fprintf(w, "CPU time        %v user+system, %.0f µs per kickoff (%.2f cores busy on average)\n",
+		cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(completed, 1)), cpu.Seconds()/wall.Seconds())
+	fmt.Fprintf(w, "latency         p50 %v, p99 %v, max %v\n", pct(valid, 50), pct(valid, 99), pct(valid, 100))
+	fmt.Fprintf(w, "peak RSS        %.1f MiB (VmHWM)\n", float64(peakRSS)/(1<<20))
+	fmt.Fprintf(w, "peak goroutines %d (baseline %d)\n", peakG.Load(), baseline)
+	for _, l := range heapLines {
+		fmt.Fprintln(w, l)
+	}
+	backend := cfg.backend
+	if cfg.outage != "" {
+		backend += " (receiver down: " + cfg.outage + ")"
+	}
+	fmt.Fprintf(w, "spans           backend %s: started %d, exported %d, failed %d, dropped %d (expected %d)\n",
+		backend, stats.Started, stats.Exported, stats.Failed, stats.Dropped, completed*int64(2+4*cfg.tasks))
+	if recv != nil && cfg.outage == "" {
+		fmt.Fprintf(w, "receiver        %d spans received over OTLP/HTTP\n", received)
+	}
+	fmt.Fprintf(w, "goroutines      before %d, after %d\n", baseline, after)
+	ok = failed.Load() == 0 && after <= baseline && completed == int64(cfg.n)
+	if p := firstErr.Load(); p != nil {
+		fmt.Fprintf(w, "first error     %v\n", *p)
+	}
+	if after > baseline {
+		fmt.Fprintln(w, "LEAK: goroutines did not come back to the baseline")
+	}
+	return ok, nil
+}
+
+const finalAnswer = "Go is a language."
+
+// reply is the scripted exchange: ask for the search tool, then answer once
+// its result is in.
+func reply(req *llm.Request) llmtest.Reply {
+	if n := len(req.Messages); n > 0 && req.Messages[n-1].Role == llm.RoleTool {
+		return llmtest.Reply{Content: finalAnswer, Usage: llm.Usage{PromptTokens: 60, CompletionTokens: 6, TotalTokens: 66}}
+	}
+	return llmtest.Reply{ToolCalls: []llm.ToolCall{{ID: "call_1", Name: "search", Arguments: `{"query":"go"}`}},
+		Usage: llm.Usage{PromptTokens: 50, CompletionTokens: 8, TotalTokens: 58}}
+}
+
+type searchIn struct {
+	Query string `json:"query" desc:"What to search for"`
+}
+
+func newCrew(cfg config, model llm.LLM, tr *tracing.Tracer) *crew.Crew {
+	tools := make([]tool.Tool, 0, cfg.tools)
+	for i := 1; i < cfg.tools; i++ {
+		tools = append(tools, tool.New(fmt.Sprintf("lookup_%d", i), "Look things up.",
+			func(ctx context.Context, in searchIn) (string, error) { return "nothing", nil }))
+	}
+	tools = append(tools, tool.New("search", "Search the web.", func(ctx context.Context, in searchIn) (string, error) {
+		return "Go: a language by Google, for " + in.Query, nil
+	}))
+	a := &agent.Agent{Role: "Researcher", Goal: "Find facts about {topic}", Backstory: "Curious and precise.",
+		LLM: model, Tools: tools, MaxRetryLimit: -1}
+	c := &crew.Crew{Name: "harness", Agents: []*agent.Agent{a}, Tracing: true, Tracer: tr, Bus: &event.Bus{}}
+	for i := range cfg.tasks {
+		c.Tasks = append(c.Tasks, &task.Task{Name: fmt.Sprintf("research_%d", i+1),
+			Description: "Research {topic} and sum it up.", ExpectedOutput: "One sentence.", Agent: a})
+	}
+	return c
+}
+
+// heapLine reads the live heap after a GC.
+func heapLine(done int64) string {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return fmt.Sprintf("heap at %-7d heap in use %.1f MiB, live %.1f MiB, goroutines %d",
+		done, float64(m.HeapInuse)/(1<<20), float64(m.HeapAlloc)/(1<<20), runtime.NumGoroutine())
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	i = min(max(i-1, 0), len(sorted)-1)
+	return sorted[i].Round(100 * time.Microsecond)
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// vmHWM is the peak resident set size, from /proc/self/status (0 where
+// there is none).
+func vmHWM() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// settle waits (at most 5 s) for the goroutines to come back to baseline and
+// returns their number.
+func settle(baseline int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= baseline || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// receiver is an OTLP/HTTP traces receiver on 127.0.0.1 that decodes and
+// counts spans, or, hanging, accepts requests and never answers them until
+// it is closed.
+type receiver struct {
+	addr  string
+	srv   *http.Server
+	spans atomic.Int64
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func startReceiver(hang bool) (*receiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{addr: ln.Addr().String(), stop: make(chan struct{}), done: make(chan struct{})}
+	r.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if hang {
+			select {
+			case <-r.stop:
+			case <-req.Context().Done():
+			}
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(req.Body, 64<<20))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var msg coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(body, &msg); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var n int64
+		for _, rs := range msg.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				n += int64(len(ss.Spans))
+			}
+		}
+		r.spans.Add(n)
+		out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = io.Copy(w, bytes.NewReader(out))
+	})}
+	go func() {
+		defer close(r.done)
+		if err := r.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "loadharness: receiver:", err)
+		}
+	}()
+	return r, nil
+}
+
+func (r *receiver) close() {
+	select {
+	case <-r.stop:
+		return
+	default:
+	}
+	close(r.stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.srv.Shutdown(ctx); err != nil {
+		_ = r.srv.Close()
+	}
+	<-r.done
+}
+
+// closedPort returns a loopback address nobody listens on.
+func closedPort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
