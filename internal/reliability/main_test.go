@@ -84,8 +84,12 @@ type rigConfig struct {
 	// plan answers every later call too.
 	plan    []llmtest.Reply
 	persist bool
-	// key is the API key the clients send (default "sk-test-dummy").
-	key string
+	// key is the API key the clients send (default "sk-test-dummy");
+	// keyFromEnv leaves it to OPENAI_API_KEY instead.
+	key        string
+	keyFromEnv bool
+	// research, if set, answers the first task's calls.
+	research func(r *llm.Request) llmtest.Reply
 	// opts are more options for both clients.
 	opts []llm.Option
 }
@@ -121,6 +125,9 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 			return writerAnswer(&sr.Request)
 		}
 		if strings.Contains(prompt, researchMark) {
+			if cfg.research != nil {
+				return cfg.research(&sr.Request)
+			}
 			return llmtest.Reply{Content: facts}
 		}
 		// A summary request (its prompt is the project's own): answer it.
@@ -130,8 +137,10 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	if key == "" {
 		key = "sk-test-dummy"
 	}
-	base := []llm.Option{llm.WithBaseURL(rg.srv.URL()), llm.WithAPIKey(key),
-		llm.WithBackoff(time.Millisecond, 4*time.Millisecond)}
+	base := []llm.Option{llm.WithBaseURL(rg.srv.URL()), llm.WithBackoff(time.Millisecond, 4*time.Millisecond)}
+	if !cfg.keyFromEnv {
+		base = append(base, llm.WithAPIKey(key))
+	}
 	rg.research = llm.OpenAI(researchModel, append(base, cfg.opts...)...)
 	rg.writer = llm.OpenAI(writerModel, append(base, cfg.opts...)...)
 	t.Cleanup(func() {
