@@ -2,7 +2,10 @@ package reliability
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,4 +170,62 @@ func mustWrite(t *testing.T, path string) {
 	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSlowOTLPEndpoint exports to a loopback OTLP/HTTP receiver that takes
+// a second to answer each request (longer than the flush timeout of
+// 200ms): kickoffs still return with their result, and every span the
+// tracer started is accounted for (exported, failed or dropped) once it is
+// shut down. How long a kickoff took is logged, not asserted: the bound is
+// the flush timeout, measured by bench/loadharness -outage hang.
+func TestSlowOTLPEndpoint(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-time.After(time.Second):
+		case <-r.Context().Done():
+			return
+		case <-release:
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	defer close(release)
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+		"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_SDK_DISABLED"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	logs := &syncBuf{}
+	tr, err := tracing.New(tracing.WithNotice(io.Discard), tracing.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
+		tracing.WithFlushTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg := newRig(t, rigConfig{})
+	c := rg.newCrew(nil)
+	c.Tracing, c.Tracer = true, tr
+	for i := range 3 {
+		start := time.Now()
+		out, err := kickoff(t, context.Background(), c)
+		if err != nil || out.Raw != article {
+			t.Fatalf("kickoff %d affected by a slow backend: %v, %+v", i, err, out)
+		}
+		t.Logf("kickoff %d with a 1s backend and a 200ms flush timeout took %v", i, time.Since(start))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = tr.Shutdown(ctx)
+	st := tr.Stats()
+	if st.Started == 0 || st.Exported+st.Failed+st.Dropped != st.Started {
+		t.Errorf("stats %+v: spans unaccounted for", st)
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n > 1 {
+		t.Errorf("%d warnings, want at most one per cause:\n%s", n, logs)
+	}
+	t.Logf("stats %+v; log: %s", st, logs)
 }
