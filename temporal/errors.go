@@ -68,6 +68,10 @@ func IsNonRetryable(err error) bool {
 // the first error that is not a plain wrapper (fmt.Errorf, errors.Join, the
 // flow's *flow.MethodError, the mark of [NonRetryable]).
 func ErrorType(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.Type() != "" {
+		return ae.Type()
+	}
 	for e := err; e != nil; {
 		if t, ok := e.(interface{ ErrorType() string }); ok {
 			return t.ErrorType()

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -124,7 +124,7 @@ type registrar struct {
 	workflows map[string]bool
 	acts      map[string]bool
 	pending   []pendingReg
-	quiet     func() *tracing.Tracer
+	quiet     *tracing.Tracer
 }
 
 func (r *registrar) workflow(name string, fn any) error {
@@ -169,15 +169,13 @@ func plan(reg Registry) (*registrar, error) {
 	if err := reg.Options.check(); err != nil {
 		return nil, err
 	}
-	var once sync.Once
-	var quiet *tracing.Tracer
-	r := &registrar{opts: reg.Options, workflows: map[string]bool{}, acts: map[string]bool{},
-		quiet: func() *tracing.Tracer {
-			once.Do(func() {
-				quiet, _ = tracing.New(tracing.WithBackend(tracing.BackendNone), tracing.WithNotice(io.Discard))
-			})
-			return quiet
-		}}
+	// The init activity's one-step kickoff must make no spans even when
+	// CREWAI_TRACING_ENABLED traces every flow: its tracer drops them.
+	quiet, err := tracing.New(tracing.WithTracerProvider(noop.NewTracerProvider()), tracing.WithNotice(io.Discard))
+	if err != nil {
+		return nil, fmt.Errorf("crewtemporal: %w", err)
+	}
+	r := &registrar{opts: reg.Options, workflows: map[string]bool{}, acts: map[string]bool{}, quiet: quiet}
 	var errs []error
 	for i, f := range reg.Flows {
 		if f == nil {
@@ -247,7 +245,7 @@ func (w *Flow[S]) register(r *registrar) error {
 	if err := r.workflow(w.Name(), w.workflowFunc(g, r.opts)); err != nil {
 		errs = append(errs, err)
 	}
-	if err := r.activity(w.initActivityName(), w.initActivity(r.quiet(), r.opts.NonRetryable)); err != nil {
+	if err := r.activity(w.initActivityName(), w.initActivity(r.quiet, r.opts.NonRetryable)); err != nil {
 		errs = append(errs, err)
 	}
 	for _, m := range g.methods {
