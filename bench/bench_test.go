@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -87,10 +88,9 @@ var agentJob = agent.Job{Description: "What is Go?", ExpectedOutput: "One senten
 // does it: a run on its own bus, tracing attached, the spans flushed at the
 // end.
 func runAgent(tb testing.TB, a *agent.Agent, job agent.Job, bus *event.Bus, tr *tracing.Tracer) {
-	ctx := context.Background()
+	ctx := event.StartRun(context.Background(), bus)
 	finish := func() {}
 	if tr != nil {
-		ctx = event.StartRun(ctx, bus)
 		ctx, finish = tracing.Attach(ctx, tr, true)
 	}
 	res, err := a.Execute(ctx, job)
@@ -117,18 +117,34 @@ func kickoff(tb testing.TB, c *crew.Crew) {
 	}
 }
 
-// BenchmarkAgentRunTraced is one agent run (two model calls, one tool call)
-// with tracing on (4 spans: invoke_agent, 2 chat, execute_tool) through a
-// Tracer whose exporter drops everything, content capture off and on; each
-// run is attached and flushed as a kickoff does. Compare with
-// BenchmarkAgentRun in package agent (tracing off) and BenchmarkAgentRunSDK
-// (the bare SDK making the same spans).
-func BenchmarkAgentRunTraced(b *testing.B) {
-	for _, capture := range []bool{false, true} {
-		b.Run(fmt.Sprintf("content=%s", onOff(capture)), func(b *testing.B) {
-			tr := newTracer(b, discard{}, capture)
+// BenchmarkAgentRunTracing is one agent run (two model calls, one tool
+// call), as a kickoff does it:
+//
+//   - off: no subscriber, no tracing (what BenchmarkAgentRun in package agent
+//     measures);
+//   - events: one subscriber that does nothing (the cost of announcing the
+//     8 events of the run);
+//   - content=off, content=on: tracing on (4 spans: invoke_agent, 2 chat,
+//     execute_tool) through a Tracer whose exporter drops everything, with
+//     content capture off and on; each run is attached and flushed as a
+//     kickoff does.
+//
+// Compare with BenchmarkAgentRunSDK, the bare SDK making the same spans.
+// cpu-ns/op is the process's CPU time per run (all goroutines, GC
+// included), steadier than ns/op on a busy machine.
+func BenchmarkAgentRunTracing(b *testing.B) {
+	for _, mode := range []string{"off", "events", "content=off", "content=on"} {
+		b.Run(mode, func(b *testing.B) {
 			a, bus := newAgent("Go: a language by Google"), &event.Bus{}
+			var tr *tracing.Tracer
+			switch mode {
+			case "events":
+				defer bus.Subscribe(event.HandlerFunc(func(event.Event) {}))()
+			case "content=off", "content=on":
+				tr = newTracer(b, discard{}, mode == "content=on")
+			}
 			b.ReportAllocs()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				runAgent(b, a, agentJob, bus, tr)
 			}
@@ -136,7 +152,7 @@ func BenchmarkAgentRunTraced(b *testing.B) {
 	}
 }
 
-// BenchmarkAgentRunSDK is the floor of BenchmarkAgentRunTraced: the bare
+// BenchmarkAgentRunSDK is the floor of BenchmarkAgentRunTracing: the bare
 // OpenTelemetry SDK creating the spans that a traced agent run produces,
 // with the same names, kinds, parents, attributes, events and statuses
 // (recorded from one real run), through the SDK's batch processor and a
@@ -152,7 +168,7 @@ func BenchmarkAgentRunSDK(b *testing.B) {
 	}
 }
 
-// BenchmarkAgentRunTracedMessage is BenchmarkAgentRunTraced (content on)
+// BenchmarkAgentRunTracedMessage is BenchmarkAgentRunTracing/content=on
 // with a task description and a tool result of 1, 10 and 100 KB.
 func BenchmarkAgentRunTracedMessage(b *testing.B) {
 	for _, size := range []int{1 << 10, 10 << 10, 100 << 10} {
@@ -164,6 +180,7 @@ func BenchmarkAgentRunTracedMessage(b *testing.B) {
 			job.Description = text
 			b.SetBytes(int64(2 * size))
 			b.ReportAllocs()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				runAgent(b, a, job, bus, tr)
 			}
@@ -184,6 +201,7 @@ func BenchmarkCrew(b *testing.B) {
 				}
 				c := newCrew(tasks, tr)
 				b.ReportAllocs()
+				defer cpuPerOp(b)()
 				for b.Loop() {
 					kickoff(b, c)
 				}
@@ -200,6 +218,24 @@ func BenchmarkCrewSDK(b *testing.B) {
 		b.Fatalf("%d spans recorded, want 51", len(spans))
 	}
 	benchReplay(b, spans)
+}
+
+// cpuPerOp starts counting the process's CPU time; the function it returns
+// reports it per iteration as cpu-ns/op.
+func cpuPerOp(b *testing.B) func() {
+	cpu := func() int64 {
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+			return 0
+		}
+		return ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	start := cpu()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
 }
 
 func onOff(b bool) string {
@@ -287,6 +323,7 @@ func benchReplay(b *testing.B, spans []recSpan) {
 	ctx := context.Background()
 	ctxs, live := make([]context.Context, len(spans)), make([]trace.Span, len(spans))
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		replay(ctx, tr, spans, ctxs, live)
 		if err := tp.ForceFlush(ctx); err != nil {
