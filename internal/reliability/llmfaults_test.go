@@ -54,7 +54,7 @@ func TestLLMFaultsMidCrew(t *testing.T) {
 			tune:    func(a *agent.Agent) { a.MaxExecutionTime = 300 * time.Millisecond },
 			wantErr: agent.ErrTimeout},
 		{name: "hang with ctx deadline", plan: []llmtest.Reply{{Fault: llmtest.FaultHang}}, persist: true,
-			ctxTime: 500 * time.Millisecond, wantErr: context.DeadlineExceeded},
+			ctxTime: 2 * time.Second, wantErr: context.DeadlineExceeded},
 		{name: "truncated body once", plan: []llmtest.Reply{{Fault: llmtest.FaultTruncated, Content: partial}}},
 		{name: "truncated stream once", plan: []llmtest.Reply{{Fault: llmtest.FaultTruncated, Content: partial}},
 			tune: func(a *agent.Agent) { a.Stream = true }},
