@@ -159,6 +159,31 @@ func Register(w worker.Registry, reg Registry) error {
 	return nil
 }
 
+// WorkflowRegistrar is what [RegisterWorkflows] needs: a
+// worker.WorkflowReplayer or a worker.Worker.
+type WorkflowRegistrar interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// RegisterWorkflows registers only the workflows of reg on r, after the same
+// checks as Register: use it with worker.NewWorkflowReplayer to replay a
+// run's history against the current definitions (a determinism check).
+func RegisterWorkflows(r WorkflowRegistrar, reg Registry) error {
+	if r == nil {
+		return errors.New("crewtemporal: RegisterWorkflows: the registrar is nil")
+	}
+	p, err := plan(reg)
+	if err != nil {
+		return err
+	}
+	for _, x := range p.pending {
+		if x.workflow {
+			r.RegisterWorkflowWithOptions(x.fn, workflow.RegisterOptions{Name: x.name})
+		}
+	}
+	return nil
+}
+
 type pendingReg struct {
 	workflow bool
 	name     string
