@@ -20,13 +20,13 @@
 // that could not be sent are counted as failed or dropped.
 //
 // It prints the wall time, the ideal time (N × model calls per kickoff ×
-// latency / C), efficiency = ideal / wall, p50 and p99 kickoff latency, peak
-// RSS (VmHWM), the process's CPU time (a figure that, unlike the wall time,
-// does not depend on how busy the machine is), peak goroutines (sampled every 5 ms), the heap in use at 10%,
-// 50% and 100% of the kickoffs (after a GC), the tracer's span counts, and the
-// goroutines before and after (they must come back to the baseline once
-// everything is closed). It exits with status 1 when a kickoff failed or the
-// goroutines did not come back.
+// latency / C), efficiency = ideal / wall, p50 and p99 kickoff latency, the
+// process's CPU time (unlike the wall time, it does not depend much on how
+// busy the machine is), peak RSS (VmHWM), peak goroutines (sampled every
+// 5 ms), the heap in use at 10%, 50% and 100% of the kickoffs and at the end
+// (after a GC), the tracer's span counts, and the goroutines before and after
+// (they must come back to the baseline once everything is closed). It exits
+// with status 1 when a kickoff failed or the goroutines did not come back.
 //
 // Examples:
 //
@@ -322,6 +322,7 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	}
 	closeAll()
 	after := settle(baseline)
+	heapLines = append(heapLines, heapLine(-1))
 
 	// The report.
 	completed := done.Load()
@@ -401,13 +402,18 @@ func newCrew(cfg config, model llm.LLM, tr *tracing.Tracer) *crew.Crew {
 	return c
 }
 
-// heapLine reads the live heap after a GC.
+// heapLine reads the live heap after a GC, after done kickoffs (-1: at the
+// end, everything closed).
 func heapLine(done int64) string {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return fmt.Sprintf("heap at %-7d heap in use %.1f MiB, live %.1f MiB, goroutines %d",
-		done, float64(m.HeapInuse)/(1<<20), float64(m.HeapAlloc)/(1<<20), runtime.NumGoroutine())
+	at := fmt.Sprintf("heap at %-7d", done)
+	if done < 0 {
+		at = "heap at end   " // everything closed
+	}
+	return fmt.Sprintf("%s heap in use %.1f MiB, live %.1f MiB, goroutines %d",
+		at, float64(m.HeapInuse)/(1<<20), float64(m.HeapAlloc)/(1<<20), runtime.NumGoroutine())
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
