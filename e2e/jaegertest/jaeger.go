@@ -165,7 +165,9 @@ type Options struct {
 }
 
 // Instance is a running Jaeger started by [Start]. Its fields are set by Start
-// and must not be changed. Its methods are safe for concurrent use.
+// and must not be changed. Its methods are safe for concurrent use. The zero
+// value is not a running Jaeger: its Running reports false, its PID is 0 and
+// its Stop does nothing.
 type Instance struct {
 	// OTLPGRPC is the host:port of the OTLP/gRPC receiver.
 	OTLPGRPC string
@@ -445,10 +447,18 @@ func (inst *Instance) OTLPEnv(protocol string) ([]string, error) {
 }
 
 // PID returns the process ID of Jaeger.
-func (inst *Instance) PID() int { return inst.cmd.Process.Pid }
+func (inst *Instance) PID() int {
+	if inst.cmd == nil {
+		return 0
+	}
+	return inst.cmd.Process.Pid
+}
 
 // Running reports whether the Jaeger process is still running.
 func (inst *Instance) Running() bool {
+	if inst.cmd == nil {
+		return false
+	}
 	select {
 	case <-inst.exited:
 		return false
@@ -476,6 +486,9 @@ func (inst *Instance) LogTail(n int) string {
 // process could not be ended. Calling Stop again returns the first result.
 func (inst *Instance) Stop() error {
 	inst.stopOnce.Do(func() {
+		if inst.cmd == nil {
+			return
+		}
 		if inst.Running() {
 			if err := terminate(inst.cmd); err != nil && inst.Running() {
 				inst.stopErr = fmt.Errorf("jaegertest: stop jaeger (pid %d): %w", inst.cmd.Process.Pid, err)

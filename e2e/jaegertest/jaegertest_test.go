@@ -366,6 +366,13 @@ func TestStopEndsTheProcess(t *testing.T) {
 	}
 }
 
+func TestZeroInstance(t *testing.T) {
+	var inst Instance
+	if inst.Running() || inst.PID() != 0 || inst.Stop() != nil {
+		t.Error("the zero Instance is not inert")
+	}
+}
+
 func TestBadOptions(t *testing.T) {
 	_, err := Start(t.Context(), Options{Binary: "unused", MaxTraces: -1})
 	if err == nil || !strings.Contains(err.Error(), "MaxTraces") {
