@@ -185,21 +185,25 @@ func (c *Client) redact(e *Error) *Error {
 		return e
 	}
 	e.Message = strings.ReplaceAll(e.Message, key, "[REDACTED]")
-	if e.Err != nil && strings.Contains(e.Err.Error(), key) {
-		e.Err = &redactedError{msg: strings.ReplaceAll(e.Err.Error(), key, "[REDACTED]"), err: e.Err}
+	if e.Err == nil || !strings.Contains(e.Err.Error(), key) {
+		return e
 	}
+	// Nothing below the *Error may still hold the key, not even for a caller
+	// that digs with errors.As: a provider's error is copied with its message
+	// scrubbed; anything else is replaced by its scrubbed text.
+	var api *openai.APIError
+	if errors.As(e.Err, &api) {
+		scrubbed := *api
+		scrubbed.Message = strings.ReplaceAll(api.Message, key, "[REDACTED]")
+		scrubbed.Param = nil
+		if !strings.Contains(scrubbed.Error(), key) && e.Err == error(api) {
+			e.Err = &scrubbed
+			return e
+		}
+	}
+	e.Err = errors.New(strings.ReplaceAll(e.Err.Error(), key, "[REDACTED]"))
 	return e
 }
-
-// redactedError shows a scrubbed message but keeps the original error for
-// errors.Is and errors.As.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (r *redactedError) Error() string { return r.msg }
-func (r *redactedError) Unwrap() error { return r.err }
 
 // backoff returns the wait before retry number n (1 for the first retry):
 // a random duration between half and all of BackoffBase·2^(n-1), capped at

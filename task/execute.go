@@ -236,7 +236,7 @@ func (t *Task) check(ctx context.Context, name string, attempt int, out TaskOutp
 // finish writes the output file and calls the callback.
 func (t *Task) finish(name, path string, out TaskOutput) (res *TaskOutput, err error) {
 	if path != "" {
-		if err := writeOutput(name, path, out); err != nil {
+		if err := writeOutput(name, path, out, t.AllowOutsideDir); err != nil {
 			return nil, err
 		}
 	}
