@@ -82,33 +82,51 @@ type Agent struct {
 }
 
 // runnerCache keeps the tool runners of the agent's own tools and of the
-// last job-level tool list, so that argument schemas are compiled once, not
-// at every execution. A cached runner is used only for a tool slice with the
-// same backing array and length.
+// last job-level tool list, with the tool definitions offered to the model
+// and the tool names, so that argument schemas are compiled and definitions
+// built once, not at every execution. A cached runner is used only for a
+// tool slice with the same backing array and length.
 type runnerCache struct {
 	own atomic.Pointer[cachedRunner]
 	job atomic.Pointer[cachedRunner]
 }
 
+// cachedRunner is a runner over a tool slice and what is derived from it;
+// it is read-only once made, and shared by concurrent executions.
 type cachedRunner struct {
 	first *tool.Tool
 	n     int
 	r     *tool.Runner
+	defs  []llm.ToolDef // the runner's tools as offered to the model
+	names []string      // their names
 }
+
+// noTools is the cachedRunner of an empty tool list; it holds nothing that
+// changes.
+var noTools = &cachedRunner{r: tool.NewRunner(nil)}
 
 // runnerFor returns a runner over tools, from slot when it was made for the
 // same slice.
-func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *tool.Runner {
+func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *cachedRunner {
 	if len(tools) == 0 {
-		return tool.NewRunner(nil)
+		return noTools
 	}
 	first := unsafe.SliceData(tools)
 	if c := slot.Load(); c != nil && c.first == first && c.n == len(tools) {
-		return c.r
+		return c
 	}
 	r := tool.NewRunner(tools)
-	slot.Store(&cachedRunner{first: first, n: len(tools), r: r})
-	return r
+	c := &cachedRunner{first: first, n: len(tools), r: r}
+	if ts := r.Tools(); len(ts) > 0 {
+		c.defs = make([]llm.ToolDef, len(ts))
+		c.names = make([]string, len(ts))
+		for i, t := range ts {
+			c.defs[i] = llm.ToolDef{Name: t.Name(), Description: t.Description(), Parameters: t.Schema()}
+			c.names[i] = c.defs[i].Name
+		}
+	}
+	slot.Store(c)
+	return c
 }
 
 // rpmLimiter is the agent's own token bucket, made on first use.

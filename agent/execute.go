@@ -47,6 +47,7 @@ type plan struct {
 	info      llm.Info
 	text      bool // text protocol (model without tools, and tools to offer)
 	runner    *tool.Runner
+	names     []string // the runner's tool names (shared, read-only)
 	defs      []llm.ToolDef
 	deleg     *delegation
 	system    string
@@ -170,11 +171,13 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 	}
 	p.agentLim = a.limiter()
 
+	var cr *cachedRunner
 	if job.Tools != nil {
-		p.runner = runnerFor(&a.runners.job, job.Tools)
+		cr = runnerFor(&a.runners.job, job.Tools)
 	} else {
-		p.runner = runnerFor(&a.runners.own, a.Tools)
+		cr = runnerFor(&a.runners.own, a.Tools)
 	}
+	p.runner, p.names = cr.r, cr.names
 	if a.AllowDelegation && len(job.Coworkers) > 0 {
 		p.deleg = newDelegation(a, p.role, job)
 	}
@@ -194,12 +197,9 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 				specs = append(specs, p.deleg.specs()...)
 			}
 		} else {
-			p.defs = make([]llm.ToolDef, 0, n)
-			for _, t := range p.runner.Tools() {
-				p.defs = append(p.defs, llm.ToolDef{Name: t.Name(), Description: t.Description(), Parameters: t.Schema()})
-			}
+			p.defs = cr.defs // shared and read-only: a model must not modify its Request
 			if p.deleg != nil {
-				p.defs = append(p.defs, p.deleg.defs()...)
+				p.defs = append(cr.defs[:len(cr.defs):len(cr.defs)], p.deleg.defs()...)
 			}
 		}
 	}
@@ -276,12 +276,9 @@ func (p *plan) attempt(ctx context.Context, attempt int) (res *Result, usage llm
 }
 
 func (p *plan) startedEvent(attempt int) event.AgentStarted {
-	names := make([]string, 0, len(p.defs))
-	for _, t := range p.runner.Tools() {
-		names = append(names, t.Name())
-	}
+	names := p.names // shared and read-only, as events are
 	if p.deleg != nil {
-		names = append(names, delegateWorkName, askQuestionName)
+		names = append(names[:len(names):len(names)], delegateWorkName, askQuestionName)
 	}
 	return event.AgentStarted{Header: event.Header{Source: "agent:" + p.role}, Role: p.role, AgentID: p.agentID(),
 		Goal: p.goal, Backstory: p.backstory, Tools: names, Model: p.info.Model, Provider: p.info.Provider,
