@@ -88,6 +88,9 @@ type rigConfig struct {
 	// keyFromEnv leaves it to OPENAI_API_KEY instead.
 	key        string
 	keyFromEnv bool
+	// chaos, if set, may replace the answer to any request with a fault
+	// (ok true).
+	chaos func(sr *llmtest.ServerRequest) (r llmtest.Reply, ok bool)
 	// research, if set, answers the first task's calls.
 	research func(r *llm.Request) llmtest.Reply
 	// opts are more options for both clients.
@@ -108,6 +111,11 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	t.Helper()
 	rg := &rig{}
 	rg.srv = llmtest.NewServer(llmtest.ServerConfig{Respond: func(sr *llmtest.ServerRequest) llmtest.Reply {
+		if cfg.chaos != nil {
+			if r, ok := cfg.chaos(sr); ok {
+				return r
+			}
+		}
 		prompt := userPrompt(&sr.Request)
 		if strings.Contains(prompt, writeMark) {
 			rg.mu.Lock()
