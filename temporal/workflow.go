@@ -153,6 +153,9 @@ func (w *Flow[S]) workflowFunc(g *fgraph, opts Options) func(ctx workflow.Contex
 		actx := workflow.WithActivityOptions(ctx, opts.activityOptions())
 		var init initOutput
 		if err := workflow.ExecuteActivity(actx, w.initActivityName(), initInput(in)).Get(ctx, &init); err != nil {
+			if ctx.Err() != nil {
+				return nil, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", g.name))
+			}
 			typ, msg, nr := remoteFailure(err)
 			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: inputs: %s", g.name, msg), typ, err,
 				MethodError{Flow: g.name, Method: "", Type: typ, Message: msg, NonRetryable: nr})
