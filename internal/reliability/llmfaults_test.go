@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -214,5 +215,41 @@ func wantToolFeedback(name, hint string) func(t *testing.T, rg *rig) {
 			t.Errorf("the model was told %q; want a message naming %q and %q", fed, name, hint)
 		}
 		t.Logf("fed back: %s", fed)
+	}
+}
+
+// TestCancelMidCrew cancels the kickoff's ctx while the second task's model
+// call is in flight (the server hangs it): the kickoff returns a
+// *crew.TaskError naming the second task that matches context.Canceled,
+// keeps the first task's output, and its events and spans are complete.
+func TestCancelMidCrew(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var writes atomic.Int64
+	rg := newRig(t, rigConfig{chaos: func(sr *llmtest.ServerRequest) (llmtest.Reply, bool) {
+		if strings.Contains(userPrompt(&sr.Request), writeMark) {
+			writes.Add(1)
+			cancel()
+			return llmtest.Reply{Fault: llmtest.FaultHang}, true
+		}
+		return llmtest.Reply{}, false
+	}})
+	c := rg.newCrew(nil)
+	bus := &event.Bus{}
+	rec := &recorder{}
+	defer bus.Subscribe(rec)()
+	x := newTraced(t)
+	c.Bus, c.Tracing, c.Tracer = bus, true, x.tr
+	out, err := kickoff(t, ctx, c)
+	steps := checkComplete(t, rec.all())
+	spans := checkSpans(t, x, steps)
+	checkTaskError(t, err, context.Canceled)
+	if out == nil || len(out.Tasks) != 1 || out.Tasks[0].Raw != facts {
+		t.Errorf("the first task's output is lost: %+v", out)
+	}
+	wantStatus(t, spans, "invoke_workflow "+crewName, codes.Error)
+	wantStatus(t, spans, "execute_task "+writeTask, codes.Error)
+	if n := writes.Load(); n != 1 {
+		t.Errorf("the second task's call was sent %d times; a cancelled call must not be retried", n)
 	}
 }
