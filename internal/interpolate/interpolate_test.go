@@ -4,7 +4,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestFill(t *testing.T) {
 	in := map[string]any{"topic": "AI", "n": 3, "f": 1.5, "ok": true, "list": []string{"a", "b"}, "nil": nil}
