@@ -18,6 +18,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/examples/internal/demo"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/task"
@@ -32,14 +33,9 @@ func main() {
 
 func run(ctx context.Context) error {
 	var manager, worker llm.LLM
-	if os.Getenv("OPENAI_API_KEY") != "" {
-		name := os.Getenv("OPENAI_MODEL")
-		if name == "" {
-			name = "gpt-4o-mini"
-		}
-		manager, worker = llm.OpenAI(name), llm.OpenAI(name)
+	if m := demo.OpenAI(); m != nil {
+		manager, worker = m, m
 	} else {
-		fmt.Fprintln(os.Stderr, "OPENAI_API_KEY is not set: running on scripted offline models (set it to use OpenAI).")
 		manager, worker = scriptedManager(), scriptedWorker()
 	}
 	researcher := &agent.Agent{

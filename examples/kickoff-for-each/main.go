@@ -18,6 +18,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/examples/internal/demo"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/task"
@@ -31,15 +32,8 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	var model llm.LLM
-	if os.Getenv("OPENAI_API_KEY") != "" {
-		name := os.Getenv("OPENAI_MODEL")
-		if name == "" {
-			name = "gpt-4o-mini"
-		}
-		model = llm.OpenAI(name)
-	} else {
-		fmt.Fprintln(os.Stderr, "OPENAI_API_KEY is not set: running on a scripted offline model (set it to use OpenAI).")
+	model := demo.OpenAI()
+	if model == nil {
 		model = &llmtest.Scripted{Model: "scripted-offline", Respond: func(req *llm.Request) llmtest.Reply {
 			prompt := req.Messages[len(req.Messages)-1].Content
 			city := strings.TrimSuffix(strings.TrimPrefix(firstLine(prompt), "Write a one-line travel tip for "), ".")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/examples/internal/demo"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/task"
@@ -52,15 +53,8 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		topic = strings.Join(args, " ")
 	}
-	var model llm.LLM
-	if os.Getenv("OPENAI_API_KEY") != "" {
-		name := os.Getenv("OPENAI_MODEL")
-		if name == "" {
-			name = "gpt-4o-mini"
-		}
-		model = llm.OpenAI(name)
-	} else {
-		fmt.Fprintln(os.Stderr, "OPENAI_API_KEY is not set: running on a scripted offline model (set it to use OpenAI).")
+	model := demo.OpenAI()
+	if model == nil {
 		model = scripted()
 	}
 

@@ -1,0 +1,59 @@
+// Package examples_test runs every example program the way a newcomer does,
+// offline: no API key, the scripted models, traces into a temporary folder.
+package examples_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestExamplesRunOffline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs every example program")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	tests := []struct {
+		dir  string
+		want []string // in the combined output
+	}{
+		{"quickstart", []string{"OPENAI_API_KEY is not set", "Token usage:", "trace "}},
+		{"hierarchical", []string{"OPENAI_API_KEY is not set", "hierarchical process"}},
+		{"kickoff-for-each", []string{"Lisbon"}},
+		{"flow", []string{"counter = 3", "Flow completed"}},
+		{"flow-crews", []string{"OPENAI_API_KEY is not set"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			t.Parallel()
+			traces := t.TempDir()
+			cmd := exec.Command(goBin, "run", "./"+tt.dir)
+			cmd.Env = append(os.Environ(), "OPENAI_API_KEY=", "CREWAI_TRACES_DIR="+traces,
+				"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("go run ./%s: %v\n%s", tt.dir, err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("go run ./%s: output lacks %q:\n%s", tt.dir, w, out)
+				}
+			}
+			if strings.Contains(tt.dir, "flow") || tt.dir == "quickstart" {
+				files, _ := filepath.Glob(filepath.Join(traces, "*.jsonl"))
+				if len(files) == 0 {
+					t.Errorf("go run ./%s wrote no trace file into CREWAI_TRACES_DIR", tt.dir)
+				}
+			}
+		})
+	}
+}
