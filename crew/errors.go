@@ -22,6 +22,7 @@ type ValidationError struct {
 	Err error
 }
 
+// Error names the crew, the field and what is wrong with it.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("crew: crew %q: %s: %s", e.Crew, e.Field, e.Reason)
 }
@@ -64,6 +65,7 @@ func failedUsage(err error) llm.Usage {
 	return llm.Usage{}
 }
 
+// Error names the crew, the task, the agent, the model and the cause.
 func (e *TaskError) Error() string {
 	return fmt.Sprintf("crew: crew %q: task %q (agent %q, model %q) failed: %v", e.Crew, e.Task, e.Agent, e.Model, e.Err)
 }
@@ -80,6 +82,7 @@ type InputError struct {
 	Err error
 }
 
+// Error names the input by its index and gives the cause.
 func (e *InputError) Error() string {
 	return fmt.Sprintf("crew: input %d: %v", e.Index, e.Err)
 }

@@ -467,37 +467,92 @@ type MethodFailed struct {
 	Failure
 }
 
-// Kind methods.
+// Kind returns KindCrewStarted.
+func (*CrewStarted) Kind() Kind { return KindCrewStarted }
 
-func (*CrewStarted) Kind() Kind         { return KindCrewStarted }
-func (*CrewCompleted) Kind() Kind       { return KindCrewCompleted }
-func (*CrewFailed) Kind() Kind          { return KindCrewFailed }
-func (*TaskStarted) Kind() Kind         { return KindTaskStarted }
-func (*TaskCompleted) Kind() Kind       { return KindTaskCompleted }
-func (*TaskFailed) Kind() Kind          { return KindTaskFailed }
-func (*AgentStarted) Kind() Kind        { return KindAgentStarted }
-func (*AgentCompleted) Kind() Kind      { return KindAgentCompleted }
-func (*AgentFailed) Kind() Kind         { return KindAgentFailed }
-func (*LLMCallStarted) Kind() Kind      { return KindLLMCallStarted }
-func (*LLMCallCompleted) Kind() Kind    { return KindLLMCallCompleted }
-func (*LLMCallFailed) Kind() Kind       { return KindLLMCallFailed }
-func (*LLMStreamChunk) Kind() Kind      { return KindLLMStreamChunk }
-func (*ToolStarted) Kind() Kind         { return KindToolStarted }
-func (*ToolFinished) Kind() Kind        { return KindToolFinished }
-func (*ToolFailed) Kind() Kind          { return KindToolFailed }
-func (*GuardrailStarted) Kind() Kind    { return KindGuardrailStarted }
-func (*GuardrailCompleted) Kind() Kind  { return KindGuardrailCompleted }
-func (*DelegationStarted) Kind() Kind   { return KindDelegationStarted }
+// Kind returns KindCrewCompleted.
+func (*CrewCompleted) Kind() Kind { return KindCrewCompleted }
+
+// Kind returns KindCrewFailed.
+func (*CrewFailed) Kind() Kind { return KindCrewFailed }
+
+// Kind returns KindTaskStarted.
+func (*TaskStarted) Kind() Kind { return KindTaskStarted }
+
+// Kind returns KindTaskCompleted.
+func (*TaskCompleted) Kind() Kind { return KindTaskCompleted }
+
+// Kind returns KindTaskFailed.
+func (*TaskFailed) Kind() Kind { return KindTaskFailed }
+
+// Kind returns KindAgentStarted.
+func (*AgentStarted) Kind() Kind { return KindAgentStarted }
+
+// Kind returns KindAgentCompleted.
+func (*AgentCompleted) Kind() Kind { return KindAgentCompleted }
+
+// Kind returns KindAgentFailed.
+func (*AgentFailed) Kind() Kind { return KindAgentFailed }
+
+// Kind returns KindLLMCallStarted.
+func (*LLMCallStarted) Kind() Kind { return KindLLMCallStarted }
+
+// Kind returns KindLLMCallCompleted.
+func (*LLMCallCompleted) Kind() Kind { return KindLLMCallCompleted }
+
+// Kind returns KindLLMCallFailed.
+func (*LLMCallFailed) Kind() Kind { return KindLLMCallFailed }
+
+// Kind returns KindLLMStreamChunk.
+func (*LLMStreamChunk) Kind() Kind { return KindLLMStreamChunk }
+
+// Kind returns KindToolStarted.
+func (*ToolStarted) Kind() Kind { return KindToolStarted }
+
+// Kind returns KindToolFinished.
+func (*ToolFinished) Kind() Kind { return KindToolFinished }
+
+// Kind returns KindToolFailed.
+func (*ToolFailed) Kind() Kind { return KindToolFailed }
+
+// Kind returns KindGuardrailStarted.
+func (*GuardrailStarted) Kind() Kind { return KindGuardrailStarted }
+
+// Kind returns KindGuardrailCompleted.
+func (*GuardrailCompleted) Kind() Kind { return KindGuardrailCompleted }
+
+// Kind returns KindDelegationStarted.
+func (*DelegationStarted) Kind() Kind { return KindDelegationStarted }
+
+// Kind returns KindDelegationCompleted.
 func (*DelegationCompleted) Kind() Kind { return KindDelegationCompleted }
-func (*DelegationFailed) Kind() Kind    { return KindDelegationFailed }
-func (*Retry) Kind() Kind               { return KindRetry }
-func (*RateLimitWait) Kind() Kind       { return KindRateLimitWait }
-func (*FlowStarted) Kind() Kind         { return KindFlowStarted }
-func (*FlowFinished) Kind() Kind        { return KindFlowFinished }
-func (*FlowFailed) Kind() Kind          { return KindFlowFailed }
-func (*MethodStarted) Kind() Kind       { return KindMethodStarted }
-func (*MethodFinished) Kind() Kind      { return KindMethodFinished }
-func (*MethodFailed) Kind() Kind        { return KindMethodFailed }
+
+// Kind returns KindDelegationFailed.
+func (*DelegationFailed) Kind() Kind { return KindDelegationFailed }
+
+// Kind returns KindRetry.
+func (*Retry) Kind() Kind { return KindRetry }
+
+// Kind returns KindRateLimitWait.
+func (*RateLimitWait) Kind() Kind { return KindRateLimitWait }
+
+// Kind returns KindFlowStarted.
+func (*FlowStarted) Kind() Kind { return KindFlowStarted }
+
+// Kind returns KindFlowFinished.
+func (*FlowFinished) Kind() Kind { return KindFlowFinished }
+
+// Kind returns KindFlowFailed.
+func (*FlowFailed) Kind() Kind { return KindFlowFailed }
+
+// Kind returns KindMethodStarted.
+func (*MethodStarted) Kind() Kind { return KindMethodStarted }
+
+// Kind returns KindMethodFinished.
+func (*MethodFinished) Kind() Kind { return KindMethodFinished }
+
+// Kind returns KindMethodFailed.
+func (*MethodFailed) Kind() Kind { return KindMethodFailed }
 
 // FailureOf returns the Failure carried by a failed event, or nil for any
 // other event.

@@ -68,6 +68,7 @@ type OutputError struct {
 	Err error
 }
 
+// Error names the task, the expected type and the decoding error.
 func (e *OutputError) Error() string {
 	return fmt.Sprintf("task: task %q: the output is not a valid %s after one repair attempt: %v", e.Task, e.Type, e.Err)
 }
@@ -85,6 +86,7 @@ type GuardrailError struct {
 	Err error
 }
 
+// Error names the task, the number of attempts and the last feedback.
 func (e *GuardrailError) Error() string {
 	return fmt.Sprintf("task: task %q: the guardrail rejected all %d attempts; last feedback: %v", e.Task, e.Attempts, e.Err)
 }

@@ -28,6 +28,7 @@ type MissingError struct {
 	Available []string
 }
 
+// Error names the field, the placeholder and the inputs given.
 func (e *MissingError) Error() string {
 	avail := "none"
 	if len(e.Available) > 0 {
@@ -43,6 +44,7 @@ type ValueError struct {
 	Type string
 }
 
+// Error names the input, its type and the accepted types.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("interpolate: input %q has type %s; accepted: string, number, bool, nil, or maps and slices of those",
 		e.Name, e.Type)
