@@ -99,6 +99,17 @@
 // must not repeat their work check the state. Only exported fields that JSON
 // can encode survive a save.
 //
+// # Running the methods elsewhere
+//
+// Kickoff runs the whole graph in one process. A runner that places each
+// method run itself (the Temporal module, github.com/crewai-go/crewai/temporal,
+// runs the graph as a workflow and each method as an activity) uses the same
+// two pieces Kickoff is built on: a [Scheduler] (from [Flow.Scheduler]),
+// the deterministic scheduling rules as plain data, which says which
+// methods to start and what each completion triggers; and [Flow.RunMethod],
+// which runs one method on a given state with the events, tracing, trigger
+// and error handling of a kickoff's method.
+//
 // # Plot
 //
 // [Flow.Mermaid] returns the graph as Mermaid text and [Flow.PlotHTML] writes

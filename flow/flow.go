@@ -323,14 +323,11 @@ func (f *Flow[S]) lateErr() error {
 
 // graph is the compiled, immutable definition shared by runs.
 type graph[S any] struct {
-	name      string
-	methods   []*method[S]
-	byName    map[string]*method[S]
-	starts    []*method[S]
-	listeners map[string][]int // trigger name -> indexes into methods (of listeners)
-	labels    map[string]map[string]bool
-	maxRuns   int
-	maxConc   int
+	name    string
+	methods []*method[S]
+	byName  map[string]*method[S]
+	plan    *plan
+	maxConc int
 }
 
 // compiled returns the frozen graph, compiling it on first use.
@@ -347,8 +344,10 @@ func (f *Flow[S]) compiled() (*graph[S], error) {
 }
 
 func (f *Flow[S]) compileLocked() (*graph[S], error) {
-	g := &graph[S]{name: f.name(), byName: map[string]*method[S]{}, listeners: map[string][]int{},
-		labels: map[string]map[string]bool{}, maxRuns: f.MaxMethodRuns, maxConc: f.MaxConcurrency}
+	g := &graph[S]{name: f.name(), byName: map[string]*method[S]{}, maxConc: f.MaxConcurrency}
+	p := &plan{name: g.name, index: map[string]int{}, listeners: map[string][]int{}, maxRuns: f.MaxMethodRuns}
+	g.plan = p
+	labels := map[string]map[string]bool{} // router -> its declared labels
 	var errs []error
 	fail := func(m, reason string, args ...any) {
 		errs = append(errs, &DefinitionError{Flow: g.name, Method: m, Reason: fmt.Sprintf(reason, args...)})
@@ -359,8 +358,8 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 	if f.MaxConcurrency < 0 {
 		fail("", "MaxConcurrency is %d; use 0 for the default (%d) or a positive number", f.MaxConcurrency, DefaultMaxConcurrency)
 	}
-	if g.maxRuns == 0 {
-		g.maxRuns = DefaultMaxMethodRuns
+	if p.maxRuns == 0 {
+		p.maxRuns = DefaultMaxMethodRuns
 	}
 	if g.maxConc == 0 {
 		g.maxConc = DefaultMaxConcurrency
@@ -405,22 +404,25 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 				}
 				set[l] = true
 			}
-			g.labels[n] = set
+			labels[n] = set
 		}
+		if m.spec.start {
+			p.starts = append(p.starts, len(g.methods))
+		}
+		p.index[n] = len(g.methods)
+		p.specs = append(p.specs, m.spec)
+		p.routers = append(p.routers, m.router)
 		g.byName[n] = m
 		g.methods = append(g.methods, m)
-		if m.spec.start {
-			g.starts = append(g.starts, m)
-		}
 	}
-	if len(g.methods) > 0 && len(g.starts) == 0 {
+	if len(g.methods) > 0 && len(p.starts) == 0 {
 		fail("", "has no start method; register one with Start")
 	}
 	if len(f.methods) == 0 {
 		fail("", "has no methods")
 	}
 	declared := map[string]bool{}
-	for _, set := range g.labels {
+	for _, set := range labels {
 		for l := range set {
 			declared[l] = true
 		}
@@ -435,7 +437,7 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 				continue
 			}
 			seen[t] = true
-			g.listeners[t] = append(g.listeners[t], i)
+			p.listeners[t] = append(p.listeners[t], i)
 			if g.byName[t] == nil && !declared[t] && !undeclared {
 				known := make([]string, 0, len(g.byName)+len(declared))
 				for k := range g.byName {

@@ -8,7 +8,7 @@ import (
 	"maps"
 	"reflect"
 	"runtime/debug"
-	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -26,6 +26,9 @@ type Result[S any] struct {
 	Output any
 	// Method names the method that produced Output.
 	Method string
+	// Label is the label Method returned when it is a router (then also
+	// its Output), or empty.
+	Label string
 	// State is the final state.
 	State S
 	// StateID is the state's ID (pass it as the "id" input to resume it
@@ -97,31 +100,17 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 		return nil, err
 	}
 
-	ctx = event.StartRun(ctx, f.Bus)
-	ctx, finish := tracing.Attach(ctx, f.Tracer, f.Tracing)
+	ctx, usage, finish := f.openRun(ctx)
 	defer finish()
-	ctx = tool.WithRunState(ctx)
-	var um sync.Mutex
-	var llmUsage event.Usage
-	ctx = event.WithHandler(ctx, event.HandlerFunc(func(e event.Event) {
-		if c, ok := e.(*event.LLMCallCompleted); ok {
-			um.Lock()
-			llmUsage = llmUsage.Add(c.Usage)
-			um.Unlock()
-		}
-	}))
 
 	fctx, step := event.Begin(ctx, event.FlowStarted{Header: event.Header{Source: "flow:" + g.name},
 		Flow: g.name, StateID: st.id, Inputs: maps.Clone(inputs), Tracing: f.Tracing})
 
-	r := &runner[S]{g: g, st: st, store: f.Persist, sem: make(chan struct{}, g.maxConc),
-		runs: map[string]int{}, conds: map[string]*condState{}}
+	r := &runner[S]{g: g, st: st, store: f.Persist, sem: make(chan struct{}, g.maxConc), sched: g.plan.scheduler()}
 	runErr := r.run(fctx)
 
-	res := &Result[S]{Output: r.last, Method: r.lastMethod, State: st.v, StateID: st.id}
-	um.Lock()
-	res.Usage = llmUsage.Add(st.addedUsage())
-	um.Unlock()
+	res := &Result[S]{Output: r.last, Method: r.lastMethod, Label: r.lastLabel, State: st.v, StateID: st.id,
+		Usage: usage().Add(st.addedUsage())}
 	if runErr != nil {
 		event.End(step, event.FlowFailed{Header: event.Header{Source: "flow:" + g.name}, Flow: g.name,
 			Failure: failure(runErr)})
@@ -181,6 +170,142 @@ func failure(err error) event.Failure {
 	return fl
 }
 
+// openRun joins the run ctx carries or starts one on f.Bus, attaches
+// tracing (see tracing.Attach) and a tool run state, and counts the token
+// usage of the LLM calls made under the returned ctx. usage returns the
+// count so far; finish must be called once, after the run's last event.
+func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() event.Usage, finish func()) {
+	ctx = event.StartRun(ctx, f.Bus)
+	ctx, finish = tracing.Attach(ctx, f.Tracer, f.Tracing)
+	ctx = tool.WithRunState(ctx)
+	var mu sync.Mutex
+	var total event.Usage
+	ctx = event.WithHandler(ctx, event.HandlerFunc(func(e event.Event) {
+		if c, ok := e.(*event.LLMCallCompleted); ok {
+			mu.Lock()
+			total = total.Add(c.Usage)
+			mu.Unlock()
+		}
+	}))
+	return ctx, func() event.Usage {
+		mu.Lock()
+		defer mu.Unlock()
+		return total
+	}, finish
+}
+
+// RunMethod runs the method name once, on its own, as Kickoff runs each
+// method: MethodStarted, then MethodFinished or MethodFailed (its error
+// or panic as a *[MethodError], a *[PanicError] inside for a panic, and a
+// router's undeclared label refused), with [TriggerOf] returning trig in
+// the method's ctx. It is for runners that schedule the flow's methods
+// themselves with a [Scheduler], such as a Temporal workflow running each
+// method as an activity on whichever worker picks it up.
+//
+// The method works on a deep copy of state (the caller's value is not
+// modified) with ID stateID (a new random ID when empty, written to the
+// state's ID field or "id" key as Kickoff does). The Result holds the
+// method's output and label, the state it left, and the token usage of the
+// LLM calls made inside it plus what it added with [State.AddUsage]; on
+// failure it holds the state as the method left it, next to the error.
+// Persist is not used: the caller owns the state.
+//
+// Like Kickoff, RunMethod joins the run ctx carries (a method of an outer
+// flow, say) or starts one on Flow.Bus, and attaches tracing as Kickoff
+// does (Flow.Tracing, Flow.Tracer): there is no flow step around the
+// method, so in a ctx that carries no run its invoke_node span is a child
+// of the OpenTelemetry span in ctx (the activity's span, for a Temporal
+// activity), and it is flushed before RunMethod returns.
+//
+// The definition is checked first (a [DefinitionError]), and an unknown
+// name is an error listing the flow's methods. RunMethod is safe for
+// concurrent use.
+func (f *Flow[S]) RunMethod(ctx context.Context, name, stateID string, state S, trig Trigger) (*Result[S], error) {
+	g, err := f.compiled()
+	if err != nil {
+		return nil, err
+	}
+	m := g.byName[name]
+	if m == nil {
+		names := make([]string, len(g.methods))
+		for i, x := range g.methods {
+			names[i] = x.spec.name
+		}
+		return nil, fmt.Errorf("flow %q: RunMethod: no method named %q (methods: %s)", g.name, name, strings.Join(names, ", "))
+	}
+	if stateID == "" {
+		stateID = newID()
+	}
+	st := &State[S]{v: deepCopy(state), id: stateID}
+	rv := reflect.ValueOf(&st.v).Elem()
+	prepare(rv)
+	setID(rv, stateID)
+	res := &Result[S]{Method: name, StateID: stateID}
+	if err := ctx.Err(); err != nil {
+		res.State = st.v
+		return res, fmt.Errorf("flow %q: %w", g.name, err)
+	}
+	ctx, usage, finish := f.openRun(ctx)
+	res.Output, res.Label, err = g.invoke(ctx, m, st, trig, nil)
+	finish()
+	res.State, res.Usage = st.v, usage().Add(st.addedUsage())
+	return res, err
+}
+
+// invoke runs m once on st, as the method of a run of g: its events, its
+// trigger in ctx, panic recovery and the label check. after, if not nil,
+// runs once the method has returned without error, before its end event;
+// its error fails the method (Kickoff saves the state there).
+func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig Trigger, after func() error) (any, string, error) {
+	name := m.spec.name
+	src := event.Header{Source: "flow:" + g.name}
+	trigger := trig.Name
+	if trigger == "" {
+		trigger = "start"
+	}
+	var snap any
+	if event.Enabled(ctx) {
+		snap = st.Get()
+	}
+	mctx, step := event.Begin(ctx, event.MethodStarted{Header: src, Flow: g.name, Method: name,
+		State: snap, Trigger: trigger})
+	mctx = context.WithValue(mctx, triggerKey{}, trig)
+
+	out, label, err := m.call(mctx, st)
+	if err == nil {
+		err = labelErr(m.spec, m.router, label)
+	}
+	if err == nil && after != nil {
+		err = after()
+	}
+	if err != nil {
+		merr := &MethodError{Flow: g.name, Method: name, Err: err}
+		event.End(step, event.MethodFailed{Header: src, Flow: g.name, Method: name, Failure: failure(merr)})
+		return nil, "", merr
+	}
+	if step.Active() {
+		snap = st.Get()
+	}
+	event.End(step, event.MethodFinished{Header: src, Flow: g.name, Method: name, Result: out,
+		RouterLabel: label, State: snap})
+	return out, label, nil
+}
+
+// call runs the method's function, turning a panic into a *PanicError.
+func (m *method[S]) call(ctx context.Context, st *State[S]) (out any, label string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, label, err = nil, "", &PanicError{Value: p, Stack: string(debug.Stack())}
+		}
+	}()
+	if m.router {
+		label, err = m.route(ctx, st)
+		return label, label, err
+	}
+	out, err = m.step(ctx, st)
+	return out, "", err
+}
+
 // runner is the state of one kickoff.
 type runner[S any] struct {
 	g     *graph[S]
@@ -190,48 +315,21 @@ type runner[S any] struct {
 	grp   *errgroup.Group
 
 	mu         sync.Mutex
-	runs       map[string]int
-	conds      map[string]*condState
-	round      int
+	sched      *Scheduler
 	last       any
 	lastMethod string
-}
-
-// condState is what a listener's condition has seen.
-type condState struct {
-	seen   map[string]bool
-	rounds map[int]bool
-}
-
-// fire is one method run to start.
-type fire[S any] struct {
-	m     *method[S]
-	trig  Trigger
-	round int
+	lastLabel  string
 }
 
 func (r *runner[S]) run(ctx context.Context) error {
 	grp, gctx := errgroup.WithContext(ctx)
 	r.grp = grp
 	r.mu.Lock()
-	var todo []fire[S]
-	var err error
-	for _, m := range r.g.starts {
-		if err = r.count(m); err != nil {
-			break
-		}
-		todo = append(todo, fire[S]{m: m})
-	}
+	todo := r.sched.Start()
 	r.mu.Unlock()
-	if err == nil {
-		r.spawn(gctx, todo)
-	}
-	werr := grp.Wait()
-	if err != nil {
+	r.spawn(gctx, todo)
+	if err := grp.Wait(); err != nil {
 		return err
-	}
-	if werr != nil {
-		return werr
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("flow %q: %w", r.g.name, err)
@@ -239,24 +337,14 @@ func (r *runner[S]) run(ctx context.Context) error {
 	return nil
 }
 
-// count records one more run of m; the caller holds r.mu.
-func (r *runner[S]) count(m *method[S]) error {
-	r.runs[m.spec.name]++
-	if n := r.runs[m.spec.name]; n > r.g.maxRuns {
-		return &MethodError{Flow: r.g.name, Method: m.spec.name,
-			Err: fmt.Errorf("%w: it would run a %dth time (MaxMethodRuns is %d)", ErrMaxMethodRuns, n, r.g.maxRuns)}
-	}
-	return nil
-}
-
-func (r *runner[S]) spawn(ctx context.Context, todo []fire[S]) {
-	for _, x := range todo {
-		r.grp.Go(func() error { return r.exec(ctx, x) })
+func (r *runner[S]) spawn(ctx context.Context, todo []Activation) {
+	for _, a := range todo {
+		r.grp.Go(func() error { return r.exec(ctx, a) })
 	}
 }
 
 // exec runs one method, then starts the listeners its completion triggers.
-func (r *runner[S]) exec(ctx context.Context, x fire[S]) error {
+func (r *runner[S]) exec(ctx context.Context, a Activation) error {
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -266,53 +354,29 @@ func (r *runner[S]) exec(ctx context.Context, x fire[S]) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("flow %q: %w", r.g.name, err)
 	}
-	name := x.m.spec.name
-	src := event.Header{Source: "flow:" + r.g.name}
-	trigger := x.trig.Name
-	if trigger == "" {
-		trigger = "start"
+	var save func() error
+	if r.store != nil {
+		save = func() error { return r.save(ctx, a.Method) }
 	}
-	var snap any
-	if event.Enabled(ctx) {
-		snap = r.st.Get()
-	}
-	mctx, step := event.Begin(ctx, event.MethodStarted{Header: src, Flow: r.g.name, Method: name,
-		State: snap, Trigger: trigger})
-	mctx = context.WithValue(mctx, triggerKey{}, x.trig)
-
-	out, label, err := r.call(mctx, x.m)
-	if err == nil && label != "" && x.m.spec.emits && !slices.Contains(x.m.spec.labels, label) {
-		err = fmt.Errorf("router returned label %q, which it does not declare (Emits: %q)", label, x.m.spec.labels)
-	}
-	if err == nil && r.store != nil {
-		err = r.save(ctx, name)
-	}
+	out, label, err := r.g.invoke(ctx, r.g.byName[a.Method], r.st, a.Trigger, save)
 	if err != nil {
-		merr := &MethodError{Flow: r.g.name, Method: name, Err: err}
-		event.End(step, event.MethodFailed{Header: src, Flow: r.g.name, Method: name, Failure: failure(merr)})
-		return merr
+		return err
 	}
-	if step.Active() {
-		snap = r.st.Get()
+	r.mu.Lock()
+	r.last, r.lastMethod, r.lastLabel = out, a.Method, label
+	next, err := r.sched.Completed(a, label)
+	r.mu.Unlock()
+	if err != nil {
+		return err
 	}
-	event.End(step, event.MethodFinished{Header: src, Flow: r.g.name, Method: name, Result: out,
-		RouterLabel: label, State: snap})
-	return r.complete(ctx, x, out, label)
-}
-
-// call runs the method's function, turning a panic into a *PanicError.
-func (r *runner[S]) call(ctx context.Context, m *method[S]) (out any, label string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			out, label, err = nil, "", &PanicError{Value: p, Stack: string(debug.Stack())}
-		}
-	}()
-	if m.router {
-		label, err = m.route(ctx, r.st)
-		return label, label, err
+	if ctx.Err() != nil {
+		return nil // the first error, or the caller's cancellation, is reported by run
 	}
-	out, err = m.step(ctx, r.st)
-	return out, "", err
+	for i := range next {
+		next[i].Trigger.Output = out
+	}
+	r.spawn(ctx, next)
+	return nil
 }
 
 func (r *runner[S]) save(ctx context.Context, method string) error {
@@ -324,75 +388,4 @@ func (r *runner[S]) save(ctx context.Context, method string) error {
 		return fmt.Errorf("persist state: %w", err)
 	}
 	return nil
-}
-
-// complete records the completion of x.m and starts the listeners it
-// triggers: those of the method's name (in its round) and of the label (in
-// a new round). A listener runs at most once per completion.
-func (r *runner[S]) complete(ctx context.Context, x fire[S], out any, label string) error {
-	name := x.m.spec.name
-	r.mu.Lock()
-	r.last, r.lastMethod = out, name
-	type trig struct {
-		name  string
-		round int
-	}
-	trigs := []trig{{name, x.round}}
-	if label != "" {
-		r.round++
-		trigs = append(trigs, trig{label, r.round})
-	}
-	var todo []fire[S]
-	fired := map[int]bool{}
-	var err error
-	for _, t := range trigs {
-		for _, i := range r.g.listeners[t.name] {
-			m := r.g.methods[i]
-			if fired[i] || !r.offer(m, t.name, t.round) {
-				continue
-			}
-			fired[i] = true
-			if err = r.count(m); err != nil {
-				break
-			}
-			todo = append(todo, fire[S]{m: m, round: t.round,
-				trig: Trigger{Name: t.name, Method: name, Output: out}})
-		}
-		if err != nil {
-			break
-		}
-	}
-	r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return nil // the first error, or the caller's cancellation, is reported by run
-	}
-	r.spawn(ctx, todo)
-	return nil
-}
-
-// offer tells m's condition that trigger completed in round; it reports
-// whether m must run. The caller holds r.mu.
-func (r *runner[S]) offer(m *method[S], trigger string, round int) bool {
-	c := m.spec.cond
-	cs := r.conds[m.spec.name]
-	if cs == nil {
-		cs = &condState{seen: map[string]bool{}, rounds: map[int]bool{}}
-		r.conds[m.spec.name] = cs
-	}
-	cs.seen[trigger] = true
-	if !c.holds(cs.seen) {
-		return false
-	}
-	clear(cs.seen)
-	if c.hasAnd() {
-		return true
-	}
-	if cs.rounds[round] {
-		return false
-	}
-	cs.rounds[round] = true
-	return true
 }
