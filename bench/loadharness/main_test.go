@@ -8,7 +8,11 @@ import (
 	"testing"
 	"time"
 
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"go.uber.org/goleak"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -102,5 +106,31 @@ func TestCheckRejectsBadFlags(t *testing.T) {
 		if err := cfg.check(); err == nil {
 			t.Errorf("check accepted %+v", cfg)
 		}
+	}
+}
+
+func TestCountSpans(t *testing.T) {
+	req := &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{
+		{ScopeSpans: []*tracepb.ScopeSpans{{Spans: make([]*tracepb.Span, 3)}, {Spans: make([]*tracepb.Span, 2)}}},
+		{ScopeSpans: []*tracepb.ScopeSpans{{Spans: make([]*tracepb.Span, 4)}}},
+	}}
+	for _, rs := range req.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for i := range ss.Spans {
+				ss.Spans[i] = &tracepb.Span{Name: "s", TraceId: make([]byte, 16), SpanId: make([]byte, 8),
+					Attributes: []*commonpb.KeyValue{{Key: "k"}}}
+			}
+			ss.Scope = &commonpb.InstrumentationScope{Name: "x"}
+		}
+	}
+	b, err := proto.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := countSpans(b); err != nil || n != 9 {
+		t.Fatalf("countSpans = %d, %v; want 9", n, err)
+	}
+	if _, err := countSpans(b[:len(b)-3]); err == nil {
+		t.Fatal("countSpans accepted a truncated message")
 	}
 }
