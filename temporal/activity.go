@@ -78,23 +78,6 @@ func heartbeat(ctx context.Context, interval time.Duration) (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-// single returns a one-method flow that runs m on state v under the user's
-// flow settings, so that the method gets a real *flow.State with the events
-// and spans of a flow method.
-func (w *Flow[S]) single(name string, m methodFunc[S], labels []string, v S) *flow.Flow[S] {
-	one := &flow.Flow[S]{Name: w.f.Name, Tracing: w.f.Tracing, Tracer: w.f.Tracer, Bus: w.f.Bus, Initial: v, MaxMethodRuns: 1}
-	spec := flow.Start(name)
-	if m.route != nil {
-		if len(labels) > 0 {
-			spec = spec.Emits(labels...)
-		}
-		one.Router(spec, m.route)
-	} else {
-		one.Step(spec, m.step)
-	}
-	return one
-}
-
 // initActivity builds the first state of a run: the flow's Initial, the
 // inputs merged as flow.Flow.Kickoff merges them, and an ID. It emits no
 // events and no spans (it runs on a private bus with a tracer that exports
@@ -115,27 +98,30 @@ func (w *Flow[S]) initActivity(quiet *tracing.Tracer, extra func(error) bool) fu
 	}
 }
 
-// methodActivity runs one method of the flow on the state it is given.
-func (w *Flow[S]) methodActivity(gm gmethod, m methodFunc[S], hb time.Duration, extra func(error) bool) func(ctx context.Context, in methodInput) (*methodOutput, error) {
-	name := gm.name
+// methodActivity runs one method of the flow on the state it is given,
+// with flow.Flow.RunMethod: the method's events and its invoke_node span
+// (a child of the activity's span when the worker has the OpenTelemetry
+// interceptor), and flow.TriggerOf returning the trigger the workflow
+// recorded.
+func (w *Flow[S]) methodActivity(name string, hb time.Duration, extra func(error) bool) func(ctx context.Context, in methodInput) (*methodOutput, error) {
 	return func(ctx context.Context, in methodInput) (*methodOutput, error) {
 		var v S
 		if err := json.Unmarshal(in.State, &v); err != nil {
 			return nil, activityError(ctx, NonRetryable(&flow.CorruptStateError{StateID: in.StateID, Method: name, Err: err}), extra)
 		}
+		var trig flow.Trigger
 		if in.Trigger != nil {
-			t := flow.Trigger{Name: in.Trigger.Name, Method: in.Trigger.Method}
+			trig = flow.Trigger{Name: in.Trigger.Name, Method: in.Trigger.Method}
 			if len(in.Trigger.Output) > 0 {
 				out, err := decodeJSON(in.Trigger.Output)
 				if err != nil {
 					return nil, activityError(ctx, NonRetryable(fmt.Errorf("crewtemporal: flow %q: method %q: trigger output: %w", w.Name(), name, err)), extra)
 				}
-				t.Output = plainNumbers(out)
+				trig.Output = plainNumbers(out)
 			}
-			ctx = context.WithValue(ctx, triggerKey{}, t)
 		}
 		stop := heartbeat(ctx, hb)
-		res, err := w.single(name, m, gm.labels, v).Kickoff(ctx, map[string]any{"id": in.StateID})
+		res, err := w.f.RunMethod(ctx, name, in.StateID, v, trig)
 		stop()
 		if err != nil {
 			return nil, activityError(ctx, err, extra)
@@ -148,10 +134,7 @@ func (w *Flow[S]) methodActivity(gm gmethod, m methodFunc[S], hb time.Duration, 
 		if err != nil {
 			return nil, activityError(ctx, NonRetryable(err), extra)
 		}
-		out := &methodOutput{Patch: patch, Usage: res.Usage}
-		if m.route != nil {
-			out.Label, _ = res.Output.(string)
-		}
+		out := &methodOutput{Patch: patch, Label: res.Label, Usage: res.Usage}
 		if res.Output != nil {
 			data, err := json.Marshal(res.Output)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,7 +124,7 @@ func graphFlow() *Flow[graphState] {
 		return "done", nil
 	})
 	f.Step(flow.Listen("final", "done"), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
-		tr := TriggerOf(ctx)
+		tr := flow.TriggerOf(ctx)
 		st := s.Get()
 		s.Update(func(x *graphState) {
 			x.Final = fmt.Sprintf("%s after %s/%s, sum %d", st.Topic, tr.Method, tr.Name, st.Sum)
@@ -140,13 +141,7 @@ func TestFlowMatchesInProcess(t *testing.T) {
 
 	f := graphFlow()
 	env := newEnv(t, Registry{Flows: []FlowDefinition{f}})
-	var mu sync.Mutex
-	var started []string
-	env.SetOnActivityStartedListener(func(info *activity.Info, ctx context.Context, args converter.EncodedValues) {
-		mu.Lock()
-		started = append(started, info.ActivityType.Name)
-		mu.Unlock()
-	})
+	started := startedActivities(env)
 	res, err := runFlow(t, env, f, inputs)
 	require.NoError(t, err)
 
@@ -159,7 +154,64 @@ func TestFlowMatchesInProcess(t *testing.T) {
 	assert.Equal(t, int64(1<<53+1), res.State.Big, "large integers survive the JSON round trips")
 	assert.Equal(t, 1, res.State.Either, "Or fires once in the kickoff round")
 	assert.ElementsMatch(t, []string{"Graph#init", "Graph.a", "Graph.b", "Graph.sum", "Graph.either", "Graph.loop",
-		"Graph.again_step", "Graph.loop2", "Graph.again_step", "Graph.loop2", "Graph.final"}, started)
+		"Graph.again_step", "Graph.loop2", "Graph.again_step", "Graph.loop2", "Graph.final"}, started())
+}
+
+// startedActivities records the activity types env starts.
+func startedActivities(env *testsuite.TestWorkflowEnvironment) func() []string {
+	var mu sync.Mutex
+	var started []string
+	env.SetOnActivityStartedListener(func(info *activity.Info, ctx context.Context, args converter.EncodedValues) {
+		mu.Lock()
+		started = append(started, info.ActivityType.Name)
+		mu.Unlock()
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(started)
+	}
+}
+
+// A single-element AllOf keeps And semantics on Temporal as in one process
+// (it fires on every completion of its trigger, where a single-element
+// AnyOf fires once per round): both run the flow's own Scheduler. The
+// methods are registered on the flow.Flow before it is wrapped.
+func TestSingleElementAllOf(t *testing.T) {
+	type st struct{}
+	var mu sync.Mutex
+	local := map[string]int{}
+	step := func(name string) flow.StepFunc[st] {
+		return func(context.Context, *flow.State[st]) (any, error) {
+			mu.Lock()
+			local[name]++
+			mu.Unlock()
+			return name, nil
+		}
+	}
+	def := &flow.Flow[st]{Name: "AllOfOne"}
+	def.Step(flow.Start("s1"), step("s1"))
+	def.Step(flow.Start("s2"), step("s2"))
+	def.Step(flow.When("a", flow.AllOf(flow.Or("s1", "s2"))), step("a"))
+	def.Step(flow.When("all", flow.AllOf(flow.On("a"))), step("all"))
+	def.Step(flow.When("any", flow.AnyOf(flow.On("a"))), step("any"))
+	_, err := def.Kickoff(context.Background(), nil)
+	require.NoError(t, err)
+	want := map[string]int{"s1": 1, "s2": 1, "a": 2, "all": 2, "any": 1}
+	require.Equal(t, want, local)
+
+	f := NewFlow(def)
+	env := newEnv(t, Registry{Flows: []FlowDefinition{f}})
+	started := startedActivities(env)
+	_, err = runFlow(t, env, f, nil)
+	require.NoError(t, err)
+	onTemporal := map[string]int{}
+	for _, name := range started() {
+		if m, ok := strings.CutPrefix(name, "AllOfOne."); ok {
+			onTemporal[m]++
+		}
+	}
+	assert.Equal(t, want, onTemporal)
 }
 
 func TestConcurrentMethodsKeepTheirChanges(t *testing.T) {
@@ -312,8 +364,6 @@ func TestCancellationReachesTheMethod(t *testing.T) {
 }
 
 func TestRegisterRefusesBadDefinitions(t *testing.T) {
-	direct := &flow.Flow[map[string]any]{Name: "Direct"}
-	direct.Step(flow.Start("x"), func(context.Context, *flow.State[map[string]any]) (any, error) { return nil, nil })
 	noStart := NewFlow(&flow.Flow[map[string]any]{Name: "NoStart"})
 	noStart.Step(flow.Listen("x", "y"), func(context.Context, *flow.State[map[string]any]) (any, error) { return nil, nil })
 	ok := func(name string) *Flow[map[string]any] {
@@ -326,7 +376,6 @@ func TestRegisterRefusesBadDefinitions(t *testing.T) {
 		reg  Registry
 		want string
 	}{
-		{"method not through wrapper", Registry{Flows: []FlowDefinition{NewFlow(direct)}}, "registered on the flow.Flow directly"},
 		{"definition error", Registry{Flows: []FlowDefinition{noStart}}, "no start method"},
 		{"duplicate flow", Registry{Flows: []FlowDefinition{ok("Same"), ok("Same")}}, `workflow type "Same" is registered twice`},
 		{"nil flow", Registry{Flows: []FlowDefinition{nil}}, "Registry.Flows[0] is nil"},

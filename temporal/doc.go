@@ -8,9 +8,9 @@
 //
 // # Flows
 //
-// Define the flow once, through [NewFlow]: the wrapper registers every method
-// on the flow.Flow (which still runs in one process with Kickoff) and keeps
-// its function so that a worker can run one method at a time.
+// Define the flow once, as a flow.Flow, and wrap it with [NewFlow] (before
+// or after registering its methods, through the wrapper or on the flow.Flow
+// itself); it still runs in one process with Kickoff.
 //
 //	f := crewtemporal.NewFlow(&flow.Flow[State]{Name: "Research", Tracing: true})
 //	f.Step(flow.Start("plan"), plan)
@@ -26,9 +26,10 @@
 //
 // The flow is the workflow type named after the flow. Its graph logic
 // (start methods, listeners, routers and their labels, Or / And conditions,
-// rounds, MaxMethodRuns, MaxConcurrency) is deterministic workflow code with
-// the same rules as flow.Flow.Kickoff. Each method run is an activity named
-// "<flow>.<method>", with a retry policy (see [Options]), so a worker that
+// rounds, MaxMethodRuns) is the flow's own flow.Scheduler, the deterministic
+// rules flow.Flow.Kickoff runs on, driven by workflow code that also applies
+// MaxConcurrency. Each method run is an activity named "<flow>.<method>",
+// which runs the method with flow.Flow.RunMethod, with a retry policy (see [Options]), so a worker that
 // dies in the middle of a flow is replaced by another that retries the
 // method it was running, after the last completed method; the completed
 // methods are not run again. A first activity, "<flow>#init", builds the
@@ -44,8 +45,9 @@
 // applies when the method completes: concurrent methods that change
 // different fields all keep their changes, as in one process; when two
 // change the same field, the one that completes last wins; arrays are
-// replaced whole. A method's output reaches its listeners decoded from JSON;
-// read it with [TriggerOf] (flow.TriggerOf sees no trigger on a worker).
+// replaced whole. A method's output reaches its listeners decoded from JSON
+// (a map[string]any, []any, string, float64, bool or nil); read it with
+// flow.TriggerOf, as in one process.
 // flow.Flow.Persist is not used: Temporal's history is the persistence.
 //
 // # Crews
@@ -75,12 +77,13 @@
 // (go.temporal.io/sdk/contrib/opentelemetry) on the client (workers made from
 // that client inherit it): the span context then travels in Temporal's
 // headers from the client to the workflow and to every activity, on
-// whichever worker it runs. Each method's activity runs the method as a
-// one-method flow kickoff under the activity's span (tracing.Attach takes
-// the span in ctx as its parent), so a flow started by a client, run by
-// worker A and finished by worker B is one trace, and the spans of a crew
-// kicked off in a method nest under that method's invoke_node span, as in
-// one process. Each activity flushes its spans when it ends.
+// whichever worker it runs. Each method's activity runs the method with
+// flow.Flow.RunMethod, whose invoke_node span is a child of the activity's
+// span (there is no flow span around a single method), so a flow started by
+// a client, run by worker A and finished by worker B is one trace, and the
+// spans of a crew kicked off in a method nest under that method's
+// invoke_node span, as in one process. Each activity flushes its spans when
+// it ends.
 //
 // # Determinism
 //

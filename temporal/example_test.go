@@ -32,7 +32,7 @@ func ExampleRegister() {
 		return "ok", nil
 	})
 	f.Step(flow.Listen("sign", "ok"), func(ctx context.Context, s *flow.State[greeting]) (any, error) {
-		t := crewtemporal.TriggerOf(ctx)
+		t := flow.TriggerOf(ctx)
 		s.Update(func(g *greeting) { g.Message += "!" })
 		return fmt.Sprintf("signed after %s returned %q", t.Method, t.Name), nil
 	})

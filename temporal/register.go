@@ -139,8 +139,9 @@ func (r *registrar) workflow(name string, fn any) error {
 // Register puts every flow and crew of reg on w (a worker.Worker) in one
 // call: the flows' workflows and method activities, the crews' activities
 // and the fan-out workflow. It checks everything first (flow definitions,
-// methods registered through the wrapper, unique names, Options) and
-// registers nothing when something is wrong; it never panics on bad input.
+// unique names, Options) and registers nothing when something is wrong; it
+// never panics on bad input. It freezes each flow's definition, as a first
+// Kickoff does.
 func Register(w worker.Registry, reg Registry) error {
 	if w == nil {
 		return errors.New("crewtemporal: Register: the worker is nil")
@@ -259,23 +260,20 @@ func crewName(c *crew.Crew) string {
 func CrewActivityName(name string) string { return "crew:" + name }
 
 func (w *Flow[S]) register(r *registrar) error {
-	if err := w.Validate(); err != nil {
+	// Scheduler checks the definition and freezes it, so that every run of
+	// the workflow sees the same graph.
+	if _, err := w.f.Scheduler(); err != nil {
 		return fmt.Errorf("crewtemporal: flow %q: %w", w.Name(), err)
 	}
-	g, err := w.graph()
-	if err != nil {
-		return err
-	}
 	var errs []error
-	if err := r.workflow(w.Name(), w.workflowFunc(g, r.opts)); err != nil {
+	if err := r.workflow(w.Name(), w.workflowFunc(r.opts)); err != nil {
 		errs = append(errs, err)
 	}
 	if err := r.activity(w.initActivityName(), w.initActivity(r.quiet, r.opts.NonRetryable)); err != nil {
 		errs = append(errs, err)
 	}
-	for _, m := range g.methods {
-		fn, _ := w.lookup(m.name)
-		if err := r.activity(w.ActivityName(m.name), w.methodActivity(m, fn, r.opts.heartbeatTimeout()/3, r.opts.NonRetryable)); err != nil {
+	for _, m := range w.methods() {
+		if err := r.activity(w.ActivityName(m), w.methodActivity(m, r.opts.heartbeatTimeout()/3, r.opts.NonRetryable)); err != nil {
 			errs = append(errs, err)
 		}
 	}

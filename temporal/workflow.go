@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/flow"
 )
 
 // FlowInput is the input of a flow's workflow: the kickoff inputs, as
@@ -29,11 +30,11 @@ type FlowOutput struct {
 	Usage   event.Usage     `json:"usage"`
 }
 
-// fire is one method run to start.
+// fire is one method run to start: what the flow's Scheduler asked for,
+// with the output of the completion that triggered it, as JSON.
 type fire struct {
-	m     int
-	trig  *triggerWire
-	round int
+	a      flow.Activation
+	output json.RawMessage
 }
 
 // done is the end of one method's activity.
@@ -43,128 +44,33 @@ type done struct {
 	err error
 }
 
-// condState is what a listener's condition has seen.
-type condState struct {
-	seen   map[string]bool
-	rounds map[int]bool
-}
-
-// scheduler is the deterministic graph logic of one flow run: the same
-// rules as flow.Flow.Kickoff (rounds, Or once per round, And collecting,
-// MaxMethodRuns, MaxConcurrency), driven by the completions of activities.
-type scheduler struct {
-	g     *fgraph
-	runs  map[string]int
-	conds map[string]*condState
-	round int
-}
-
-func newScheduler(g *fgraph) *scheduler {
-	return &scheduler{g: g, runs: map[string]int{}, conds: map[string]*condState{}}
-}
-
-// starts returns the start methods, in registration order.
-func (s *scheduler) starts() ([]fire, error) {
-	var todo []fire
-	for i, m := range s.g.methods {
-		if !m.start {
-			continue
-		}
-		if err := s.count(i); err != nil {
-			return nil, err
-		}
-		todo = append(todo, fire{m: i})
-	}
-	return todo, nil
-}
-
-// count records one more run of method i.
-func (s *scheduler) count(i int) error {
-	name := s.g.methods[i].name
-	s.runs[name]++
-	if n := s.runs[name]; n > s.g.maxRuns {
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("flow %q: method %q: flow: method run limit reached: it would run a %dth time (MaxMethodRuns is %d)", s.g.name, name, n, s.g.maxRuns),
-			"ErrMaxMethodRuns", nil, MethodError{Flow: s.g.name, Method: name, Type: "ErrMaxMethodRuns",
-				Message: fmt.Sprintf("flow: method run limit reached: it would run a %dth time (MaxMethodRuns is %d)", n, s.g.maxRuns), NonRetryable: true})
-	}
-	return nil
-}
-
-// complete records the completion of x and returns the listeners it
-// triggers.
-func (s *scheduler) complete(x fire, output json.RawMessage, label string) ([]fire, error) {
-	name := s.g.methods[x.m].name
-	type trig struct {
-		name  string
-		round int
-	}
-	trigs := []trig{{name, x.round}}
-	if label != "" {
-		s.round++
-		trigs = append(trigs, trig{label, s.round})
-	}
-	var todo []fire
-	fired := map[int]bool{}
-	for _, t := range trigs {
-		for _, i := range s.g.listeners[t.name] {
-			if fired[i] || !s.offer(i, t.name, t.round) {
-				continue
-			}
-			fired[i] = true
-			if err := s.count(i); err != nil {
-				return nil, err
-			}
-			todo = append(todo, fire{m: i, round: t.round, trig: &triggerWire{Name: t.name, Method: name, Output: output}})
-		}
-	}
-	return todo, nil
-}
-
-// offer tells method i's condition that trigger completed in round; it
-// reports whether the method must run.
-func (s *scheduler) offer(i int, trigger string, round int) bool {
-	m := s.g.methods[i]
-	cs := s.conds[m.name]
-	if cs == nil {
-		cs = &condState{seen: map[string]bool{}, rounds: map[int]bool{}}
-		s.conds[m.name] = cs
-	}
-	cs.seen[trigger] = true
-	if !m.cond.holds(cs.seen) {
-		return false
-	}
-	clear(cs.seen)
-	if m.cond.hasAnd() {
-		return true
-	}
-	if cs.rounds[round] {
-		return false
-	}
-	cs.rounds[round] = true
-	return true
-}
-
 // workflowFunc returns the flow's workflow: the init activity, then every
 // method as an activity, scheduled by the graph, with the state travelling
 // as JSON between them.
-func (w *Flow[S]) workflowFunc(g *fgraph, opts Options) func(ctx workflow.Context, in FlowInput) (*FlowOutput, error) {
+//
+// The graph logic is the flow's own flow.Scheduler, which is deterministic
+// (no goroutines, clock or map order), as workflow code must be.
+func (w *Flow[S]) workflowFunc(opts Options) func(ctx workflow.Context, in FlowInput) (*FlowOutput, error) {
+	name, maxConc := w.Name(), w.maxConcurrency()
 	return func(ctx workflow.Context, in FlowInput) (*FlowOutput, error) {
 		actx := workflow.WithActivityOptions(ctx, opts.activityOptions())
 		var init initOutput
 		if err := workflow.ExecuteActivity(actx, w.initActivityName(), initInput(in)).Get(ctx, &init); err != nil {
 			if ctx.Err() != nil {
-				return nil, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", g.name))
+				return nil, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", name))
 			}
 			typ, msg, nr := remoteFailure(err)
-			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: inputs: %s", g.name, msg), typ, err,
-				MethodError{Flow: g.name, Method: "", Type: typ, Message: msg, NonRetryable: nr})
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: inputs: %s", name, msg), typ, err,
+				MethodError{Flow: name, Method: "", Type: typ, Message: msg, NonRetryable: nr})
 		}
 		res := &FlowOutput{State: init.State, StateID: init.StateID}
-		sched := newScheduler(g)
-		queue, err := sched.starts()
+		sched, err := w.f.Scheduler()
 		if err != nil {
-			return res, err
+			return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: %v", name, err), ErrorType(err), err)
+		}
+		var queue []fire
+		for _, a := range sched.Start() {
+			queue = append(queue, fire{a: a})
 		}
 
 		cctx, cancel := workflow.WithCancel(actx)
@@ -172,15 +78,17 @@ func (w *Flow[S]) workflowFunc(g *fgraph, opts Options) func(ctx workflow.Contex
 		ends := workflow.NewChannel(ctx)
 		running := 0
 		launch := func() {
-			for running < g.maxConc && len(queue) > 0 {
+			for running < maxConc && len(queue) > 0 {
 				x := queue[0]
 				queue = queue[1:]
 				running++
-				m := g.methods[x.m]
-				input := methodInput{StateID: res.StateID, State: res.State, Trigger: x.trig}
+				input := methodInput{StateID: res.StateID, State: res.State}
+				if t := x.a.Trigger; t.Name != "" {
+					input.Trigger = &triggerWire{Name: t.Name, Method: t.Method, Output: x.output}
+				}
 				workflow.Go(cctx, func(gctx workflow.Context) {
 					var out methodOutput
-					err := workflow.ExecuteActivity(gctx, w.ActivityName(m.name), input).Get(gctx, &out)
+					err := workflow.ExecuteActivity(gctx, w.ActivityName(x.a.Method), input).Get(gctx, &out)
 					ends.Send(ctx, done{x: x, out: out, err: err})
 				})
 			}
@@ -191,10 +99,10 @@ func (w *Flow[S]) workflowFunc(g *fgraph, opts Options) func(ctx workflow.Contex
 			var d done
 			ends.Receive(ctx, &d)
 			running--
-			name := g.methods[d.x.m].name
+			method := d.x.a.Method
 			if d.err != nil {
 				if first == nil {
-					first = methodFailure(g.name, name, d.err)
+					first = methodFailure(name, method, d.err)
 					cancel()
 				}
 				continue
@@ -204,7 +112,7 @@ func (w *Flow[S]) workflowFunc(g *fgraph, opts Options) func(ctx workflow.Contex
 			if len(d.out.Patch) > 0 {
 				st, err := mergePatch(res.State, d.out.Patch)
 				if err != nil && first == nil {
-					first = temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: method %q: %v", g.name, name, err), "StatePatchError", err)
+					first = temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: method %q: %v", name, method, err), "StatePatchError", err)
 					cancel()
 					continue
 				}
@@ -214,27 +122,46 @@ func (w *Flow[S]) workflowFunc(g *fgraph, opts Options) func(ctx workflow.Contex
 			if first != nil {
 				continue
 			}
-			res.Output, res.Method = d.out.Output, name
-			todo, err := sched.complete(d.x, d.out.Output, d.out.Label)
+			res.Output, res.Method = d.out.Output, method
+			next, err := sched.Completed(d.x.a, d.out.Label)
 			if err != nil {
-				first = err
+				first = scheduleFailure(name, err)
 				cancel()
 				continue
 			}
-			queue = append(queue, todo...)
+			for _, a := range next {
+				queue = append(queue, fire{a: a, output: d.out.Output})
+			}
 			launch()
 		}
 		if first != nil {
 			if ctx.Err() != nil {
-				return res, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", g.name))
+				return res, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", name))
 			}
 			return res, first
 		}
 		if ctx.Err() != nil {
-			return res, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", g.name))
+			return res, temporal.NewCanceledError(fmt.Sprintf("flow %q cancelled", name))
 		}
 		return res, nil
 	}
+}
+
+// scheduleFailure is the workflow's error for a completion the flow's
+// Scheduler refused (a method would exceed MaxMethodRuns): non-retryable,
+// of type "ErrMaxMethodRuns" for the run limit, with a MethodError as
+// details for the client.
+func scheduleFailure(flowName string, err error) error {
+	var me *flow.MethodError
+	if !errors.As(err, &me) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("flow %q: %v", flowName, err), ErrorType(err), err)
+	}
+	typ := ErrorType(err)
+	if errors.Is(err, flow.ErrMaxMethodRuns) {
+		typ = "ErrMaxMethodRuns"
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), typ, nil,
+		MethodError{Flow: flowName, Method: me.Method, Type: typ, Message: me.Err.Error(), NonRetryable: true})
 }
 
 // methodFailure is the workflow's error for a method whose activity failed:

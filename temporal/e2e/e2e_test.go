@@ -311,6 +311,28 @@ func TestWorkerKilledMidFlow(t *testing.T) {
 		}
 		assert.Contains(t, chain, "RunActivity:ResearchPipeline."+pair[0], "the method runs under its activity span: %v", chain)
 	}
+	// A method on a worker makes one invoke_node span, a direct child of its
+	// activity's span, and no flow span of its own. The completed methods
+	// are plan and research on A, review and publish on B.
+	nodes := map[string][]string{}
+	for who, spans := range all {
+		for _, s := range spans {
+			assert.NotEqual(t, "invoke_workflow ResearchPipeline", s.Name, "%s: no flow span around a single method", who)
+			if m, ok := strings.CutPrefix(s.Name, "invoke_node "); ok {
+				nodes[who] = append(nodes[who], m)
+				assert.Equal(t, "RunActivity:ResearchPipeline."+m, byID[s.Parent.SpanID].Name, "%s: the parent of %q", who, s.Name)
+			}
+		}
+		sort.Strings(nodes[who])
+	}
+	assert.Equal(t, map[string][]string{"A": {"plan", "research"}, "B": {"publish", "review"}}, nodes,
+		"one method span per completed method (A's interrupted review exported nothing)")
+	// Per worker: A has init, plan, research (RunActivity + StartActivity
+	// each), the StartActivity of review, 2 method spans and the research
+	// crew's 4 spans (crew, task, agent, model call): 13. B has the
+	// workflow span, review and publish (RunActivity each, StartActivity of
+	// publish), 2 method spans and the writing crew's 4: 10.
+	assert.Equal(t, map[string]int{"client": 1, "A": 13, "B": 10}, counts, "spans per process")
 	names := map[string][]string{}
 	for who, spans := range all {
 		for _, s := range spans {

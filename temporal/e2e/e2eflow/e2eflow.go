@@ -73,7 +73,7 @@ func New(cfg Config) (*crewtemporal.Flow[State], []*crew.Crew) {
 		return topic, nil
 	})
 	f.Step(flow.Listen("research", "plan"), func(ctx context.Context, s *flow.State[State]) (any, error) {
-		out, err := research.Kickoff(ctx, map[string]any{"topic": crewtemporal.TriggerOf(ctx).Output})
+		out, err := research.Kickoff(ctx, map[string]any{"topic": flow.TriggerOf(ctx).Output})
 		if err != nil {
 			return nil, err
 		}
