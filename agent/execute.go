@@ -171,6 +171,13 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 	}
 	p.agentLim = a.limiter()
 
+	tools := a.Tools
+	if job.Tools != nil {
+		tools = job.Tools
+	}
+	if err := tool.Check(tools); err != nil {
+		return p, invalid("%w", err)
+	}
 	var cr *cachedRunner
 	if job.Tools != nil {
 		cr = runnerFor(&a.runners.job, job.Tools)

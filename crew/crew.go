@@ -15,6 +15,7 @@ import (
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tool"
 	"github.com/crewai-go/crewai/tracing"
 )
 
@@ -171,6 +172,9 @@ func (c *Crew) Validate(inputs map[string]any) error {
 		if a.LLM == nil {
 			return bad(field+".LLM", "agent %q has no LLM; set Agent.LLM", a.Role)
 		}
+		if err := tool.Check(a.Tools); err != nil {
+			return &ValidationError{Crew: name, Field: field + ".Tools", Reason: err.Error(), Err: err}
+		}
 		for _, f := range []struct{ name, text string }{{"Role", a.Role}, {"Goal", a.Goal}, {"Backstory", a.Backstory}} {
 			if _, err := interpolate.Fill(fmt.Sprintf("agent %q %s", a.Role, f.name), f.text, inputs); err != nil {
 				return &ValidationError{Crew: name, Field: field + "." + f.name, Reason: err.Error(), Err: err}
@@ -216,6 +220,9 @@ func (c *Crew) Validate(inputs map[string]any) error {
 			return bad(field, "task %q is listed twice", t.DisplayName())
 		}
 		index[t] = i
+		if err := tool.Check(t.Tools); err != nil {
+			return &ValidationError{Crew: name, Field: field + ".Tools", Reason: err.Error(), Err: err}
+		}
 		if t.Name != "" {
 			if j, dup := names[t.Name]; dup {
 				return bad(field+".Name", "%q is also the name of Tasks[%d]; task names must be unique", t.Name, j)

@@ -19,6 +19,7 @@ import (
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tool"
 )
 
 // researchCrew is the seed's two-task crew on scripted models.
@@ -359,8 +360,7 @@ func TestStepCallbackSeesEveryAgentStep(t *testing.T) {
 	var mu sync.Mutex
 	var finals []string
 	steps := 0
-	cc := *c
-	cc.StepCallback = func(s agent.Step) {
+	c.StepCallback = func(s agent.Step) {
 		mu.Lock()
 		defer mu.Unlock()
 		steps++
@@ -368,7 +368,7 @@ func TestStepCallbackSeesEveryAgentStep(t *testing.T) {
 			finals = append(finals, s.FinalAnswer)
 		}
 	}
-	out, err := cc.Kickoff(context.Background(), map[string]any{"topic": "AI"})
+	out, err := c.Kickoff(context.Background(), map[string]any{"topic": "AI"})
 	require.NoError(t, err)
 	assert.Equal(t, 3, steps, "the researcher's tool step, its answer, and the writer's answer")
 	assert.Equal(t, []string{out.Tasks[0].Raw, out.Raw}, finals)
@@ -394,4 +394,30 @@ func TestFailedTaskUsageIsCounted(t *testing.T) {
 	require.NotNil(t, failed)
 	assert.Equal(t, 2*fixedUsage.TotalTokens, failed.Usage.TotalTokens, "task a's call plus task b's first call")
 	assert.Equal(t, 2, failed.Usage.Requests)
+}
+
+func TestValidationRefusesBrokenTools(t *testing.T) {
+	broken := tool.New("bad", "Takes a channel, which has no JSON schema.", func(context.Context, chan int) (string, error) {
+		return "", nil
+	})
+	for _, where := range []string{"agent", "task"} {
+		t.Run(where, func(t *testing.T) {
+			m := echo("x")
+			a := newAgent("A", m)
+			tk := &task.Task{Name: "t", Description: "Do it.", Agent: a}
+			field := "Agents[0].Tools"
+			if where == "agent" {
+				a.Tools = []tool.Tool{broken}
+			} else {
+				tk.Tools = []tool.Tool{nil}
+				field = "Tasks[0].Tools"
+			}
+			c := &crew.Crew{Agents: []*agent.Agent{a}, Tasks: []*task.Task{tk}, Bus: &event.Bus{}}
+			_, err := c.Kickoff(context.Background(), nil)
+			var ve *crew.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, field, ve.Field)
+			assert.Empty(t, m.Requests(), "no model call before validation passes")
+		})
+	}
 }
