@@ -9,36 +9,69 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// batcher is the span processor of a Tracer's own provider: ended spans wait
-// in a bounded queue (a full queue drops and counts), one goroutine exports
-// them in batches, and ForceFlush requests that arrive together are served by
-// one export. Unlike the SDK's batch processor it counts its drops, so that
-// [Tracer.Stats] can report them.
+// batcher is the span processor of a Tracer's own provider.
+//
+// Ended spans wait in a bounded queue (a full queue drops and counts, so that
+// [Tracer.Stats] can report it). Every accepted span gets a sequence number.
+// A dispatcher goroutine hands the queue to exports in batches of at most
+// maxBatch spans, up to maxInflight exports at a time; each export covers a
+// contiguous range of sequence numbers. ForceFlush does not force an export
+// of its own: it notes the sequence number of the last span accepted before
+// the call and waits until every span up to it has been exported (or failed).
+// So N kickoffs that finish together are served by the exports already under
+// way plus at most one new batch per free export slot, not by N exports, and
+// a flush never waits for spans ended after it.
 type batcher struct {
 	exp           sdktrace.SpanExporter
-	queue         chan sdktrace.ReadOnlySpan
-	flushReq      chan chan struct{}
-	stop          chan struct{}
-	done          chan struct{}
-	exportCtx     context.Context // canceled when Shutdown gives up waiting
-	cancel        context.CancelFunc
+	maxQueue      int
 	maxBatch      int
+	maxInflight   int
 	delay         time.Duration
 	exportTimeout time.Duration
 	t             *Tracer
 
-	stopped  atomic.Bool
+	exportCtx context.Context // canceled when Shutdown gives up waiting
+	cancel    context.CancelFunc
+	wake      chan struct{} // cap 1: something for the dispatcher to do
+	stop      chan struct{}
+	done      chan struct{} // closed when the dispatcher and every export are over
+	exports   sync.WaitGroup
+
+	mu       sync.Mutex
+	pending  []sdktrace.ReadOnlySpan // accepted, not yet handed to an export: sequence [taken, accepted)
+	accepted uint64                  // spans accepted so far
+	taken    uint64                  // spans handed to exports so far
+	inflight []*flight               // exports under way, in sequence order
+	waiters  []*waiter               // flushes waiting, in target order
+	flushTo  uint64                  // the highest target of a waiting flush
+	stopped  bool
+
 	dropped  atomic.Uint64
+	nExports atomic.Uint64 // exports started (for tests)
 	stopOnce sync.Once
 	stopErr  error
 }
 
-func newBatcher(exp sdktrace.SpanExporter, queue, maxBatch int, delay, exportTimeout time.Duration, t *Tracer) *batcher {
+// flight is one export under way: the spans of sequence [lo, hi).
+type flight struct {
+	lo, hi uint64
+	done   bool
+}
+
+// waiter is a flush waiting until every span of sequence < target is out.
+type waiter struct {
+	target uint64
+	ch     chan struct{}
+}
+
+func newBatcher(exp sdktrace.SpanExporter, queue, maxBatch, maxInflight int, delay, exportTimeout time.Duration, t *Tracer) *batcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &batcher{
-		exp: exp, queue: make(chan sdktrace.ReadOnlySpan, queue), flushReq: make(chan chan struct{}, 64),
-		stop: make(chan struct{}), done: make(chan struct{}), exportCtx: ctx, cancel: cancel,
-		maxBatch: maxBatch, delay: delay, exportTimeout: exportTimeout, t: t,
+		exp: exp, maxQueue: queue, maxBatch: maxBatch, maxInflight: max(maxInflight, 1),
+		delay: delay, exportTimeout: exportTimeout, t: t,
+		exportCtx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		pending: make([]sdktrace.ReadOnlySpan, 0, min(queue, maxBatch)),
 	}
 	go b.loop()
 	return b
@@ -50,119 +83,200 @@ func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return
 	}
-	if b.stopped.Load() {
+	b.mu.Lock()
+	if b.stopped {
+		b.mu.Unlock()
 		b.dropped.Add(1)
 		return
 	}
-	select {
-	case b.queue <- s:
-	default:
+	if len(b.pending) >= b.maxQueue {
+		b.mu.Unlock()
 		if b.dropped.Add(1) == 1 && b.t != nil {
 			b.t.warnOnce("queue full", "tracing: the span export queue is full (the backend is slow or down); "+
-				"spans are dropped and counted in Tracer.Stats (reported once)", "queue", cap(b.queue))
+				"spans are dropped and counted in Tracer.Stats (reported once)", "queue", b.maxQueue)
 		}
+		return
 	}
+	b.pending = append(b.pending, s)
+	b.accepted++
+	full := len(b.pending) >= b.maxBatch
+	b.mu.Unlock()
+	if full {
+		b.signal()
+	}
+}
+
+// signal wakes the dispatcher.
+func (b *batcher) signal() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// completed is the sequence number below which every span is out. b.mu is
+// held.
+func (b *batcher) completed() uint64 {
+	if len(b.inflight) > 0 {
+		return b.inflight[0].lo
+	}
+	return b.taken
 }
 
 func (b *batcher) loop() {
-	defer close(b.done)
-	batch := make([]sdktrace.ReadOnlySpan, 0, b.maxBatch)
 	timer := time.NewTimer(b.delay)
 	defer timer.Stop()
-	export := func() {
-		if len(batch) == 0 {
+	lastTick := b.nExports.Load()
+	stopping := false
+	for {
+		timedOut := false
+		select {
+		case <-b.wake:
+		case <-timer.C:
+			timedOut = true
+			timer.Reset(b.delay)
+		case <-b.stop:
+			stopping = true
+		}
+		b.mu.Lock()
+		b.dispatch(timedOut || stopping)
+		over := stopping && len(b.pending) == 0 && len(b.inflight) == 0
+		b.mu.Unlock()
+		if timedOut {
+			// Nothing exported for a whole delay: let the exporter
+			// release what it holds open.
+			if n := b.nExports.Load(); n == lastTick {
+				if c, ok := b.exp.(idleCloser); ok {
+					c.closeIdle()
+				}
+			} else {
+				lastTick = n
+			}
+		}
+		if over {
+			b.exports.Wait()
+			b.mu.Lock()
+			for _, w := range b.waiters {
+				close(w.ch)
+			}
+			b.waiters = nil
+			b.mu.Unlock()
+			close(b.done)
 			return
 		}
-		ctx, cancel := context.WithTimeout(b.exportCtx, b.exportTimeout)
-		_ = b.exp.ExportSpans(ctx, batch) // errors are counted and reported by countingExporter
-		cancel()
-		clear(batch)
-		batch = batch[:0]
-	}
-	drain := func() {
-		for {
-			select {
-			case s := <-b.queue:
-				batch = append(batch, s)
-				if len(batch) >= b.maxBatch {
-					export()
-				}
-			default:
-				export()
-				return
-			}
-		}
-	}
-	for {
-		select {
-		case s := <-b.queue:
-			batch = append(batch, s)
-			if len(batch) >= b.maxBatch {
-				export()
-			}
-		case <-timer.C:
-			export()
-			timer.Reset(b.delay)
-		case req := <-b.flushReq:
-			// Every request already waiting asked for spans that are in
-			// the queue by now: one drain serves them all.
-			reqs := []chan struct{}{req}
-			for more := true; more; {
-				select {
-				case r := <-b.flushReq:
-					reqs = append(reqs, r)
-				default:
-					more = false
-				}
-			}
-			drain()
-			for _, r := range reqs {
-				close(r)
-			}
-		case <-b.stop:
-			drain()
-			for {
-				select {
-				case r := <-b.flushReq:
-					close(r)
-				default:
-					return
-				}
-			}
+		if stopping {
+			// Wait for an export to end (it signals) before dispatching
+			// the rest.
+			<-b.wake
 		}
 	}
 }
 
-// ForceFlush exports every span ended before the call, or returns ctx's
-// error when ctx ends first (the export goes on in the background, bounded
-// by the export timeout).
+// dispatch starts exports while there are free slots and spans that should
+// go: a full batch, spans a flush waits for, or all of them when all is
+// true. b.mu is held.
+func (b *batcher) dispatch(all bool) {
+	for len(b.pending) > 0 && len(b.inflight) < b.maxInflight &&
+		(all || len(b.pending) >= b.maxBatch || b.flushTo > b.taken) {
+		n := min(len(b.pending), b.maxBatch)
+		batch := make([]sdktrace.ReadOnlySpan, n)
+		copy(batch, b.pending)
+		rest := copy(b.pending, b.pending[n:])
+		clear(b.pending[rest:])
+		b.pending = b.pending[:rest]
+		f := &flight{lo: b.taken, hi: b.taken + uint64(n)}
+		b.taken = f.hi
+		b.inflight = append(b.inflight, f)
+		b.nExports.Add(1)
+		b.exports.Add(1)
+		go b.export(f, batch)
+	}
+}
+
+// export sends one batch, then releases the flushes it completes.
+func (b *batcher) export(f *flight, batch []sdktrace.ReadOnlySpan) {
+	defer b.exports.Done()
+	ctx, cancel := context.WithTimeout(b.exportCtx, b.exportTimeout)
+	_ = b.exp.ExportSpans(ctx, batch) // errors are counted and reported by countingExporter
+	cancel()
+	b.mu.Lock()
+	f.done = true
+	i := 0
+	for i < len(b.inflight) && b.inflight[i].done {
+		i++
+	}
+	if i > 0 {
+		rest := copy(b.inflight, b.inflight[i:])
+		clear(b.inflight[rest:])
+		b.inflight = b.inflight[:rest]
+	}
+	c := b.completed()
+	j := 0
+	for j < len(b.waiters) && b.waiters[j].target <= c {
+		close(b.waiters[j].ch)
+		j++
+	}
+	if j > 0 {
+		rest := copy(b.waiters, b.waiters[j:])
+		clear(b.waiters[rest:])
+		b.waiters = b.waiters[:rest]
+	}
+	b.mu.Unlock()
+	b.signal() // a slot is free
+}
+
+// ForceFlush returns once every span ended before the call has been
+// exported (or its export failed), or returns ctx's error when ctx ends
+// first (the export goes on in the background, bounded by the export
+// timeout). Concurrent calls share exports.
 func (b *batcher) ForceFlush(ctx context.Context) error {
-	if b.stopped.Load() {
+	b.mu.Lock()
+	if b.stopped {
+		b.mu.Unlock()
 		return nil
 	}
-	req := make(chan struct{})
-	select {
-	case b.flushReq <- req:
-	case <-b.done:
+	target := b.accepted
+	if b.completed() >= target {
+		b.mu.Unlock()
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	}
+	w := &waiter{target: target, ch: make(chan struct{})}
+	b.waiters = append(b.waiters, w)
+	kick := target > b.taken && target > b.flushTo
+	b.flushTo = max(b.flushTo, target)
+	b.mu.Unlock()
+	if kick {
+		b.signal()
 	}
 	select {
-	case <-req:
-		return nil
-	case <-b.done:
+	case <-w.ch:
 		return nil
 	case <-ctx.Done():
+		b.mu.Lock()
+		for i, x := range b.waiters {
+			if x == w {
+				b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
+				break
+			}
+		}
+		b.mu.Unlock()
+		select {
+		case <-w.ch: // released meanwhile
+			return nil
+		default:
+		}
 		return ctx.Err()
 	}
 }
 
-// Shutdown exports what is queued and shuts the exporter down, bounded by
-// ctx; when ctx ends first the export in progress is canceled.
+// Shutdown exports what is queued, waits for the exports under way and shuts
+// the exporter down, bounded by ctx; when ctx ends first the exports in
+// progress are canceled.
 func (b *batcher) Shutdown(ctx context.Context) error {
 	b.stopOnce.Do(func() {
-		b.stopped.Store(true)
+		b.mu.Lock()
+		b.stopped = true
+		b.mu.Unlock()
 		close(b.stop)
 		select {
 		case <-b.done:
@@ -184,3 +298,7 @@ func (b *batcher) Shutdown(ctx context.Context) error {
 	})
 	return b.stopErr
 }
+
+// idleCloser is an exporter holding resources (open files) that it can
+// release when no span has been exported for a while.
+type idleCloser interface{ closeIdle() }

@@ -42,6 +42,14 @@ func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 
 func (c *countingExporter) Shutdown(ctx context.Context) error { return c.next.Shutdown(ctx) }
 
+// closeIdle passes the batcher's idle signal on to an exporter that holds
+// resources open.
+func (c *countingExporter) closeIdle() {
+	if ic, ok := c.next.(idleCloser); ok {
+		ic.closeIdle()
+	}
+}
+
 const causeTimeout = "timeout"
 
 var statusRE = regexp.MustCompile(`: ([1-5][0-9][0-9]) [A-Za-z]`)

@@ -160,6 +160,17 @@ type config struct {
 	otlpHTTP     []otlptracehttp.Option
 	otlpGRPC     []otlptracegrpc.Option
 	resource     *resource.Resource
+
+	exportConcurrency int // 0: the default for the backend
+}
+
+// withExportConcurrency sets how many exports may be under way at once
+// (tests).
+func withExportConcurrency(n int) Option {
+	return func(c *config) error {
+		c.exportConcurrency = n
+		return nil
+	}
 }
 
 // WithTracerProvider makes the Tracer start its spans from tp, the user's own
@@ -420,7 +431,16 @@ func New(opts ...Option) (*Tracer, error) {
 	if delay == 0 {
 		delay = time.Second
 	}
-	t.batch = newBatcher(t.exp, queue, 512, delay, 10*time.Second, t)
+	// The library's own exporters are safe for concurrent use; a user's
+	// exporter is called one export at a time, as the SDK promises.
+	inflight := c.exportConcurrency
+	if inflight == 0 {
+		inflight = 1
+		if c.exporter == nil {
+			inflight = maxConcurrentExports
+		}
+	}
+	t.batch = newBatcher(t.exp, queue, maxExportBatch, inflight, delay, 10*time.Second, t)
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),
 		sdktrace.WithResource(res),
@@ -458,6 +478,14 @@ func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter
 	}
 	return nil, fmt.Errorf("tracing: unknown backend %q (accepted: otlp, console, file, none)", backend)
 }
+
+// maxExportBatch is the largest number of spans in one export;
+// maxConcurrentExports bounds the exports under way at once for the
+// library's own backends.
+const (
+	maxExportBatch       = 512
+	maxConcurrentExports = 4
+)
 
 // otlpRetry keeps the exporter's own retries short, so that shutting down
 // cannot wait a minute on a backend that is down.
