@@ -218,6 +218,21 @@ func TestReplayFrom(t *testing.T) {
 	assert.Equal(t, first.Inputs, again.Inputs)
 	assert.Equal(t, "c: Do C.", again.Raw)
 
+	// The outputs of the last run, stored as JSON (in a file, a database)
+	// and read back in another process, replay the same way.
+	stored, err := json.Marshal(first)
+	require.NoError(t, err)
+	var loaded crew.CrewOutput
+	require.NoError(t, json.Unmarshal(stored, &loaded))
+	fromStore, err := cr.ReplayFrom(context.Background(), &loaded, "c", map[string]any{"topic": "Go"})
+	require.NoError(t, err)
+	assert.Len(t, am.Requests(), 1, "task a is not run again")
+	assert.Len(t, bm.Requests(), 2, "task b is not run again")
+	assert.Len(t, cm.Requests(), 3)
+	assert.Equal(t, first.Tasks[1].Raw, fromStore.Tasks[1].Raw)
+	assert.Contains(t, userText(&cm.Requests()[2]), first.Tasks[1].Raw, "the stored output is the context")
+	assert.Equal(t, map[string]any{"topic": "Go"}, fromStore.Inputs)
+
 	_, err = cr.ReplayFrom(context.Background(), first, "zzz", nil)
 	require.ErrorContains(t, err, `no task is named "zzz"`)
 	_, err = cr.ReplayFrom(context.Background(), &crew.CrewOutput{}, "c", nil)
