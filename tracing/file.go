@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -8,21 +9,56 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
+// maxOpenTraceFiles bounds the trace files the file backend keeps open.
+const maxOpenTraceFiles = 64
+
 // fileExporter is the file backend: one file per trace, <trace id>.jsonl,
 // each line one OTLP/JSON ExportTraceServiceRequest holding spans of that
 // trace. Files are created 0600, the folder 0700.
+//
+// The files of recent traces stay open between exports (at most
+// maxOpenTraceFiles, least recently used closed first; a trace's file is
+// closed once its root span is written, and all are closed when the batcher
+// reports it idle and at Shutdown). Every line is one unbuffered write, so
+// nothing written waits in the process. Exports run concurrently: each
+// encodes its lines on its own, and a lock per file keeps the lines of one
+// trace whole. A file removed or replaced while open (the folder cleaned up
+// under a running trace) is noticed before the next write and opened again.
 type fileExporter struct {
 	dir string
-	mu  sync.Mutex // serialises appends
+
+	mu     sync.Mutex // guards files, lru, closed
+	files  map[trace.TraceID]*traceFile
+	lru    list.List // of *traceFile, most recently used first
+	closed bool
+
+	opened  atomic.Int64 // files opened so far (for tests)
+	openNow atomic.Int64 // files open now (for tests)
 }
 
-func newFileExporter(dir string) *fileExporter { return &fileExporter{dir: dir} }
+// traceFile is the open file of one trace.
+type traceFile struct {
+	f    *fileExporter
+	id   trace.TraceID
+	path string
+	elem *list.Element // in fileExporter.lru, nil once out of the set
+	refs int           // exports using it, guarded by fileExporter.mu
+
+	mu sync.Mutex // serialises writes to fh
+	fh *os.File   // nil when not open
+	fi os.FileInfo
+}
+
+func newFileExporter(dir string) *fileExporter {
+	return &fileExporter{dir: dir, files: map[trace.TraceID]*traceFile{}}
+}
 
 // fileError is a failure of the file backend, with a short cause.
 type fileError struct {
@@ -47,51 +83,212 @@ func fileCause(err error) string {
 	return "write error"
 }
 
+var errFileShutdown = errors.New("tracing: file backend: exporter shut down")
+
 func (f *fileExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	// Group by trace, keeping order.
+	// Group by trace, keeping order; note the traces whose root is here.
+	type group struct {
+		spans []sdktrace.ReadOnlySpan
+		root  bool
+	}
 	var order []trace.TraceID
-	groups := map[trace.TraceID][]sdktrace.ReadOnlySpan{}
+	groups := map[trace.TraceID]*group{}
 	for _, s := range spans {
 		id := s.SpanContext().TraceID()
-		if _, ok := groups[id]; !ok {
+		g := groups[id]
+		if g == nil {
+			g = &group{}
+			groups[id] = g
 			order = append(order, id)
 		}
-		groups[id] = append(groups[id], s)
+		g.spans = append(g.spans, s)
+		if !s.Parent().IsValid() {
+			g.root = true
+		}
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	closed := f.closed
+	f.mu.Unlock()
+	if closed {
+		return errFileShutdown
+	}
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return &fileError{cause: fileCause(err), err: err}
 	}
 	var errs []error
 	for _, id := range order {
 		if err := ctx.Err(); err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
-		line, err := MarshalOTLPJSON(ToOTLP(groups[id]))
+		g := groups[id]
+		line, err := MarshalOTLPJSON(ToOTLP(g.spans))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tracing: file backend: encoding trace %s: %w", id, err))
 			continue
 		}
 		line = append(line, '\n')
-		if err := f.appendLine(filepath.Join(f.dir, id.String()+".jsonl"), line); err != nil {
+		if err := f.appendLine(id, line, g.root); err != nil {
 			errs = append(errs, &fileError{cause: fileCause(err), err: err})
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (f *fileExporter) appendLine(path string, line []byte) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+// appendLine writes line to the file of trace id, opening it when needed,
+// and closes the file after the write when last is true.
+func (f *fileExporter) appendLine(id trace.TraceID, line []byte, last bool) error {
+	tf, err := f.acquire(id)
 	if err != nil {
 		return err
 	}
-	_, werr := fh.Write(line)
-	cerr := fh.Close()
-	if werr != nil {
-		return werr
+	tf.mu.Lock()
+	werr := tf.write(line)
+	if werr != nil || last {
+		tf.closeFile() // reopened by the next write; a failed handle is not kept
 	}
-	return cerr
+	tf.mu.Unlock()
+	f.release(tf)
+	return werr
 }
 
-func (f *fileExporter) Shutdown(context.Context) error { return nil }
+// acquire returns the entry of trace id, in use until release.
+func (f *fileExporter) acquire(id trace.TraceID) (*traceFile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, errFileShutdown
+	}
+	tf := f.files[id]
+	if tf == nil {
+		tf = &traceFile{f: f, id: id, path: filepath.Join(f.dir, id.String()+".jsonl")}
+		tf.elem = f.lru.PushFront(tf)
+		f.files[id] = tf
+		f.evictLocked()
+	} else {
+		f.lru.MoveToFront(tf.elem)
+	}
+	tf.refs++
+	return tf, nil
+}
+
+// release ends a use of tf; an entry that left the set meanwhile (evicted,
+// idle, shut down) is closed by its last user.
+func (f *fileExporter) release(tf *traceFile) {
+	f.mu.Lock()
+	tf.refs--
+	gone := tf.refs == 0 && tf.elem == nil
+	if !gone && tf.refs == 0 {
+		tf.mu.Lock() // uncontended: nobody else holds tf
+		if tf.fh == nil {
+			// closed after its root span or a failure: drop the entry
+			f.removeLocked(tf)
+		}
+		tf.mu.Unlock()
+	}
+	f.mu.Unlock()
+	if gone {
+		tf.mu.Lock()
+		tf.closeFile()
+		tf.mu.Unlock()
+	}
+}
+
+// evictLocked closes the least recently used files beyond the bound. f.mu is
+// held.
+func (f *fileExporter) evictLocked() {
+	for e := f.lru.Back(); e != nil && f.lru.Len() > maxOpenTraceFiles; {
+		prev := e.Prev()
+		tf := e.Value.(*traceFile)
+		f.removeLocked(tf)
+		if tf.refs == 0 {
+			tf.mu.Lock() // uncontended: only users with a reference lock it
+			tf.closeFile()
+			tf.mu.Unlock()
+		}
+		e = prev
+	}
+}
+
+// removeLocked takes tf out of the set; its last user closes it. f.mu is
+// held.
+func (f *fileExporter) removeLocked(tf *traceFile) {
+	if tf.elem == nil {
+		return
+	}
+	f.lru.Remove(tf.elem)
+	tf.elem = nil
+	delete(f.files, tf.id)
+}
+
+// closeAll takes every file out of the set and closes those not in use
+// (the others are closed by their last user). When shut is true no file is
+// opened any more.
+func (f *fileExporter) closeAll(shut bool) error {
+	f.mu.Lock()
+	if shut {
+		f.closed = true
+	}
+	var idle []*traceFile
+	for e := f.lru.Front(); e != nil; {
+		next := e.Next()
+		tf := e.Value.(*traceFile)
+		f.removeLocked(tf)
+		if tf.refs == 0 {
+			idle = append(idle, tf)
+		}
+		e = next
+	}
+	f.mu.Unlock()
+	var errs []error
+	for _, tf := range idle {
+		tf.mu.Lock()
+		if err := tf.closeFile(); err != nil {
+			errs = append(errs, &fileError{cause: fileCause(err), err: err})
+		}
+		tf.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// closeIdle closes every open trace file (the batcher's idle signal).
+func (f *fileExporter) closeIdle() { _ = f.closeAll(false) }
+
+// Shutdown closes every open trace file; later exports fail.
+func (f *fileExporter) Shutdown(context.Context) error { return f.closeAll(true) }
+
+// write appends line to the trace file, opening it first when it is not
+// open or no longer is the file at its path. tf.mu is held.
+func (tf *traceFile) write(line []byte) error {
+	if tf.fh != nil {
+		if fi, err := os.Stat(tf.path); err != nil || !os.SameFile(fi, tf.fi) {
+			tf.closeFile() // removed or replaced: write to the file at the path
+		}
+	}
+	if tf.fh == nil {
+		fh, err := os.OpenFile(tf.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		fi, err := fh.Stat()
+		if err != nil {
+			fh.Close()
+			return err
+		}
+		tf.fh, tf.fi = fh, fi
+		tf.f.opened.Add(1)
+		tf.f.openNow.Add(1)
+	}
+	_, err := tf.fh.Write(line)
+	return err
+}
+
+// closeFile closes the handle, if open. tf.mu is held.
+func (tf *traceFile) closeFile() error {
+	if tf.fh == nil {
+		return nil
+	}
+	err := tf.fh.Close()
+	tf.fh, tf.fi = nil, nil
+	tf.f.openNow.Add(-1)
+	return err
+}
