@@ -10,12 +10,18 @@ import (
 )
 
 // Handler receives events. Handle must not keep or modify the event after it
-// returns unless it copies it, and must not emit events.
+// returns unless it copies it, and must not emit events. A synchronous
+// handler is called on the emitting goroutines, so Handle must be safe for
+// concurrent use when several runs are going on. The zero Handler is nil,
+// which Subscribe refuses.
 type Handler interface {
+	// Handle receives one event.
 	Handle(Event)
 }
 
-// HandlerFunc adapts a function to [Handler].
+// HandlerFunc adapts a function to [Handler]. The zero value is a nil
+// function, which Subscribe refuses; the function must be safe for
+// concurrent use like any Handler.
 type HandlerFunc func(Event)
 
 // Handle calls f(e).
@@ -39,7 +45,8 @@ type Bus struct {
 // for concurrent use.
 var Default = &Bus{}
 
-// SubscribeOption configures a subscription.
+// SubscribeOption configures a subscription ([Async], [Named]). Options are
+// plain functions, safe to share; a nil option is ignored.
 type SubscribeOption func(*subConfig)
 
 type subConfig struct {
@@ -68,14 +75,19 @@ func Named(name string) SubscribeOption {
 
 // Subscribe adds h to the bus and returns the function that removes it. For
 // an asynchronous subscriber, removing it waits until its queue is drained.
-// Calling the returned function more than once is harmless.
+// Calling the returned function more than once is harmless. A nil h (or a
+// nil HandlerFunc) is a programming error: Subscribe panics with a message
+// saying so, at the call, rather than when the first event arrives.
+// Subscribe is safe for concurrent use, also with emitting.
 func (b *Bus) Subscribe(h Handler, opts ...SubscribeOption) (unsubscribe func()) {
-	if h == nil {
-		panic("event: Subscribe with a nil handler")
+	if f, ok := h.(HandlerFunc); h == nil || (ok && f == nil) {
+		panic("event: Bus.Subscribe: the handler is nil; pass a Handler or a non-nil HandlerFunc")
 	}
 	var cfg subConfig
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
 	s := newSubscriber(h, cfg, b)
 	b.mu.Lock()

@@ -335,3 +335,25 @@ func TestFailureOf(t *testing.T) {
 		t.Fatal("FailureOf(ToolFinished) should be nil")
 	}
 }
+
+func TestSubscribeRefusesNilHandlerAndIgnoresNilOption(t *testing.T) {
+	bus := &event.Bus{}
+	for name, h := range map[string]event.Handler{"nil": nil, "nil HandlerFunc": event.HandlerFunc(nil)} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "handler is nil") {
+					t.Errorf("%s: recovered %v, want a panic saying the handler is nil", name, r)
+				}
+			}()
+			bus.Subscribe(h)
+		}()
+	}
+	var got []event.Kind
+	unsub := bus.Subscribe(event.HandlerFunc(func(e event.Event) { got = append(got, e.Kind()) }), nil, event.Named("n"))
+	defer unsub()
+	ctx := event.StartRun(context.Background(), bus)
+	event.Emit(ctx, event.Retry{Operation: "op"})
+	if len(got) != 1 || got[0] != event.KindRetry {
+		t.Fatalf("got %v, want one retry event", got)
+	}
+}

@@ -136,7 +136,9 @@ func Emit[E any, P interface {
 
 // Step is an open step, returned by [Begin] and closed by [End]. The zero
 // value is a step that nobody listens to; ending it does nothing. A Step is a
-// small value; copy it freely, but end it exactly once.
+// small value; copy it freely, but end it exactly once. Its methods are safe
+// for concurrent use; End must not be called for the same Step from two
+// goroutines.
 type Step struct {
 	s  *scope // the scope the step was begun in
 	id uint64 // its start event's ID

@@ -6,11 +6,13 @@ import (
 )
 
 // Kind names an event type, such as "task_started". Its zero value names no
-// type. Kinds are stable strings, safe to log and to compare.
+// type. Kinds are stable strings, safe to log, to compare and to share
+// between goroutines.
 type Kind string
 
 // Phase tells whether an event opens a step, closes one, or stands alone. It
-// is set by [Begin], [End] and [Emit]; its zero value is [Point].
+// is set by [Begin], [End] and [Emit]; its zero value is [Point]. It is a
+// plain value, safe to copy and share.
 type Phase uint8
 
 const (
@@ -36,7 +38,7 @@ func (p Phase) String() string {
 
 // RunID identifies one run (the tree below a top-level kickoff). It is 16
 // random bytes, the size of an OpenTelemetry trace ID. The zero value means
-// "no run".
+// "no run". It is a plain value, safe to copy and share.
 type RunID [16]byte
 
 // String returns the ID as 32 lower-case hexadecimal digits.
@@ -54,7 +56,8 @@ func (r RunID) String() string {
 func (r RunID) IsZero() bool { return r == RunID{} }
 
 // Header is the part every event shares. The emitting functions fill it in;
-// an emitter sets at most Source. The zero value is an event not yet emitted.
+// an emitter sets at most Source. The zero value is an event not yet emitted;
+// once emitted, a Header is read-only and safe to read from many goroutines.
 type Header struct {
 	// ID identifies the event within its run; it equals Seq.
 	ID uint64
@@ -82,20 +85,30 @@ func (h *Header) EventHeader() *Header { return h }
 
 // Event is implemented by every event type: a struct that embeds [Header] and
 // names its [Kind]. Subscribers receive pointers (*TaskStarted, ...) and must
-// not modify them.
+// not modify them; several subscribers may read one event at the same time.
+// The zero Event is nil.
 type Event interface {
+	// EventHeader returns the event's header (its ID, parent, run, time).
 	EventHeader() *Header
+	// Kind names the event's type, such as KindTaskStarted.
 	Kind() Kind
 }
 
 // Usage counts the tokens of one or more LLM calls. The zero value counts
 // nothing. It is a plain value, safe to copy.
 type Usage struct {
-	PromptTokens       int `json:"prompt_tokens"`
+	// PromptTokens counts the tokens of the prompts.
+	PromptTokens int `json:"prompt_tokens"`
+	// CachedPromptTokens counts the prompt tokens served from the provider's
+	// cache (part of PromptTokens).
 	CachedPromptTokens int `json:"cached_prompt_tokens"`
-	CompletionTokens   int `json:"completion_tokens"`
-	ReasoningTokens    int `json:"reasoning_tokens,omitempty"`
-	TotalTokens        int `json:"total_tokens"`
+	// CompletionTokens counts the generated tokens.
+	CompletionTokens int `json:"completion_tokens"`
+	// ReasoningTokens counts the reasoning tokens (part of CompletionTokens),
+	// when the provider reports them.
+	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
+	// TotalTokens counts prompt and completion tokens together.
+	TotalTokens int `json:"total_tokens"`
 	// Requests counts successful requests.
 	Requests int `json:"successful_requests"`
 }
@@ -113,30 +126,44 @@ func (u Usage) Add(o Usage) Usage {
 }
 
 // Message is one chat message as events report it: a copy of what was sent
-// to or received from a model. The zero value is an empty message.
+// to or received from a model. The zero value is an empty message. It is a
+// plain value, read-only once emitted.
 type Message struct {
-	Role       string     `json:"role"`
-	Content    string     `json:"content,omitempty"`
-	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
-	ToolCallID string     `json:"tool_call_id,omitempty"`
+	// Role is the author: "system", "user", "assistant" or "tool".
+	Role string `json:"role"`
+	// Content is the text of the message.
+	Content string `json:"content,omitempty"`
+	// ToolCalls are the calls an assistant message asks for.
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+	// ToolCallID is, on a tool message, the ID of the call it answers.
+	ToolCallID string `json:"tool_call_id,omitempty"`
 }
 
-// ToolCall is one tool call requested by a model, as events report it.
+// ToolCall is one tool call requested by a model, as events report it. The
+// zero value is a call with no name. It is a plain value, safe to copy.
 type ToolCall struct {
-	ID        string `json:"id,omitempty"`
-	Name      string `json:"name"`
+	// ID is the provider's identifier of the call.
+	ID string `json:"id,omitempty"`
+	// Name is the tool's name.
+	Name string `json:"name"`
+	// Arguments is the raw JSON text the model produced.
 	Arguments string `json:"arguments"`
 }
 
-// ToolDef is a tool offered to a model, as events report it.
+// ToolDef is a tool offered to a model, as events report it. The zero value
+// is a tool with no name. It is a plain value, safe to copy.
 type ToolDef struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description,omitempty"`
-	Parameters  json.RawMessage `json:"parameters,omitempty"`
+	// Name is the tool's name.
+	Name string `json:"name"`
+	// Description tells the model what the tool does.
+	Description string `json:"description,omitempty"`
+	// Parameters is the JSON schema of the arguments.
+	Parameters json.RawMessage `json:"parameters,omitempty"`
 }
 
 // Failure is embedded in every failed event: the error and, when the failure
-// was a recovered panic, its stack.
+// was a recovered panic, its stack. The zero value is no failure. Once
+// emitted it is read-only, like the event that carries it.
 type Failure struct {
 	// Err is the error that ended the step; never nil on a failed event.
 	Err error
@@ -180,26 +207,39 @@ const (
 )
 
 // CrewStarted opens a crew kickoff.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type CrewStarted struct {
 	Header
-	Crew    string
+	// Crew is the crew's name.
+	Crew string
+	// Process is the crew's process ("sequential" or "hierarchical").
 	Process string
-	Inputs  map[string]any
+	// Inputs are the kickoff inputs.
+	Inputs map[string]any
 	// Tracing is true when the kickoff was asked to be traced.
 	Tracing bool
 }
 
 // CrewCompleted closes a crew kickoff that succeeded.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type CrewCompleted struct {
 	Header
-	Crew   string
+	// Crew is the crew's name.
+	Crew string
+	// Output is the text of the crew's final output.
 	Output string
-	Usage  Usage
+	// Usage counts the tokens of every model call inside the step.
+	Usage Usage
 }
 
 // CrewFailed closes a crew kickoff that failed.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type CrewFailed struct {
 	Header
+	// Crew is the crew's name.
 	Crew string
 	Failure
 	// Usage is what the calls made before the failure cost.
@@ -207,45 +247,71 @@ type CrewFailed struct {
 }
 
 // TaskStarted opens the execution of one task.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type TaskStarted struct {
 	Header
-	Task           string
-	Description    string
+	// Task is the task's display name.
+	Task string
+	// Description is the task's description, inputs filled in.
+	Description string
+	// ExpectedOutput is the task's expected output, inputs filled in.
 	ExpectedOutput string
-	Agent          string
-	Async          bool
+	// Agent is the role of the agent that works on the task.
+	Agent string
+	// Async is true for a task that runs concurrently with the following ones.
+	Async bool
 	// Context is the text of earlier task outputs handed to this task.
 	Context string
 }
 
 // TaskCompleted closes a task that succeeded.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type TaskCompleted struct {
 	Header
-	Task   string
-	Agent  string
+	// Task is the task's display name.
+	Task string
+	// Agent is the role of the agent that produced the output.
+	Agent string
+	// Output is the task's output as text.
 	Output string
-	Usage  Usage
+	// Usage counts the tokens of every model call inside the step.
+	Usage Usage
 }
 
 // TaskFailed closes a task that failed.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type TaskFailed struct {
 	Header
-	Task  string
+	// Task is the task's display name.
+	Task string
+	// Agent is the role of the agent that worked on the task.
 	Agent string
 	Failure
 }
 
 // AgentStarted opens one execution of an agent (a prompt worked through with
 // tools until a final answer).
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type AgentStarted struct {
 	Header
-	Role      string
-	AgentID   string
-	Goal      string
+	// Role is the agent's role, inputs filled in.
+	Role string
+	// AgentID is the agent's stable identifier (gen_ai.agent.id).
+	AgentID string
+	// Goal is the agent's goal, inputs filled in.
+	Goal string
+	// Backstory is the agent's backstory, inputs filled in.
 	Backstory string
-	Tools     []string
-	Model     string
-	Provider  string
+	// Tools lists the names of the tools the agent may call.
+	Tools []string
+	// Model is the model name the call was sent to.
+	Model string
+	// Provider is the provider's gen_ai.provider.name, such as "openai".
+	Provider string
 	// Prompt is the user message the agent starts from.
 	Prompt string
 	// Attempt counts executions of the same prompt: 1, then 2... on retries.
@@ -253,88 +319,141 @@ type AgentStarted struct {
 }
 
 // AgentCompleted closes an agent execution that produced a final answer.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type AgentCompleted struct {
 	Header
-	Role       string
-	AgentID    string
-	Output     string
+	// Role is the agent's role, inputs filled in.
+	Role string
+	// AgentID is the agent's stable identifier (gen_ai.agent.id).
+	AgentID string
+	// Output is the agent's final answer.
+	Output string
+	// Iterations counts the model calls of the execution.
 	Iterations int
-	Usage      Usage
+	// Usage counts the tokens of every model call inside the step.
+	Usage Usage
 }
 
 // AgentFailed closes an agent execution that failed.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type AgentFailed struct {
 	Header
-	Role    string
+	// Role is the agent's role, inputs filled in.
+	Role string
+	// AgentID is the agent's stable identifier (gen_ai.agent.id).
 	AgentID string
 	Failure
 }
 
 // LLMCallStarted opens one call of a model.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type LLMCallStarted struct {
 	Header
-	Model          string
-	Provider       string
-	ServerAddress  string
-	Messages       []Message
-	Tools          []ToolDef
-	Temperature    *float64
-	MaxTokens      int
-	Stop           []string
+	// Model is the model name the call was sent to.
+	Model string
+	// Provider is the provider's gen_ai.provider.name, such as "openai".
+	Provider string
+	// ServerAddress is the host the client talks to, if known.
+	ServerAddress string
+	// Messages are the messages sent, in order.
+	Messages []Message
+	// Tools are the tool definitions offered to the model.
+	Tools []ToolDef
+	// Temperature is the sampling temperature, nil for the provider's default.
+	Temperature *float64
+	// MaxTokens caps the completion length, 0 for none.
+	MaxTokens int
+	// Stop lists the stop sequences sent.
+	Stop []string
+	// ResponseFormat is the name of the JSON schema asked for, empty for free
+	// text.
 	ResponseFormat string
-	Stream         bool
+	// Stream is true for a streamed call.
+	Stream bool
 	// Agent is the role of the agent making the call, if any.
 	Agent string
 }
 
 // LLMCallCompleted closes a model call that returned a response.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type LLMCallCompleted struct {
 	Header
-	Model         string
+	// Model is the model name the call was sent to.
+	Model string
+	// ResponseModel is the model that answered, as the provider reports it.
 	ResponseModel string
-	ResponseID    string
-	FinishReason  string
-	Content       string
-	ToolCalls     []ToolCall
-	Usage         Usage
+	// ResponseID is the provider's response ID.
+	ResponseID string
+	// FinishReason is the provider's finish reason ("stop", "tool_calls",
+	// "length", ...).
+	FinishReason string
+	// Content is the text of the reply.
+	Content string
+	// ToolCalls are the tool calls the model asked for, in order.
+	ToolCalls []ToolCall
+	// Usage counts the tokens of this call.
+	Usage Usage
 	// Cost is the estimated price of the call in US dollars, or 0 if unknown.
 	Cost float64
 }
 
 // LLMCallFailed closes a model call that failed (after any retries).
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type LLMCallFailed struct {
 	Header
+	// Model is the model name the call was sent to.
 	Model string
 	Failure
 }
 
 // LLMStreamChunk reports one piece of a streamed reply.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type LLMStreamChunk struct {
 	Header
+	// Model is the model name the call was sent to.
 	Model string
+	// Chunk is the piece of text received.
 	Chunk string
 	// ToolCall is set when the chunk is a piece of a tool call.
 	ToolCall *ToolCall
 }
 
 // ToolStarted opens one tool call.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type ToolStarted struct {
 	Header
-	Tool      string
-	CallID    string
+	// Tool is the tool's name.
+	Tool string
+	// CallID is the model's ID of the call, if it gave one.
+	CallID string
+	// Arguments is the raw JSON arguments the model produced.
 	Arguments string
-	Agent     string
+	// Agent is the role of the agent making the call.
+	Agent string
 	// Attempt counts uses of this tool by the same agent execution, from 1.
 	Attempt int
 }
 
 // ToolFinished closes a tool call that returned a result (which may be an
 // error text meant for the model, see IsError).
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type ToolFinished struct {
 	Header
-	Tool     string
-	CallID   string
-	Result   string
+	// Tool is the tool's name.
+	Tool string
+	// CallID is the model's ID of the call, if it gave one.
+	CallID string
+	// Result is the text returned to the model.
+	Result string
+	// CacheHit is true when the result came from the tool's cache.
 	CacheHit bool
 	// Repeated is true when the call repeated the previous identical call and
 	// was answered from its result without running the tool again.
@@ -345,124 +464,195 @@ type ToolFinished struct {
 }
 
 // ToolFailed closes a tool call whose tool returned an error or panicked.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type ToolFailed struct {
 	Header
-	Tool   string
+	// Tool is the tool's name.
+	Tool string
+	// CallID is the model's ID of the call, if it gave one.
 	CallID string
 	Failure
 }
 
 // GuardrailStarted opens the check of a task output by its guardrail.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type GuardrailStarted struct {
 	Header
-	Task    string
+	// Task is the task's display name.
+	Task string
+	// Attempt counts the checks of the same task: 1, 2, ...
 	Attempt int
 }
 
 // GuardrailCompleted closes a guardrail check.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type GuardrailCompleted struct {
 	Header
-	Task     string
-	Attempt  int
-	Success  bool
+	// Task is the task's display name.
+	Task string
+	// Attempt counts the checks of the same task: 1, 2, ...
+	Attempt int
+	// Success is true when the guardrail accepted the output.
+	Success bool
+	// Feedback is the guardrail's reason for rejecting the output, empty on
+	// success.
 	Feedback string
 }
 
 // DelegationStarted opens a delegation from one agent to a coworker.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type DelegationStarted struct {
 	Header
+	// From is the role of the delegating agent.
 	From string
-	To   string
+	// To is the role of the coworker.
+	To string
 	// Question is true for "ask a question", false for "delegate work".
 	Question bool
-	Task     string
-	Context  string
+	// Task is the work or question handed to the coworker.
+	Task string
+	// Context is the context the delegating agent passed along.
+	Context string
 }
 
 // DelegationCompleted closes a delegation that returned the coworker's answer.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type DelegationCompleted struct {
 	Header
-	From   string
-	To     string
+	// From is the role of the delegating agent.
+	From string
+	// To is the role of the coworker.
+	To string
+	// Result is the coworker's answer.
 	Result string
 }
 
 // DelegationFailed closes a delegation that failed.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type DelegationFailed struct {
 	Header
+	// From is the role of the delegating agent.
 	From string
-	To   string
+	// To is the role of the coworker.
+	To string
 	Failure
 }
 
 // Retry reports that an operation failed and will be tried again after Wait.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type Retry struct {
 	Header
+	// Operation names what is retried, such as "chat gpt-4o-mini" or "agent
+	// Researcher".
 	Operation string
-	Attempt   int
-	Wait      time.Duration
-	Err       error
+	// Attempt is the attempt that failed: 1 for the first.
+	Attempt int
+	// Wait is how long the wait lasts.
+	Wait time.Duration
+	// Err is the error that caused the retry.
+	Err error
 }
 
 // RateLimitWait reports a wait imposed by a rate limit (MaxRPM, or a
 // provider's Retry-After).
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type RateLimitWait struct {
 	Header
+	// Limiter names the limit: "agent", "crew" or "provider".
 	Limiter string
-	Wait    time.Duration
+	// Wait is how long the wait lasts.
+	Wait time.Duration
 }
 
 // FlowStarted opens a flow kickoff.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type FlowStarted struct {
 	Header
-	Flow    string
+	// Flow is the flow's name.
+	Flow string
+	// StateID is the ID of the flow's state (its persistence key).
 	StateID string
-	Inputs  map[string]any
+	// Inputs are the kickoff inputs.
+	Inputs map[string]any
+	// Tracing is true when the kickoff was asked to be traced.
 	Tracing bool
 }
 
 // FlowFinished closes a flow kickoff that succeeded.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type FlowFinished struct {
 	Header
-	Flow   string
+	// Flow is the flow's name.
+	Flow string
+	// Result is the value the flow returned (its last method's result).
 	Result any
-	State  any
-	Usage  Usage
+	// State is a snapshot of the flow's final state.
+	State any
+	// Usage counts the tokens of every model call of the flow.
+	Usage Usage
 }
 
 // FlowFailed closes a flow kickoff that failed.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type FlowFailed struct {
 	Header
+	// Flow is the flow's name.
 	Flow string
 	Failure
 }
 
 // MethodStarted opens one run of a flow method.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type MethodStarted struct {
 	Header
-	Flow   string
+	// Flow is the flow's name.
+	Flow string
+	// Method is the method's name.
 	Method string
-	State  any
+	// State is a snapshot of the flow's state before the method.
+	State any
 	// Trigger is what made the method run: "start", or the method or router
 	// label whose completion triggered it.
 	Trigger string
 }
 
 // MethodFinished closes a flow method that succeeded.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type MethodFinished struct {
 	Header
-	Flow   string
+	// Flow is the flow's name.
+	Flow string
+	// Method is the method's name.
 	Method string
+	// Result is the value the method returned.
 	Result any
 	// RouterLabel is the label a router returned, or empty.
 	RouterLabel string
-	State       any
+	// State is a snapshot of the flow's state after the method.
+	State any
 }
 
 // MethodFailed closes a flow method that failed.
+// The zero value is an event not yet emitted; once emitted, an event is
+// read-only and may be read by several subscribers at once.
 type MethodFailed struct {
 	Header
-	Flow   string
+	// Flow is the flow's name.
+	Flow string
+	// Method is the method's name.
 	Method string
 	Failure
 }
