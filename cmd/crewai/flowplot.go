@@ -93,6 +93,12 @@ func (c *cli) flowPlot(ctx context.Context, args []string) error {
 	if dest, err = filepath.Abs(dest); err != nil {
 		return fmt.Errorf("flow plot: %w", err)
 	}
+	if info, err := os.Stat(filepath.Dir(dest)); err != nil || !info.IsDir() {
+		return usagef("flow plot: -o %q: folder %s does not exist; want a file in an existing folder", *out, filepath.Dir(dest))
+	}
+	if info, err := os.Stat(dest); err == nil && info.IsDir() {
+		return usagef("flow plot: -o %q: is a folder; want a file name", *out)
+	}
 	cmd := exec.CommandContext(ctx, "go", "run", "./examples/"+*example, "-plot", dest)
 	cmd.Dir = root
 	cmd.Stdout = c.stderr // the example's own chatter is not the command's output

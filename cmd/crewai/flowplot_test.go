@@ -59,6 +59,8 @@ func TestFlowPlotArgs(t *testing.T) {
 		{[]string{"--module", root, "--example", "noplot"}, 1, "", "does not accept -plot"},
 		{[]string{"--module", t.TempDir(), "--list"}, 2, "", "is not the root"},
 		{[]string{"extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"--module", root, "--example", "plotme", "-o", filepath.Join(root, "no-such-folder", "x.html")}, 2, "", "does not exist; want a file in an existing folder"},
+		{[]string{"--module", root, "--example", "plotme", "-o", root}, 2, "", "is a folder; want a file name"},
 	}
 	for _, tt := range tests {
 		r := runCLI(t, nil, append([]string{"flow", "plot"}, tt.args...)...)

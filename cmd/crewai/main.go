@@ -13,6 +13,8 @@
 // Traces are read from --dir, else $CREWAI_TRACES_DIR, else .crewai/traces:
 // the folder the tracing package's file backend writes to (one
 // "<trace id>.jsonl" file per trace, each line an OTLP JSON export request).
+// A --dir that is not an existing folder is a usage error; a default or
+// $CREWAI_TRACES_DIR folder that does not exist yet holds no traces.
 // ID is a trace ID or any unique prefix of one.
 //
 // Costs are estimates: a chat span's llm.cost.total attribute when the run
@@ -182,6 +184,26 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// checkDirFlag refuses a --dir that does not name an existing folder: a
+// mistyped --dir would otherwise look like an empty traces folder. (A
+// missing default or $CREWAI_TRACES_DIR folder only means no run wrote
+// traces yet.)
+func checkDirFlag(cmd, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return usagef("%s: --dir %q: no such folder; want an existing traces folder", cmd, dir)
+	case err != nil:
+		return usagef("%s: --dir %q: %v; want an existing traces folder", cmd, dir, err)
+	case !info.IsDir():
+		return usagef("%s: --dir %q: is a file; want a traces folder", cmd, dir)
+	}
+	return nil
 }
 
 func (c *cli) tracesDir(flagDir string) string {

@@ -44,6 +44,9 @@ func (c *cli) tracesPush(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usagef("traces push: want exactly one trace ID, got %d arguments", len(pos))
 	}
+	if err := checkDirFlag("traces push", *dir); err != nil {
+		return err
+	}
 	if *endpoint == "" {
 		return usagef("traces push: --endpoint is required (for example http://localhost:4318)")
 	}

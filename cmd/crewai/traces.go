@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,6 +30,9 @@ func (c *cli) tracesList(args []string) error {
 	if len(pos) > 0 {
 		return usagef("traces list: unexpected argument %q", pos[0])
 	}
+	if err := checkDirFlag("traces list", *dir); err != nil {
+		return err
+	}
 	prices, err := c.prices()
 	if err != nil {
 		return err
@@ -48,7 +53,12 @@ func (c *cli) tracesList(args []string) error {
 		return enc.Encode(sums)
 	}
 	if len(sums) == 0 {
-		fmt.Fprintf(c.stdout, "No traces in %s.\n", c.tracesDir(*dir))
+		d := c.tracesDir(*dir)
+		if _, err := os.Stat(d); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(c.stdout, "No traces in %s (the folder does not exist: no run has written traces there yet).\n", d)
+			return nil
+		}
+		fmt.Fprintf(c.stdout, "No traces in %s.\n", d)
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
@@ -73,6 +83,9 @@ func (c *cli) tracesShow(args []string) error {
 	}
 	if len(pos) != 1 {
 		return usagef("traces show: want exactly one trace ID, got %d arguments", len(pos))
+	}
+	if err := checkDirFlag("traces show", *dir); err != nil {
+		return err
 	}
 	prices, err := c.prices()
 	if err != nil {

@@ -48,8 +48,10 @@ func TestListJSON(t *testing.T) {
 	if strings.TrimSpace(r.stdout) != "[]" {
 		t.Fatalf("empty: %q", r.stdout)
 	}
-	r = runCLI(t, nil, "traces", "list", "--dir", filepath.Join(t.TempDir(), "none"))
-	if r.code != 0 || !strings.Contains(r.stdout, "No traces in") {
+	// A $CREWAI_TRACES_DIR that does not exist yet is no traces, said so (a
+	// --dir that does not exist is a usage error: TestUsageAndExitCodes).
+	r = runCLI(t, map[string]string{tracefile.EnvDir: filepath.Join(t.TempDir(), "none")}, "traces", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "No traces in") || !strings.Contains(r.stdout, "the folder does not exist") {
 		t.Fatalf("missing: %+v", r)
 	}
 }

@@ -31,6 +31,9 @@ func (c *cli) tracesView(ctx context.Context, args []string) error {
 	if len(pos) > 1 {
 		return usagef("traces view: want at most one trace ID, got %d arguments", len(pos))
 	}
+	if err := checkDirFlag("traces view", *dir); err != nil {
+		return err
+	}
 	listenAddr, err := viewer.CheckLoopbackAddr(*addr)
 	if err != nil {
 		return usagef("traces view: --addr: %v", err)

@@ -43,6 +43,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,7 +108,9 @@ func IsLoopbackHost(host string) bool {
 
 // CheckLoopbackAddr returns an error unless addr ("host:port") is a loopback
 // address the viewer may listen on. "localhost" is accepted and mapped to
-// 127.0.0.1; an empty host is refused (it would mean every interface).
+// 127.0.0.1; an empty host is refused (it would mean every interface), and
+// so is a port that is not a number from 0 (a free port) to 65535. It returns
+// the address to listen on. It is safe for concurrent use.
 func CheckLoopbackAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -119,6 +122,9 @@ func CheckLoopbackAddr(addr string) (string, error) {
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
 		return "", fmt.Errorf("viewer: address %q: the viewer listens on loopback only (127.0.0.1, ::1 or localhost), since traces hold prompts and replies", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("viewer: address %q: port %q: want a number from 0 (a free port) to 65535", addr, port)
 	}
 	return net.JoinHostPort(host, port), nil
 }
@@ -237,15 +243,21 @@ type TraceView struct {
 
 // SpanView is one span as the page shows it.
 type SpanView struct {
-	ID         string              `json:"id"`
-	Parent     string              `json:"parent,omitempty"`
-	Name       string              `json:"name"`
-	Op         string              `json:"op"`
-	Kind       string              `json:"kind"`
-	Depth      int                 `json:"depth"`
-	Offset     time.Duration       `json:"offset_ns"`
-	Duration   time.Duration       `json:"duration_ns"`
-	Status     string              `json:"status"`
+	ID       string        `json:"id"`
+	Parent   string        `json:"parent,omitempty"`
+	Name     string        `json:"name"`
+	Op       string        `json:"op"`
+	Kind     string        `json:"kind"`
+	Depth    int           `json:"depth"`
+	Offset   time.Duration `json:"offset_ns"`
+	Duration time.Duration `json:"duration_ns"`
+	// Status is "error" for a span whose OTel status is Error, else "ok":
+	// the library leaves a span that ended without error Unset, as OTel
+	// asks instrumentation to do, and a user reads that as success.
+	Status string `json:"status"`
+	// OTelStatus is the span's OTel status code as stored: "unset", "ok" or
+	// "error".
+	OTelStatus string              `json:"otel_status"`
 	Error      string              `json:"error,omitempty"`
 	Agent      string              `json:"agent,omitempty"`
 	Model      string              `json:"model,omitempty"`
@@ -295,11 +307,13 @@ func Build(t *tracefile.Trace, prices *pricing.Table) TraceView {
 	for _, s := range t.Spans {
 		sv := SpanView{
 			ID: s.SpanID, Parent: s.ParentSpanID, Name: s.Name, Op: s.Op(), Kind: s.Kind, Depth: s.Depth,
-			Offset: off(s.Start), Duration: s.Duration(), Status: strings.ToLower(s.StatusCode),
+			Offset: off(s.Start), Duration: s.Duration(), Status: "ok", OTelStatus: strings.ToLower(s.StatusCode),
 			Error: s.ErrorMessage(), Attributes: kvs(s.Attributes), Tool: s.Str("gen_ai.tool.name"),
 			ToolArgs: s.Str("gen_ai.tool.call.arguments"), ToolResult: s.Str("gen_ai.tool.call.result"),
 		}
-		if !s.Failed() {
+		if s.Failed() {
+			sv.Status = "error"
+		} else {
 			sv.Error = ""
 		}
 		if s.IsLLM() {

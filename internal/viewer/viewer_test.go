@@ -236,9 +236,33 @@ func TestCheckLoopbackAddr(t *testing.T) {
 			t.Errorf("%s: %q %v", in, got, err)
 		}
 	}
-	for _, in := range []string{":8080", "0.0.0.0:80", "192.168.0.1:80", "example.com:80", "127.0.0.1", "[::]:0"} {
+	for _, in := range []string{":8080", "0.0.0.0:80", "192.168.0.1:80", "example.com:80", "127.0.0.1", "[::]:0",
+		"127.0.0.1:99999", "127.0.0.1:-1", "localhost:http", "127.0.0.1:abc", "127.0.0.1:", "127.0.0.1:00x"} {
 		if _, err := viewer.CheckLoopbackAddr(in); err == nil || !strings.HasPrefix(err.Error(), "viewer: ") {
 			t.Errorf("%s accepted (%v)", in, err)
+		}
+	}
+}
+
+// A span that ended without error is stored with OTel status Unset (the
+// library leaves it so, as OTel asks instrumentation to do); the viewer shows
+// it as "ok" and keeps the stored code in otel_status.
+func TestSpanStatus(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		code, status, otel string
+		msg, wantErr       string
+	}{
+		{code: "UNSET", status: "ok", otel: "unset"},
+		{code: "OK", status: "ok", otel: "ok"},
+		{code: "ERROR", status: "error", otel: "error", msg: "boom", wantErr: "boom"},
+		{code: "UNSET", status: "ok", otel: "unset", msg: "ignored on a span that did not fail"},
+	} {
+		sp := &tracefile.Span{SpanID: "01", Name: "chat m", StatusCode: tc.code, StatusMessage: tc.msg, Start: start, End: start.Add(time.Second)}
+		v := viewer.Build(&tracefile.Trace{ID: "0a", Spans: []*tracefile.Span{sp}, Roots: []*tracefile.Span{sp}, Start: sp.Start, End: sp.End}, nil)
+		got := v.Spans[0]
+		if got.Status != tc.status || got.OTelStatus != tc.otel || got.Error != tc.wantErr {
+			t.Errorf("OTel status %s: status %q, otel_status %q, error %q; want %q, %q, %q", tc.code, got.Status, got.OTelStatus, got.Error, tc.status, tc.otel, tc.wantErr)
 		}
 	}
 }

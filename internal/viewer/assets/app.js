@@ -194,7 +194,7 @@
     clear(details);
     details.append(el("h2", {}, sp.name));
     if (sp.status === "error") details.append(el("div", { class: "error-box" }, sp.error || "failed"));
-    const rows = [["Operation", sp.op], ["Kind", sp.kind], ["Status", sp.status], ["Start", "+" + fmtDur(sp.offset_ns)], ["Duration", fmtDur(sp.duration_ns)],
+    const rows = [["Operation", sp.op], ["Kind", sp.kind], ["Status", sp.otel_status && sp.otel_status !== sp.status ? sp.status + " (OTel status " + sp.otel_status + ")" : sp.status], ["Start", "+" + fmtDur(sp.offset_ns)], ["Duration", fmtDur(sp.duration_ns)],
       ["Agent", sp.agent], ["Model", sp.model], ["Tool", sp.tool]];
     if (sp.usage) {
       rows.push(["Input tokens", fmtInt(sp.usage.prompt_tokens)], ["Cached input tokens", fmtInt(sp.usage.cached_prompt_tokens)],
