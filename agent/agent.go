@@ -146,8 +146,10 @@ func (a *Agent) limiter() *rate.Limiter {
 	return a.rpm.lim
 }
 
-// Step is one step of an execution (one model call and what followed from
-// it), as given to StepCallback. The zero value is an empty step.
+// Step is one step of an execution (one model call and what followed from it),
+// as given to StepCallback. The zero value is an empty step. A Step is handed
+// to the callback by value and not used by the agent afterwards: the callback
+// may keep it and read it from any goroutine, but must not modify its slices.
 type Step struct {
 	// Iteration counts model calls in this execution, from 1.
 	Iteration int
@@ -164,13 +166,19 @@ type Step struct {
 // from its result without running the tool. The zero value is an empty call
 // with an empty result; it is a plain value, safe to copy.
 type ToolCallResult struct {
-	Call     llm.ToolCall
-	Result   tool.Result
+	// Call is the call the model asked for.
+	Call llm.ToolCall
+	// Result is what the call returned (an error text for the model when
+	// Result.IsError).
+	Result tool.Result
+	// Repeated is true when the call repeated the previous identical call
+	// and was answered from its result without running the tool again.
 	Repeated bool
 }
 
-// Job is one piece of work for an agent. The zero value is an empty job. A
-// Job is read, never modified, by Execute.
+// Job is one piece of work for an agent. The zero value is an empty job. A Job
+// is read, never modified, by Execute. One Job may be executed by several
+// goroutines at once while no one modifies it.
 type Job struct {
 	// Description says what to do; ExpectedOutput what the answer must be.
 	Description    string
@@ -197,8 +205,9 @@ type Job struct {
 	StepCallback func(Step)
 }
 
-// Result is what an execution produced. Execute returns a new Result that
-// the caller owns; the zero value is an empty result.
+// Result is what an execution produced. Execute returns a new Result that the
+// caller owns; the zero value is an empty result. It is a plain value, safe to
+// read from many goroutines once returned.
 type Result struct {
 	// Output is the final answer.
 	Output string

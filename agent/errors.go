@@ -24,7 +24,8 @@ var (
 // Error is a failed execution. It names the agent's role and counts what was
 // spent before the failure; Err says what failed and wraps the cause (an
 // [*llm.Error], a context error, [ErrInvalid]...), so errors.Is and errors.As
-// see through it. The zero value is not meaningful.
+// see through it. The zero value is not meaningful. An Error is not modified
+// once returned: it is safe to read from many goroutines.
 type Error struct {
 	// Role is the agent's role, placeholders filled when possible.
 	Role string
@@ -50,7 +51,8 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // PanicError is a panic recovered during an execution (in the model, a step
 // callback or the agent itself; tools' panics are tool results instead). The
-// zero value is a panic with a nil value.
+// zero value is a panic with a nil value. It is not modified once returned:
+// safe to read from many goroutines.
 type PanicError struct {
 	// Value is what was passed to panic.
 	Value any

@@ -19,7 +19,8 @@ import (
 	"github.com/crewai-go/crewai/tracing"
 )
 
-// Process is how a crew works through its tasks.
+// Process is how a crew works through its tasks. The zero Process (empty)
+// means Sequential. It is a plain value, safe to share.
 type Process string
 
 // The processes.

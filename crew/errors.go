@@ -7,9 +7,10 @@ import (
 	"github.com/crewai-go/crewai/llm"
 )
 
-// ValidationError reports a crew definition or inputs that cannot run. It
-// is returned before any model call. Field names the offending field, such
-// as "Tasks[1].Agent".
+// ValidationError reports a crew definition or inputs that cannot run. It is
+// returned before any model call. Field names the offending field, such as
+// "Tasks[1].Agent". The zero value is not meaningful. It is not modified once
+// returned: safe to read from many goroutines.
 type ValidationError struct {
 	// Crew is the crew's name.
 	Crew string
@@ -31,16 +32,22 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Unwrap() error { return e.Err }
 
 // TaskError reports a task that failed during a kickoff, naming the crew, the
-// task, the agent that ran it and its model. Err wraps the cause (the
-// agent's error, which wraps an *llm.Error when the model failed; or a
+// task, the agent that ran it and its model. Err wraps the cause (the agent's
+// error, which wraps an *llm.Error when the model failed; or a
 // *task.GuardrailError, *task.OutputError, ...). The zero value is not
-// meaningful.
+// meaningful. It is not modified once returned: safe to read from many
+// goroutines.
 type TaskError struct {
-	Crew  string
-	Task  string
+	// Crew is the crew's name.
+	Crew string
+	// Task is the failed task's display name.
+	Task string
+	// Agent is the role of the agent that ran the task.
 	Agent string
+	// Model is the agent's model name.
 	Model string
-	Err   error
+	// Err is the cause.
+	Err error
 	// Usage is what the failed task's model calls cost before it failed.
 	Usage llm.Usage
 }
@@ -73,8 +80,9 @@ func (e *TaskError) Error() string {
 // Unwrap returns the cause.
 func (e *TaskError) Unwrap() error { return e.Err }
 
-// InputError reports the failure of one input of [Crew.KickoffForEach].
-// The zero value is not meaningful.
+// InputError reports the failure of one input of [Crew.KickoffForEach]. The
+// zero value is not meaningful. It is not modified once returned: safe to read
+// from many goroutines.
 type InputError struct {
 	// Index is the position of the input in the list given.
 	Index int

@@ -12,7 +12,8 @@ import (
 )
 
 // BatchOutput is what [Crew.KickoffForEach] produced. The zero value is an
-// empty batch.
+// empty batch. It is returned to the caller, who owns it; it is safe to read
+// from many goroutines.
 type BatchOutput struct {
 	// Outputs holds one output per input, in input order; the output of an
 	// input that failed holds the tasks it completed, and that of an input
@@ -22,7 +23,9 @@ type BatchOutput struct {
 	Usage llm.Usage
 }
 
-// ForEachOption tunes one call of [Crew.KickoffForEach].
+// ForEachOption tunes one call of [Crew.KickoffForEach]. The zero
+// ForEachOption is nil and ignored. Options are plain functions, safe to
+// share.
 type ForEachOption func(*forEachConfig)
 
 type forEachConfig struct {
@@ -45,7 +48,9 @@ func WithConcurrency(n int) ForEachOption {
 func (c *Crew) KickoffForEach(ctx context.Context, inputs []map[string]any, opts ...ForEachOption) (*BatchOutput, error) {
 	cfg := forEachConfig{concurrency: c.Concurrency}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
 	if cfg.concurrency < 0 {
 		return nil, fmt.Errorf("crew: crew %q: KickoffForEach concurrency %d is negative; use a positive limit", c.name(), cfg.concurrency)

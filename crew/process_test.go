@@ -248,7 +248,7 @@ func TestKickoffForEach(t *testing.T) {
 	for i := range inputs {
 		inputs[i] = map[string]any{"topic": fmt.Sprintf("topic-%03d", i)}
 	}
-	batch, err := c.KickoffForEach(context.Background(), inputs, crew.WithConcurrency(20))
+	batch, err := c.KickoffForEach(context.Background(), inputs, crew.WithConcurrency(20), nil) // a nil option is ignored
 	require.NoError(t, err)
 	require.Len(t, batch.Outputs, n)
 	var sum llm.Usage

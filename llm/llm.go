@@ -55,7 +55,8 @@ import (
 
 // LLM is a chat model. Generate sends one request and returns the model's
 // reply. Implementations must be safe for concurrent use: agents of one crew
-// and concurrent kickoffs share an LLM value.
+// and concurrent kickoffs share an LLM value. The zero LLM is nil; agents
+// refuse it with a validation error naming the field.
 type LLM interface {
 	// Generate sends req to the model and returns its reply. It must honour
 	// ctx's deadline and cancellation.
@@ -66,7 +67,8 @@ type LLM interface {
 }
 
 // Info describes a model. The zero value is an unnamed model of an unknown
-// provider that supports tool calling, stop words and any context size.
+// provider that supports tool calling, stop words and any context size. It is
+// a plain value, safe to copy and share.
 type Info struct {
 	// Model is the model name sent to the provider, such as "gpt-4o-mini".
 	Model string
@@ -85,7 +87,8 @@ type Info struct {
 	ContextWindow int
 }
 
-// Role is the author of a message.
+// Role is the author of a message. The zero Role is empty and refused by the
+// client. It is a plain value, safe to share.
 type Role string
 
 // The roles of the chat format.
@@ -97,9 +100,13 @@ const (
 )
 
 // Message is one chat message. The zero value is an empty message with no
-// role.
+// role. It is a plain value; a Message that is being sent must not be modified
+// until Generate returns.
 type Message struct {
-	Role    Role
+	// Role is the author: RoleSystem, RoleUser, RoleAssistant or RoleTool.
+	Role Role
+	// Content is the text of the message (may be empty on an assistant
+	// message that only calls tools).
 	Content string
 	// ToolCalls are the calls an assistant message asks for.
 	ToolCalls []ToolCall
@@ -109,7 +116,8 @@ type Message struct {
 	Name string
 }
 
-// ToolCall is a call of a tool requested by the model.
+// ToolCall is a call of a tool requested by the model. The zero value is a
+// call with no name. It is a plain value, safe to copy and share.
 type ToolCall struct {
 	// ID is the provider's identifier of the call, echoed in the tool
 	// message that answers it.
@@ -120,15 +128,23 @@ type ToolCall struct {
 	Arguments string
 }
 
-// ToolDef offers a tool to the model.
+// ToolDef offers a tool to the model. The zero value is a tool with no name,
+// which the client refuses naming the field. It is a plain value, safe to
+// share while no one modifies it.
 type ToolDef struct {
-	Name        string
+	// Name is the tool's name, as the model must write it (letters, digits,
+	// '_' and '-'; see tool.SanitizeName).
+	Name string
+	// Description tells the model what the tool does and when to use it.
 	Description string
 	// Parameters is the JSON schema of the arguments (an object schema).
 	Parameters json.RawMessage
 }
 
-// ResponseFormat asks the model for JSON that follows a schema.
+// ResponseFormat asks the model for JSON that follows a schema. The zero
+// value names no schema: Schema must be set to a JSON object schema, else
+// Generate fails with an ErrBadRequest naming ResponseFormat.Schema. It is a
+// plain value, safe to share while no one modifies it.
 type ResponseFormat struct {
 	// Name names the schema (letters, digits, '_' and '-').
 	Name string
@@ -138,9 +154,12 @@ type ResponseFormat struct {
 	Strict bool
 }
 
-// Request is one call of a model. The zero value is an empty request; a
-// useful one has at least one message. A Request is not modified by Generate.
+// Request is one call of a model. The zero value is an empty request; a useful
+// one has at least one message. A Request is not modified by Generate. One
+// Request may be sent by several goroutines at once as long as no one modifies
+// it (OnChunk is then called from each).
 type Request struct {
+	// Messages is the conversation so far, in order (required).
 	Messages []Message
 	// Tools are offered for native function calling.
 	Tools []ToolDef
@@ -160,10 +179,13 @@ type Request struct {
 }
 
 // Usage counts the tokens of calls; it is the event package's Usage, so that
-// counts flow from models to events without conversion.
+// counts flow from models to events without conversion. The zero value counts
+// nothing; it is a plain value, safe to copy and share.
 type Usage = event.Usage
 
-// Response is a model's reply.
+// Response is a model's reply. The zero value is an empty reply. Generate
+// returns a new Response that the caller owns; it is a plain value, safe to
+// read from many goroutines.
 type Response struct {
 	// Content is the text of the reply (may be empty when ToolCalls is not).
 	Content string

@@ -47,9 +47,10 @@ const (
 )
 
 // Config configures a [Client]. Empty fields take their value from the
-// environment, read once by [New], and then from the defaults below. The
-// zero value (with a Model) talks to OpenAI with OPENAI_API_KEY. A Config is
-// a plain value; its String method never shows the API key.
+// environment, read once by [New], and then from the defaults below. The zero
+// value (with a Model) talks to OpenAI with OPENAI_API_KEY. A Config is a
+// plain value; its String method never shows the API key. It may be shared
+// between goroutines as long as no one modifies it; New copies it.
 type Config struct {
 	// Model is the model name sent to the provider, such as "gpt-4o-mini"
 	// (required). For Azure it is also the deployment name unless
@@ -128,7 +129,8 @@ func (c Config) String() string {
 func (c Config) GoString() string { return c.String() }
 
 // Option sets a field of the [Config] built by [OpenAI]. Options are plain
-// functions, applied in order; a nil Option is ignored.
+// functions, applied in order; a nil Option is ignored. The zero Option is nil
+// and ignored. Options are plain functions, safe to share.
 type Option func(*Config)
 
 // WithAPIKey sets [Config].APIKey.

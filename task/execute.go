@@ -19,7 +19,8 @@ import (
 )
 
 // Run says how one execution of a task is done. The zero value runs the task
-// with its own agent, no inputs and no context.
+// with its own agent, no inputs and no context. Execute only reads it: one Run
+// may be used by several goroutines at once while no one modifies it.
 type Run struct {
 	// Inputs fill the {placeholders} of the task and of the agent.
 	Inputs map[string]any

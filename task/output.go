@@ -8,7 +8,8 @@ import (
 	"github.com/crewai-go/crewai/llm"
 )
 
-// Format says how a task output is shaped.
+// Format says how a task output is shaped. The zero Format is empty, read as
+// FormatRaw. It is a plain value, safe to share.
 type Format string
 
 // The output formats.
@@ -57,10 +58,12 @@ func (o TaskOutput) String() string {
 }
 
 // OutputError reports a structured output that was still invalid after the
-// repair round trip.
+// repair round trip. The zero value is not meaningful. It is not modified once
+// returned: safe to read from many goroutines.
 type OutputError struct {
-	// Task is the task's display name; Type the Go type asked for.
+	// Task is the task's display name.
 	Task string
+	// Type is the Go type asked for, such as "main.Report".
 	Type string
 	// Raw is the last reply.
 	Raw string
@@ -76,7 +79,9 @@ func (e *OutputError) Error() string {
 // Unwrap returns what is wrong with the reply.
 func (e *OutputError) Unwrap() error { return e.Err }
 
-// GuardrailError reports a task whose guardrail rejected every attempt.
+// GuardrailError reports a task whose guardrail rejected every attempt. The
+// zero value is not meaningful. It is not modified once returned: safe to read
+// from many goroutines.
 type GuardrailError struct {
 	// Task is the task's display name.
 	Task string

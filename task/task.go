@@ -14,8 +14,9 @@ import (
 const DefaultGuardrailMaxRetries = 3
 
 // Guardrail checks a task output. It returns nil to accept the output, or an
-// error whose text tells the agent what to fix. It must be safe for
-// concurrent use when the task is run by concurrent kickoffs.
+// error whose text tells the agent what to fix. It must be safe for concurrent
+// use when the task is run by concurrent kickoffs. The zero Guardrail is nil:
+// no check, every output is accepted.
 type Guardrail func(out TaskOutput) error
 
 // Task is one piece of work for an agent. It is a definition: running it
@@ -87,11 +88,15 @@ func (t *Task) DisplayName() string {
 }
 
 // Filled is a task's text with the kickoff inputs written in. It is a plain
-// value; the zero value is an empty task text.
+// value; the zero value is an empty task text. It is safe to read from many
+// goroutines.
 type Filled struct {
-	Description    string
+	// Description is the task's Description, inputs filled in.
+	Description string
+	// ExpectedOutput is the task's ExpectedOutput, inputs filled in.
 	ExpectedOutput string
-	OutputFile     string
+	// OutputFile is the task's OutputFile, inputs filled in.
+	OutputFile string
 }
 
 // Fill writes inputs into the task's Description, ExpectedOutput and

@@ -36,9 +36,10 @@ type Options struct {
 // its cache; results beyond it are not cached (the tool simply runs).
 const MaxCacheEntries = 1024
 
-// Option sets one of the [Options] of a tool. Pass options to [New], [NewE]
-// or [With]; they are applied once, at construction, in order (a later
-// option wins). A nil Option is ignored.
+// Option sets one of the [Options] of a tool. Pass options to [New], [NewE] or
+// [With]; they are applied once, at construction, in order (a later option
+// wins). A nil Option is ignored. The zero Option is nil and ignored. Options
+// are plain functions, safe to share.
 type Option func(*Options)
 
 // MaxUsage lets the tool run at most n times per run; n < 1 removes the
@@ -69,10 +70,12 @@ func CacheKey(key func(args json.RawMessage) string) Option {
 // answer.
 func ResultAsAnswer() Option { return func(o *Options) { o.ResultAsAnswer = true } }
 
-// OptionsProvider is implemented by tools that carry [Options]: the tools
-// made by [New], [NewE] and [With]. A [Runner] applies the options of any
-// tool that implements it; a tool without it runs with the zero Options.
+// OptionsProvider is implemented by tools that carry [Options]: the tools made
+// by [New], [NewE] and [With]. A [Runner] applies the options of any tool that
+// implements it; a tool without it runs with the zero Options. ToolOptions
+// must be safe for concurrent use and return the same Options every time.
 type OptionsProvider interface {
+	// ToolOptions returns the tool's options.
 	ToolOptions() Options
 }
 

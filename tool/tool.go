@@ -45,7 +45,9 @@ import (
 )
 
 // Tool is something an agent can call. Implementations must be safe for
-// concurrent use: parallel tool calls and concurrent kickoffs share tools.
+// concurrent use: parallel tool calls and concurrent kickoffs share tools. The
+// zero Tool is nil; agents and crews refuse it with an error naming the slot
+// (Tools[i]).
 type Tool interface {
 	// Name is the name the model calls the tool by.
 	Name() string
@@ -59,9 +61,9 @@ type Tool interface {
 	Run(ctx context.Context, args json.RawMessage) (string, error)
 }
 
-// Problem classifies what went wrong with a tool call, for callers that
-// branch on it (events, retries, metrics); the zero value, the empty
-// Problem, means the call succeeded.
+// Problem classifies what went wrong with a tool call, for callers that branch
+// on it (events, retries, metrics); the zero value, the empty Problem, means
+// the call succeeded. It is a plain value, safe to share.
 type Problem string
 
 // The problems a [Result] can report.
@@ -84,7 +86,7 @@ const (
 
 // Result is the outcome of one tool call made through a [Runner]. The zero
 // value is an empty, successful result. A Result is a plain value that the
-// Runner does not keep.
+// Runner does not keep. It is safe to read from many goroutines.
 type Result struct {
 	// Output is the text given back to the model.
 	Output string

@@ -26,8 +26,10 @@ import (
 	"github.com/crewai-go/crewai/tool"
 )
 
-// SearchQuery is the search tool's input.
+// SearchQuery is the search tool's input. The zero value is an empty query. It
+// is a plain value, safe to copy.
 type SearchQuery struct {
+	// Query is what to search for.
 	Query string `json:"query" desc:"What to search for"`
 }
 

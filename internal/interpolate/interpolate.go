@@ -18,7 +18,9 @@ import (
 	"strings"
 )
 
-// MissingError reports a placeholder that has no input.
+// MissingError reports a placeholder that has no input. The zero value is not
+// meaningful. It is not modified once returned: safe to read from many
+// goroutines.
 type MissingError struct {
 	// Field names where the template is, such as `task "research" description`.
 	Field string
@@ -39,8 +41,12 @@ func (e *MissingError) Error() string {
 }
 
 // ValueError reports an input whose type cannot be written into a template.
+// The zero value is not meaningful. It is not modified once returned: safe to
+// read from many goroutines.
 type ValueError struct {
+	// Name is the input's name.
 	Name string
+	// Type is the input value's Go type, such as "chan int".
 	Type string
 }
 

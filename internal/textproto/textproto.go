@@ -31,7 +31,8 @@ import (
 )
 
 // Reply is a parsed model reply. Exactly one of Action and Final is set when
-// Parse returns no error; the zero value is an empty reply.
+// Parse returns no error; the zero value is an empty reply. It is a plain
+// value, safe to read from many goroutines.
 type Reply struct {
 	// Thought is the model's reasoning before the action or answer (may be
 	// empty).
@@ -46,8 +47,10 @@ type Reply struct {
 }
 
 // ParseError is a reply that cannot be used. Problem says what is wrong, in
-// words meant for the model. The zero value has an empty Problem.
+// words meant for the model. The zero value has an empty Problem. It is not
+// modified once returned: safe to read from many goroutines.
 type ParseError struct {
+	// Problem says what is wrong with the reply, for the model.
 	Problem string
 }
 
@@ -262,11 +265,15 @@ func clip(s string) string {
 }
 
 // Spec describes one tool for the instructions. The zero value is a tool
-// without name, description or schema.
+// without name, description or schema. It is a plain value, safe to share
+// while no one modifies it.
 type Spec struct {
-	Name        string
+	// Name is the tool's name, as the model must write it after "Action:".
+	Name string
+	// Description tells the model what the tool does.
 	Description string
-	Schema      json.RawMessage
+	// Schema is the JSON schema of the tool's arguments.
+	Schema json.RawMessage
 }
 
 // WriteInstructions appends to b the part of the system prompt that lists

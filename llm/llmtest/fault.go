@@ -13,7 +13,7 @@ import (
 // FaultNone, injects nothing. [Scripted] returns the error the real client
 // returns once it has given up on the fault (it does not retry); the fake
 // [Server] produces the fault on the wire, so that the real client's retries
-// and error mapping are exercised.
+// and error mapping are exercised. It is a plain value, safe to share.
 type Fault int
 
 // The faults. The HTTP ones answer with an OpenAI-style error body

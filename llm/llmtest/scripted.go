@@ -28,7 +28,9 @@ import (
 	"github.com/crewai-go/crewai/llm"
 )
 
-// Reply is one scripted answer of a model.
+// Reply is one scripted answer of a model. The zero value is an empty
+// answer (no text, no tool calls, no usage). It is a plain value: a script
+// may be shared by concurrent calls and servers while no one modifies it.
 type Reply struct {
 	// Content is the text of the reply.
 	Content string

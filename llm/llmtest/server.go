@@ -25,6 +25,7 @@ const maxBody = 32 << 20
 
 // ServerConfig configures a fake server. The zero value is a server with an
 // empty script: every request gets a 400 error saying the script is empty.
+// NewServer copies it; a ServerConfig may be shared while no one modifies it.
 type ServerConfig struct {
 	// Replies are played in order, one per request (retries included).
 	Replies []Reply
@@ -40,7 +41,9 @@ type ServerConfig struct {
 	MaxRecorded int
 }
 
-// ServerRequest is a request the fake server received, decoded.
+// ServerRequest is a request the fake server received, decoded. The zero value
+// is an empty request. Requests returns copies that the caller owns, safe to
+// read from any goroutine.
 type ServerRequest struct {
 	// Seq is the request's position among all the server received (1, 2...).
 	Seq int64
@@ -67,13 +70,13 @@ type ServerRequest struct {
 }
 
 // Server is a fake OpenAI-compatible chat-completions server on a loopback
-// port (an httptest.Server). It serves POST .../chat/completions (any
-// prefix, so Azure's deployment paths work), plays its script, injects the
-// replies' faults, and streams (server-sent events, with a final usage
-// event when stream_options.include_usage is set) when the request asks.
-// A Server is safe for concurrent use; it starts no goroutine of its own
-// beyond net/http's per connection, and its memory is bounded by
-// MaxRecorded. Close it when done.
+// port (an httptest.Server). It serves POST .../chat/completions (any prefix,
+// so Azure's deployment paths work), plays its script, injects the replies'
+// faults, and streams (server-sent events, with a final usage event when
+// stream_options.include_usage is set) when the request asks. A Server is safe
+// for concurrent use; it starts no goroutine of its own beyond net/http's per
+// connection, and its memory is bounded by MaxRecorded. Close it when done.
+// The zero Server is not usable: make one with NewServer.
 type Server struct {
 	cfg     ServerConfig
 	ts      *httptest.Server
