@@ -91,13 +91,29 @@
 //
 // With Flow.Persist set to a [Store] (the default is [OpenSQLite], a pure-Go
 // SQLite database; [MemoryStore] keeps states in memory), the state is saved
-// as JSON after every method that completes; a failure to save fails that
-// method. Kickoff with inputs {"id": stateID} loads the latest saved state of
-// that ID (an error matching [ErrStateNotFound] if there is none, a
-// [CorruptStateError] if it does not decode) and runs the graph again from
-// its start methods on it, with the other inputs merged on top: methods that
-// must not repeat their work check the state. Only exported fields that JSON
-// can encode survive a save.
+// as JSON after every method that completes, together with the kickoff's
+// progress (the method runs completed so far, their triggers, router labels
+// and outputs), and once more, marked finished, when the kickoff succeeds;
+// a failure to save fails that method (or the kickoff). Kickoff with inputs
+// {"id": stateID} loads the latest saved record of that ID (an error
+// matching [ErrStateNotFound] if there is none, a [CorruptStateError] if it
+// does not decode), merges the other inputs on top of its state, and then:
+//
+//   - if the saved kickoff did not finish (a method failed, the ctx was
+//     cancelled, the process died), it resumes it: the methods that
+//     completed are not run again, and the runs that were started or
+//     triggered but did not complete run now, with the Trigger they had
+//     (its Output decoded from the saved JSON: a struct output comes back
+//     as map[string]any, an output JSON cannot encode as nil), followed by
+//     what they trigger, under the same Or/And/round rules and
+//     MaxMethodRuns count as if the kickoff had not stopped;
+//   - if it finished (or the record holds no progress), it runs the graph
+//     again from its start methods on the saved state: the way to continue
+//     a conversation or a long job kickoff after kickoff.
+//
+// A resumed kickoff whose saved runs this flow would not have started (the
+// definition changed since) fails before running anything. Only exported
+// fields that JSON can encode survive a save.
 //
 // # Running the methods elsewhere
 //

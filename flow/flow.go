@@ -60,9 +60,10 @@ type Flow[S any] struct {
 	// kickoff (its zero value is the zero S; a nil map becomes an empty
 	// one).
 	Initial S
-	// Persist, if not nil, saves the state after every method that
-	// completes, and lets a kickoff with an "id" input resume a saved state.
-	// See [Store] and [OpenSQLite].
+	// Persist, if not nil, saves the state and the kickoff's progress after
+	// every method that completes, and lets a kickoff with an "id" input
+	// resume a saved state, skipping the methods an unfinished kickoff had
+	// completed. See [Store], [OpenSQLite] and the package doc.
 	Persist Store
 	// MaxMethodRuns caps how many times one method may run in one kickoff
 	// (loops through routers); when a method would run once more the flow

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 
@@ -65,8 +66,11 @@ func TriggerOf(ctx context.Context) Trigger {
 // Kickoff runs the flow once. In order, it:
 //   - checks the definition (a [DefinitionError] before anything runs);
 //   - if inputs["id"] is set and Persist is not nil, restores that saved
-//     state (an error matching ErrStateNotFound, or a *CorruptStateError);
-//     without Persist, inputs["id"] only sets the new state's ID;
+//     state (an error matching ErrStateNotFound, or a *CorruptStateError),
+//     and, when the kickoff that saved it had not finished, its progress:
+//     the methods it completed are skipped and the runs it left undone run
+//     first (see "Persistence and resume" in the package doc); without
+//     Persist, inputs["id"] only sets the new state's ID;
 //   - merges the other inputs into the state by field name (JSON name, Go
 //     name, then case-insensitively) or map key, converting JSON-like
 //     values (an *InputError names a bad field, its value and the type
@@ -76,7 +80,8 @@ func TriggerOf(ctx context.Context) Trigger {
 //   - runs the start methods concurrently, then each listener whose
 //     condition a completion satisfies, concurrently with the others
 //     triggered by the same completion (at most MaxConcurrency at a time),
-//     saving the state after each method when Persist is set;
+//     saving the state and progress after each method, and once more at
+//     the end, when Persist is set;
 //   - returns when no method is running, with the output of the method that
 //     completed last.
 //
@@ -95,8 +100,12 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.newState(ctx, g, inputs)
+	st, done, err := f.newState(ctx, g, inputs)
 	if err != nil {
+		return nil, err
+	}
+	r := &runner[S]{g: g, st: st, store: f.Persist, sem: make(chan struct{}, g.maxConc)}
+	if err := r.plan(done); err != nil {
 		return nil, err
 	}
 
@@ -106,8 +115,10 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	fctx, step := event.Begin(ctx, event.FlowStarted{Header: event.Header{Source: "flow:" + g.name},
 		Flow: g.name, StateID: st.id, Inputs: maps.Clone(inputs), Tracing: f.Tracing})
 
-	r := &runner[S]{g: g, st: st, store: f.Persist, sem: make(chan struct{}, g.maxConc), sched: g.plan.scheduler()}
 	runErr := r.run(fctx)
+	if runErr == nil && r.store != nil {
+		runErr = r.finish(fctx)
+	}
 
 	res := &Result[S]{Output: r.last, Method: r.lastMethod, Label: r.lastLabel, State: st.v, StateID: st.id,
 		Usage: usage().Add(st.addedUsage())}
@@ -126,26 +137,31 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 }
 
 // newState builds the kickoff's state: initial or restored, inputs merged,
-// ID set.
-func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]any) (*State[S], error) {
+// ID set. When restored, it also returns the runs the saved kickoff had
+// completed.
+func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]any) (*State[S], []doneRun, error) {
 	st := &State[S]{v: deepCopy(f.Initial)}
+	var done []doneRun
 	if raw, ok := inputs["id"]; ok {
 		id, isStr := raw.(string)
 		if !isStr || id == "" {
-			return nil, &InputError{Field: "id", Value: raw, Want: "is not a valid state ID (a non-empty string)"}
+			return nil, nil, &InputError{Field: "id", Value: raw, Want: "is not a valid state ID (a non-empty string)"}
 		}
 		st.id = id
 		if f.Persist != nil {
 			rec, err := f.Persist.Load(ctx, id)
 			if err != nil {
-				return nil, fmt.Errorf("flow %q: resume: %w", g.name, err)
+				return nil, nil, fmt.Errorf("flow %q: resume: %w", g.name, err)
 			}
 			if rec.Flow != g.name {
-				return nil, fmt.Errorf("flow %q: resume: state %q was saved by flow %q", g.name, id, rec.Flow)
+				return nil, nil, fmt.Errorf("flow %q: resume: state %q was saved by flow %q", g.name, id, rec.Flow)
 			}
 			var v S
 			if err := json.Unmarshal(rec.State, &v); err != nil {
-				return nil, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
+				return nil, nil, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
+			}
+			if done, err = decodeProgress(rec.Progress); err != nil {
+				return nil, nil, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
 			}
 			st.v = v
 		}
@@ -155,10 +171,10 @@ func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]a
 	rv := reflect.ValueOf(&st.v).Elem()
 	prepare(rv)
 	if err := mergeInputs(rv, inputs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	setID(rv, st.id)
-	return st, nil
+	return st, done, nil
 }
 
 func failure(err error) event.Failure {
@@ -254,9 +270,10 @@ func (f *Flow[S]) RunMethod(ctx context.Context, name, stateID string, state S, 
 
 // invoke runs m once on st, as the method of a run of g: its events, its
 // trigger in ctx, panic recovery and the label check. after, if not nil,
-// runs once the method has returned without error, before its end event;
-// its error fails the method (Kickoff saves the state there).
-func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig Trigger, after func() error) (any, string, error) {
+// runs once the method has returned without error, before its end event,
+// with the method's output and label; its error fails the method (Kickoff
+// schedules the next runs and saves the state there).
+func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig Trigger, after func(out any, label string) error) (any, string, error) {
 	name := m.spec.name
 	src := event.Header{Source: "flow:" + g.name}
 	trigger := trig.Name
@@ -276,7 +293,7 @@ func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig 
 		err = labelErr(m.spec, m.router, label)
 	}
 	if err == nil && after != nil {
-		err = after()
+		err = after(out, label)
 	}
 	if err != nil {
 		merr := &MethodError{Flow: g.name, Method: name, Err: err}
@@ -314,20 +331,41 @@ type runner[S any] struct {
 	sem   chan struct{}
 	grp   *errgroup.Group
 
+	todo []Activation // the runs to start
+
 	mu         sync.Mutex
 	sched      *Scheduler
+	done       []doneRun // the runs completed, in order (kept only with a store)
 	last       any
 	lastMethod string
 	lastLabel  string
 }
 
+// plan sets the scheduler and the first runs: the start methods, or, when
+// the kickoff resumes a saved one that had runs left to do, those runs,
+// with the saved progress carried on.
+func (r *runner[S]) plan(done []doneRun) error {
+	if len(done) > 0 {
+		sched, pending, err := r.g.plan.replay(done)
+		if err != nil {
+			return fmt.Errorf("flow %q: resume state %q: %w", r.g.name, r.st.id, err)
+		}
+		if len(pending) > 0 {
+			last := done[len(done)-1]
+			r.sched, r.todo, r.done = sched, pending, done
+			r.last, r.lastMethod, r.lastLabel = last.output(), last.Method, last.Label
+			return nil
+		}
+	}
+	r.sched = r.g.plan.scheduler()
+	r.todo = r.sched.Start()
+	return nil
+}
+
 func (r *runner[S]) run(ctx context.Context) error {
 	grp, gctx := errgroup.WithContext(ctx)
 	r.grp = grp
-	r.mu.Lock()
-	todo := r.sched.Start()
-	r.mu.Unlock()
-	r.spawn(gctx, todo)
+	r.spawn(gctx, r.todo)
 	if err := grp.Wait(); err != nil {
 		return err
 	}
@@ -354,20 +392,29 @@ func (r *runner[S]) exec(ctx context.Context, a Activation) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("flow %q: %w", r.g.name, err)
 	}
-	var save func() error
-	if r.store != nil {
-		save = func() error { return r.save(ctx, a.Method) }
+	// The completion is scheduled, and with a store saved, before the
+	// method's end event and under r.mu, so that the saved progress lists
+	// the runs in the order the Scheduler saw them.
+	var next []Activation
+	var schedErr error
+	completed := func(out any, label string) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		next, schedErr = r.sched.Completed(a, label)
+		if r.store != nil {
+			if err := r.save(ctx, a, out, label); err != nil {
+				return err
+			}
+		}
+		r.last, r.lastMethod, r.lastLabel = out, a.Method, label
+		return nil
 	}
-	out, label, err := r.g.invoke(ctx, r.g.byName[a.Method], r.st, a.Trigger, save)
+	out, _, err := r.g.invoke(ctx, r.g.byName[a.Method], r.st, a.Trigger, completed)
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	r.last, r.lastMethod, r.lastLabel = out, a.Method, label
-	next, err := r.sched.Completed(a, label)
-	r.mu.Unlock()
-	if err != nil {
-		return err
+	if schedErr != nil {
+		return schedErr
 	}
 	if ctx.Err() != nil {
 		return nil // the first error, or the caller's cancellation, is reported by run
@@ -379,13 +426,38 @@ func (r *runner[S]) exec(ctx context.Context, a Activation) error {
 	return nil
 }
 
-func (r *runner[S]) save(ctx context.Context, method string) error {
+// save saves the state and the progress after run a completed; r.mu is
+// held. The run joins r.done only once saved.
+func (r *runner[S]) save(ctx context.Context, a Activation, out any, label string) error {
 	data, err := r.st.marshal()
 	if err != nil {
 		return fmt.Errorf("persist state: %w", err)
 	}
-	if err := r.store.Save(ctx, r.g.name, r.st.id, method, data); err != nil {
+	done := append(slices.Clip(r.done), newDoneRun(a, label, out))
+	if err := r.store.Save(ctx, r.record(a.Method, data, progress{Runs: done})); err != nil {
 		return fmt.Errorf("persist state: %w", err)
 	}
+	r.done = done
 	return nil
+}
+
+// finish saves, after a kickoff that succeeded, the final state marked as
+// finished: resuming it runs the graph again from its start methods.
+func (r *runner[S]) finish(ctx context.Context) error {
+	data, err := r.st.marshal()
+	if err != nil {
+		return fmt.Errorf("flow %q: persist final state: %w", r.g.name, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.store.Save(ctx, r.record(r.lastMethod, data, progress{Finished: true, Runs: r.done})); err != nil {
+		return fmt.Errorf("flow %q: persist final state: %w", r.g.name, err)
+	}
+	return nil
+}
+
+func (r *runner[S]) record(method string, state []byte, p progress) Record {
+	p.Version = progressVersion
+	prog, _ := json.Marshal(p) // cannot fail: strings, ints and valid raw JSON
+	return Record{Flow: r.g.name, StateID: r.st.id, Method: method, State: state, Progress: prog}
 }

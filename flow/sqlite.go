@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
@@ -19,7 +20,8 @@ const DefaultSQLitePath = ".crewai/flow_states.db"
 // SQLiteStore is the default [Store]: an SQLite database (through the pure-Go
 // modernc.org/sqlite driver, so no cgo) with one append-only table,
 // flow_states, whose latest row for a state ID wins. Create it with
-// [OpenSQLite] and Close it when done. It is safe for concurrent use, also by
+// [OpenSQLite] and Close it when done. A database written before the
+// progress_json column existed is upgraded in place when opened. It is safe for concurrent use, also by
 // several processes sharing the file (WAL mode, busy timeout).
 type SQLiteStore struct {
 	db   *sql.DB
@@ -57,14 +59,35 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 	state_id TEXT NOT NULL,
 	method_name TEXT NOT NULL,
 	saved_at TEXT NOT NULL,
-	state_json TEXT NOT NULL
+	state_json TEXT NOT NULL,
+	progress_json TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS flow_states_state_id ON flow_states(state_id, id);`
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("flow: open state store %q: %w", path, err)
 	}
+	if err := addProgressColumn(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("flow: open state store %q: %w", path, err)
+	}
 	return &SQLiteStore{db: db, path: path}, nil
+}
+
+// addProgressColumn upgrades a flow_states table created before the
+// progress_json column existed.
+func addProgressColumn(ctx context.Context, db *sql.DB) error {
+	var n int
+	err := db.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM pragma_table_info('flow_states') WHERE name = 'progress_json'`).Scan(&n)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `ALTER TABLE flow_states ADD COLUMN progress_json TEXT NOT NULL DEFAULT ''`)
+	if err != nil && strings.Contains(err.Error(), "duplicate column") {
+		return nil // another process upgraded it meanwhile
+	}
+	return err
 }
 
 // Path returns the database's path.
@@ -78,13 +101,14 @@ func (s *SQLiteStore) Close() error {
 	return nil
 }
 
-// Save appends a row holding state as the latest state of stateID.
-func (s *SQLiteStore) Save(ctx context.Context, flowName, stateID, method string, state []byte) error {
+// Save appends a row holding rec as the latest record of rec.StateID,
+// stamped with the current time.
+func (s *SQLiteStore) Save(ctx context.Context, rec Record) error {
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO flow_states (flow_name, state_id, method_name, saved_at, state_json) VALUES (?, ?, ?, ?, ?)`,
-		flowName, stateID, method, time.Now().UTC().Format(time.RFC3339Nano), string(state))
+		`INSERT INTO flow_states (flow_name, state_id, method_name, saved_at, state_json, progress_json) VALUES (?, ?, ?, ?, ?, ?)`,
+		rec.Flow, rec.StateID, rec.Method, time.Now().UTC().Format(time.RFC3339Nano), string(rec.State), string(rec.Progress))
 	if err != nil {
-		return fmt.Errorf("flow: save state %q: %w", stateID, err)
+		return fmt.Errorf("flow: save state %q: %w", rec.StateID, err)
 	}
 	return nil
 }
@@ -93,10 +117,10 @@ func (s *SQLiteStore) Save(ctx context.Context, flowName, stateID, method string
 // ErrStateNotFound.
 func (s *SQLiteStore) Load(ctx context.Context, stateID string) (*Record, error) {
 	var r Record
-	var saved, state string
+	var saved, state, progress string
 	err := s.db.QueryRowContext(ctx,
-		`SELECT flow_name, state_id, method_name, saved_at, state_json FROM flow_states WHERE state_id = ? ORDER BY id DESC LIMIT 1`,
-		stateID).Scan(&r.Flow, &r.StateID, &r.Method, &saved, &state)
+		`SELECT flow_name, state_id, method_name, saved_at, state_json, progress_json FROM flow_states WHERE state_id = ? ORDER BY id DESC LIMIT 1`,
+		stateID).Scan(&r.Flow, &r.StateID, &r.Method, &saved, &state, &progress)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("flow: load state %q from %s: %w", stateID, s.path, ErrStateNotFound)
 	}
@@ -104,6 +128,9 @@ func (s *SQLiteStore) Load(ctx context.Context, stateID string) (*Record, error)
 		return nil, fmt.Errorf("flow: load state %q from %s: %w", stateID, s.path, err)
 	}
 	r.State = []byte(state)
+	if progress != "" {
+		r.Progress = []byte(progress)
+	}
 	if r.Saved, err = time.Parse(time.RFC3339Nano, saved); err != nil {
 		return nil, &CorruptStateError{StateID: stateID, Method: r.Method, Err: fmt.Errorf("saved_at %q: %w", saved, err)}
 	}

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -11,9 +12,10 @@ import (
 // a kickoff. Implementations must be safe for concurrent use: concurrent
 // kickoffs and concurrent methods save at the same time.
 type Store interface {
-	// Save records state (JSON) as the latest state of stateID, saved by
-	// flow flowName after method completed.
-	Save(ctx context.Context, flowName, stateID, method string, state []byte) error
+	// Save records rec as the latest record of rec.StateID. It must keep
+	// every field but Saved as given (State and Progress byte for byte)
+	// and set Saved itself.
+	Save(ctx context.Context, rec Record) error
 	// Load returns the latest record of stateID, or an error matching
 	// ErrStateNotFound.
 	Load(ctx context.Context, stateID string) (*Record, error)
@@ -29,6 +31,13 @@ type Record struct {
 	Method string
 	// State is the state as JSON.
 	State []byte
+	// Progress is the kickoff's progress when it was saved, as JSON: the
+	// method runs completed so far, in order, with their trigger, round,
+	// router label and output. A kickoff resuming this record uses it to
+	// skip what is done (see Flow.Kickoff). Empty means unknown: a resume
+	// then runs the graph again from its start methods. Stores keep it
+	// opaque.
+	Progress []byte
 	// Saved is when it was saved.
 	Saved time.Time
 }
@@ -41,18 +50,21 @@ type MemoryStore struct {
 	recs map[string]Record
 }
 
-// Save records a copy of state as the latest state of stateID.
-func (m *MemoryStore) Save(ctx context.Context, flowName, stateID, method string, state []byte) error {
+// Save records a copy of rec as the latest record of rec.StateID, stamped
+// with the current time.
+func (m *MemoryStore) Save(ctx context.Context, rec Record) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("flow: save state %q: %w", stateID, err)
+		return fmt.Errorf("flow: save state %q: %w", rec.StateID, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.recs == nil {
 		m.recs = map[string]Record{}
 	}
-	m.recs[stateID] = Record{Flow: flowName, StateID: stateID, Method: method,
-		State: append([]byte(nil), state...), Saved: time.Now()}
+	rec.State = bytes.Clone(rec.State)
+	rec.Progress = bytes.Clone(rec.Progress)
+	rec.Saved = time.Now()
+	m.recs[rec.StateID] = rec
 	return nil
 }
 
@@ -68,6 +80,7 @@ func (m *MemoryStore) Load(ctx context.Context, stateID string) (*Record, error)
 	if !ok {
 		return nil, fmt.Errorf("flow: load state %q: %w", stateID, ErrStateNotFound)
 	}
-	r.State = append([]byte(nil), r.State...)
+	r.State = bytes.Clone(r.State)
+	r.Progress = bytes.Clone(r.Progress)
 	return &r, nil
 }

@@ -2,15 +2,18 @@ package flow_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
 )
 
@@ -59,36 +62,174 @@ func TestPersistAndResume(t *testing.T) {
 	}
 }
 
-func TestPersistFailedRunCanResume(t *testing.T) {
-	for name, store := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			var fail atomic.Bool
-			fail.Store(true)
-			f := &flow.Flow[exampleState]{Name: "Resumable", Persist: store}
-			f.Step(flow.Start("step1"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
-				s.Update(func(st *exampleState) {
-					if st.Message == "" {
-						st.Message = "step1 done"
-						st.Counter++
-					}
-				})
-				return nil, nil
-			})
-			f.Step(flow.Listen("step2", "step1"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
-				if fail.Load() {
-					return nil, errors.New("flaky")
-				}
-				s.Update(func(st *exampleState) { st.Counter++ })
-				return "finished", nil
-			})
-			res, err := f.Kickoff(context.Background(), nil)
-			require.Error(t, err)
-			fail.Store(false)
-			res2, err := f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
-			require.NoError(t, err)
-			assert.Equal(t, exampleState{ID: res.StateID, Counter: 2, Message: "step1 done"}, res2.State)
-		})
+type resumeOut struct{ N int }
+
+// resumableFlow: start a (a struct output) -> router r ("go") -> x; y on
+// And(a, x). x fails, or blocks until its ctx ends, while *mode is set.
+func resumableFlow(store flow.Store, mode *atomic.Value, runs *sync.Map, xTrig *atomic.Value) *flow.Flow[exampleState] {
+	count := func(name string) {
+		n, _ := runs.LoadOrStore(name, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
 	}
+	f := &flow.Flow[exampleState]{Name: "Resumable", Persist: store}
+	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		count("a")
+		s.Update(func(st *exampleState) { st.Counter++ })
+		return resumeOut{N: 1}, nil
+	})
+	f.Router(flow.Listen("r", "a").Emits("go"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+		count("r")
+		return "go", nil
+	})
+	f.Step(flow.Listen("x", "go"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		count("x")
+		switch mode.Load() {
+		case "fail":
+			return nil, errors.New("flaky")
+		case "block":
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		xTrig.Store(flow.TriggerOf(ctx))
+		s.Update(func(st *exampleState) { st.Counter += 10 })
+		return "x-out", nil
+	})
+	f.Step(flow.When("y", flow.And("a", "x")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		count("y")
+		s.Update(func(st *exampleState) { st.Message = "y saw both" })
+		return "y-out", nil
+	})
+	return f
+}
+
+func runCounts(runs *sync.Map) map[string]int32 {
+	out := map[string]int32{}
+	runs.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int32).Load()
+		return true
+	})
+	return out
+}
+
+func TestResumeSkipsCompletedMethods(t *testing.T) {
+	for _, mode := range []string{"fail", "block"} {
+		for name, store := range stores(t) {
+			t.Run(mode+"/"+name, func(t *testing.T) {
+				var m, xTrig atomic.Value
+				m.Store(mode)
+				var runs sync.Map
+				f := resumableFlow(store, &m, &runs, &xTrig)
+
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if mode == "block" {
+					bus := &event.Bus{}
+					bus.Subscribe(event.HandlerFunc(func(e event.Event) {
+						if ms, ok := e.(*event.MethodStarted); ok && ms.Method == "x" {
+							cancel()
+						}
+					}))
+					f.Bus = bus
+				}
+				res, err := f.Kickoff(ctx, nil)
+				require.Error(t, err)
+				assert.Equal(t, map[string]int32{"a": 1, "r": 1, "x": 1}, runCounts(&runs))
+
+				m.Store("")
+				res2, err := f.Kickoff(context.Background(), map[string]any{"id": res.StateID, "message": "resumed"})
+				require.NoError(t, err)
+				assert.Equal(t, map[string]int32{"a": 1, "r": 1, "x": 2, "y": 1}, runCounts(&runs),
+					"a and r completed before: not run again; x runs again; y's And remembers a")
+				assert.Equal(t, flow.Trigger{Name: "go", Method: "r", Output: "go"}, xTrig.Load(),
+					"x keeps the trigger it had")
+				assert.Equal(t, exampleState{ID: res.StateID, Counter: 11, Message: "y saw both"}, res2.State)
+				assert.Equal(t, "y-out", res2.Output)
+				assert.Equal(t, "y", res2.Method)
+
+				// The resumed kickoff finished: resuming again runs the
+				// graph from its start methods on the saved state.
+				res3, err := f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
+				require.NoError(t, err)
+				assert.Equal(t, map[string]int32{"a": 2, "r": 2, "x": 3, "y": 2}, runCounts(&runs))
+				assert.Equal(t, 22, res3.State.Counter)
+			})
+		}
+	}
+}
+
+func TestResumeTriggerOutputThroughJSON(t *testing.T) {
+	store := &flow.MemoryStore{}
+	var fail atomic.Bool
+	fail.Store(true)
+	var got atomic.Value
+	f := &flow.Flow[exampleState]{Name: "J", Persist: store}
+	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		return resumeOut{N: 7}, nil
+	})
+	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		got.Store(flow.TriggerOf(ctx)) // a Trigger each time: atomic.Value wants one type
+		if fail.Load() {
+			return nil, errors.New("flaky")
+		}
+		return nil, nil
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	require.Error(t, err)
+	assert.Equal(t, resumeOut{N: 7}, got.Load().(flow.Trigger).Output)
+	fail.Store(false)
+	_, err = f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"N": 7.0}, got.Load().(flow.Trigger).Output, "decoded from the saved JSON")
+}
+
+func TestResumeLoopKeepsRunCount(t *testing.T) {
+	// second_method loops; the first kickoff fails on its 2nd run. The
+	// resumed kickoff counts the runs before it: with MaxMethodRuns 2 it
+	// may run second_method once more (the run that failed), not 2 more.
+	store := &flow.MemoryStore{}
+	var fail atomic.Bool
+	fail.Store(true)
+	var runs atomic.Int32
+	f := &flow.Flow[exampleState]{Name: "Loop", Persist: store, MaxMethodRuns: 2}
+	f.Router(flow.Start("first").Emits("continue"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+		return "continue", nil
+	})
+	f.Router(flow.Listen("second", "continue").Emits("continue"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+		if runs.Add(1) == 2 && fail.Load() {
+			return "", errors.New("flaky")
+		}
+		return "continue", nil // forever: the bound ends it
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	require.Error(t, err)
+	fail.Store(false)
+	_, err = f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
+	require.ErrorIs(t, err, flow.ErrMaxMethodRuns)
+	assert.Equal(t, int32(3), runs.Load(), "one run in the resumed kickoff, then the bound")
+}
+
+func TestResumeChangedDefinition(t *testing.T) {
+	store := &flow.MemoryStore{}
+	f := &flow.Flow[exampleState]{Name: "D", Persist: store}
+	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		return nil, errors.New("flaky")
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	require.Error(t, err)
+
+	g := &flow.Flow[exampleState]{Name: "D", Persist: store}
+	var ran atomic.Bool
+	g.Step(flow.Start("other"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		ran.Store(true)
+		return nil, nil
+	})
+	_, err = g.Kickoff(context.Background(), map[string]any{"id": res.StateID})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `resume state "`+res.StateID+`"`)
+	assert.Contains(t, err.Error(), `saved run 1 (method "a", trigger "")`)
+	assert.Contains(t, err.Error(), "definition changed")
+	assert.False(t, ran.Load(), "nothing runs")
 }
 
 func TestResumeErrors(t *testing.T) {
@@ -101,7 +242,8 @@ func TestResumeErrors(t *testing.T) {
 			require.ErrorIs(t, err, flow.ErrStateNotFound)
 			assert.Contains(t, err.Error(), `"missing"`)
 
-			require.NoError(t, store.Save(ctx, "ExampleFlow", "corrupt", "second_method", []byte(`{"Counter": "three"`)))
+			require.NoError(t, store.Save(ctx, flow.Record{Flow: "ExampleFlow", StateID: "corrupt", Method: "second_method",
+				State: []byte(`{"Counter": "three"`)}))
 			_, err = f.Kickoff(ctx, map[string]any{"id": "corrupt"})
 			var ce *flow.CorruptStateError
 			require.ErrorAs(t, err, &ce)
@@ -109,17 +251,33 @@ func TestResumeErrors(t *testing.T) {
 			assert.Equal(t, "second_method", ce.Method)
 			assert.Contains(t, err.Error(), `saved state "corrupt" (after method "second_method") is corrupt`)
 
-			require.NoError(t, store.Save(ctx, "OtherFlow", "other", "m", []byte(`{}`)))
+			require.NoError(t, store.Save(ctx, flow.Record{Flow: "OtherFlow", StateID: "other", Method: "m", State: []byte(`{}`)}))
 			_, err = f.Kickoff(ctx, map[string]any{"id": "other"})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), `was saved by flow "OtherFlow"`)
+
+			for _, prog := range []string{`{"version":1,"runs":`, `{"version":9,"runs":[]}`} {
+				require.NoError(t, store.Save(ctx, flow.Record{Flow: "ExampleFlow", StateID: "badprog", Method: "m",
+					State: []byte(`{}`), Progress: []byte(prog)}))
+				_, err = f.Kickoff(ctx, map[string]any{"id": "badprog"})
+				require.ErrorAs(t, err, &ce, prog)
+				assert.Contains(t, err.Error(), "progress", prog)
+			}
+
+			// A record without progress (written before progress was
+			// saved) resumes by running the graph from its starts.
+			require.NoError(t, store.Save(ctx, flow.Record{Flow: "ExampleFlow", StateID: "old", Method: "m",
+				State: []byte(`{"Counter": 5}`)}))
+			res, err := f.Kickoff(ctx, map[string]any{"id": "old"})
+			require.NoError(t, err)
+			assert.Equal(t, 6, res.State.Counter)
 		})
 	}
 }
 
 type failingStore struct{ flow.MemoryStore }
 
-func (*failingStore) Save(context.Context, string, string, string, []byte) error {
+func (*failingStore) Save(context.Context, flow.Record) error {
 	return errors.New("disk full")
 }
 
@@ -142,12 +300,14 @@ func TestSQLiteSharedFile(t *testing.T) {
 	b, err := flow.OpenSQLite(ctx, path)
 	require.NoError(t, err)
 	defer b.Close()
-	require.NoError(t, a.Save(ctx, "F", "s1", "m1", []byte(`{"n":1}`)))
-	require.NoError(t, a.Save(ctx, "F", "s1", "m2", []byte(`{"n":2}`)))
+	require.NoError(t, a.Save(ctx, flow.Record{Flow: "F", StateID: "s1", Method: "m1", State: []byte(`{"n":1}`)}))
+	require.NoError(t, a.Save(ctx, flow.Record{Flow: "F", StateID: "s1", Method: "m2", State: []byte(`{"n":2}`),
+		Progress: []byte(`{"version":1}`)}))
 	rec, err := b.Load(ctx, "s1")
 	require.NoError(t, err)
 	assert.Equal(t, "m2", rec.Method)
 	assert.JSONEq(t, `{"n":2}`, string(rec.State))
+	assert.JSONEq(t, `{"version":1}`, string(rec.Progress))
 	assert.Equal(t, path, b.Path())
 }
 
@@ -166,4 +326,34 @@ func TestSQLiteMemory(t *testing.T) {
 	res2, err := f.Kickoff(ctx, map[string]any{"id": res.StateID, "extra": 1})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"id": res.StateID, "k": "v", "extra": 1}, res2.State)
+}
+
+func TestSQLiteUpgradesOldSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", "file:"+path) // the driver flow registers
+	require.NoError(t, err)
+	_, err = old.ExecContext(ctx, `CREATE TABLE flow_states (id INTEGER PRIMARY KEY AUTOINCREMENT,
+		flow_name TEXT NOT NULL, state_id TEXT NOT NULL, method_name TEXT NOT NULL,
+		saved_at TEXT NOT NULL, state_json TEXT NOT NULL);
+		INSERT INTO flow_states (flow_name, state_id, method_name, saved_at, state_json)
+		VALUES ('F', 's1', 'm1', '2026-01-02T03:04:05Z', '{"n":1}');`)
+	require.NoError(t, err)
+	require.NoError(t, old.Close())
+
+	db, err := flow.OpenSQLite(ctx, path)
+	require.NoError(t, err)
+	defer db.Close()
+	rec, err := db.Load(ctx, "s1")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"n":1}`, string(rec.State))
+	assert.Nil(t, rec.Progress)
+	require.NoError(t, db.Save(ctx, flow.Record{Flow: "F", StateID: "s1", Method: "m2", State: []byte(`{}`), Progress: []byte(`{"version":1}`)}))
+	rec, err = db.Load(ctx, "s1")
+	require.NoError(t, err)
+	assert.Equal(t, `{"version":1}`, string(rec.Progress))
+
+	again, err := flow.OpenSQLite(ctx, path) // already upgraded: nothing to do
+	require.NoError(t, err)
+	require.NoError(t, again.Close())
 }
