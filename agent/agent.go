@@ -37,10 +37,12 @@ type Agent struct {
 	MaxIter int
 	// MaxRPM, if positive, caps this agent's model calls per minute: a token
 	// bucket shared by all its executions, refilled at MaxRPM per minute,
-	// holding at most MaxRPM calls. Zero means no limit of its own.
+	// holding at most MaxRPM calls. Zero means no limit of its own; a
+	// negative value is an error.
 	MaxRPM int
 	// MaxExecutionTime, if positive, bounds one execution, retries included
-	// (a ctx deadline). Reaching it is an error matching [ErrTimeout].
+	// (a ctx deadline). Reaching it is an error matching [ErrTimeout]. Zero
+	// means no limit; a negative value is an error.
 	MaxExecutionTime time.Duration
 	// MaxRetryLimit is how many times a failed execution is run again. 0
 	// means 2; a negative value means no retry. Cancellation, timeouts,

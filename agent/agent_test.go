@@ -627,7 +627,11 @@ func TestValidation(t *testing.T) {
 		{"nil llm", &agent.Agent{Role: "R"}, "LLM is nil"},
 		{"negative max iter", &agent.Agent{Role: "R", LLM: m, MaxIter: -3}, "MaxIter is -3"},
 		{"bad system template", &agent.Agent{Role: "R", LLM: m, SystemTemplate: "I am {name}"}, "{name}"},
-		{"bad task template", &agent.Agent{Role: "R", LLM: m, TaskTemplate: "{task}"}, "{task}"},
+		{"bad task template", &agent.Agent{Role: "R", LLM: m, TaskTemplate: "{task}"}, "TaskTemplate uses {task}; it accepts {description}, {expected_output}, {context}"},
+		{"negative max rpm", &agent.Agent{Role: "R", LLM: m, MaxRPM: -1}, "MaxRPM is -1; use a positive number"},
+		{"negative max execution time", &agent.Agent{Role: "R", LLM: m, MaxExecutionTime: -time.Second},
+			"MaxExecutionTime is -1s; use a positive duration, or 0 for no limit"},
+		{"missing placeholder", &agent.Agent{Role: "R", LLM: m, Goal: "Study {topic}"}, `agent "R" Goal uses {topic}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -636,7 +640,14 @@ func TestValidation(t *testing.T) {
 			if !errors.Is(err, agent.ErrInvalid) || !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want ErrInvalid mentioning %q", err, tt.want)
 			}
+			// Validate finds the same problem without a job.
+			if err := tt.a.Validate(nil); !errors.Is(err, agent.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate: err %v, want ErrInvalid mentioning %q", err, tt.want)
+			}
 		})
+	}
+	if err := (&agent.Agent{Role: "R", LLM: m, Goal: "Study {topic}"}).Validate(map[string]any{"topic": "Go"}); err != nil {
+		t.Fatalf("Validate of a good agent: %v", err)
 	}
 	if len(m.Requests()) != 0 {
 		t.Fatal("a model call was made")

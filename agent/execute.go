@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,6 +132,50 @@ func retryable(ctx context.Context, err error) bool {
 	return !errors.Is(err, llm.ErrAuth) && !errors.Is(err, llm.ErrBadRequest)
 }
 
+// Validate checks the agent as Execute does before any model call, with
+// inputs as the kickoff inputs: Role and LLM set, MaxIter, MaxRPM and
+// MaxExecutionTime not negative, SystemTemplate and TaskTemplate using only
+// their placeholders, Tools usable, and every {placeholder} of Role, Goal
+// and Backstory given by inputs. The error wraps [ErrInvalid] and names the
+// field, its value and what is accepted. A crew calls it for every agent
+// before its first model call. It is safe for concurrent use.
+func (a *Agent) Validate(inputs map[string]any) error {
+	if a == nil {
+		return invalid("Validate called on a nil *Agent")
+	}
+	_, err := a.prepare(&Job{Inputs: inputs, Description: "validate"})
+	return err
+}
+
+// templatePlaceholders are the placeholders each prompt template accepts.
+var templatePlaceholders = map[string][]string{
+	"SystemTemplate": {"role", "goal", "backstory"},
+	"TaskTemplate":   {"description", "expected_output", "context"},
+}
+
+// checkSettings checks the agent's limits and prompt templates, which do
+// not depend on the inputs.
+func (a *Agent) checkSettings() error {
+	if a.MaxIter < 0 {
+		return invalid("MaxIter is %d; use a positive number, or 0 for the default of %d", a.MaxIter, defaultMaxIter)
+	}
+	if a.MaxRPM < 0 {
+		return invalid("MaxRPM is %d; use a positive number of model calls per minute, or 0 for no limit", a.MaxRPM)
+	}
+	if a.MaxExecutionTime < 0 {
+		return invalid("MaxExecutionTime is %v; use a positive duration, or 0 for no limit", a.MaxExecutionTime)
+	}
+	for _, t := range [...]struct{ field, tmpl string }{{"SystemTemplate", a.SystemTemplate}, {"TaskTemplate", a.TaskTemplate}} {
+		field := t.field
+		for _, name := range interpolate.Placeholders(t.tmpl) {
+			if !slices.Contains(templatePlaceholders[field], name) {
+				return invalid("%s uses {%s}; it accepts {%s}", field, name, strings.Join(templatePlaceholders[field], "}, {"))
+			}
+		}
+	}
+	return nil
+}
+
 // prepare validates the agent and builds what every attempt shares. On error
 // the returned plan holds the role as far as it could be filled.
 func (a *Agent) prepare(job *Job) (*plan, error) {
@@ -142,8 +187,8 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		p.role = a.Role
 		return p, invalid("LLM is nil; set Agent.LLM to a model")
 	}
-	if a.MaxIter < 0 {
-		return p, invalid("MaxIter is %d; use a positive number, or 0 for the default of %d", a.MaxIter, defaultMaxIter)
+	if err := a.checkSettings(); err != nil {
+		return p, err
 	}
 	var err error
 	p.role, p.goal = a.Role, a.Goal

@@ -181,6 +181,11 @@ func (c *Crew) Validate(inputs map[string]any) error {
 				return &ValidationError{Crew: name, Field: field + "." + f.name, Reason: err.Error(), Err: err}
 			}
 		}
+		// The rest of the agent's own checks (limits, prompt templates), so
+		// that a bad agent of a later task fails before the first model call.
+		if err := a.Validate(inputs); err != nil {
+			return &ValidationError{Crew: name, Field: field, Reason: fmt.Sprintf("agent %q: %v", a.Role, err), Err: err}
+		}
 		return nil
 	}
 	for i, a := range c.Agents {

@@ -131,6 +131,12 @@ func TestValidation(t *testing.T) {
 		{name: "async context on running async", crew: &crew.Crew{Tasks: []*task.Task{asyncA,
 			{Name: "ab", Description: "B", Agent: good, Async: true, Context: []*task.Task{asyncA}}}},
 			field: "Tasks[1].Context[0]", want: "still running"},
+		{name: "later task's agent with a bad limit",
+			crew:  &crew.Crew{Tasks: []*task.Task{t1, {Name: "t2", Description: "d", Agent: &agent.Agent{Role: "Slow", LLM: m, MaxRPM: -5}}}},
+			field: "Tasks[1].Agent", want: `agent "Slow": invalid agent: MaxRPM is -5`},
+		{name: "agent with a bad template",
+			crew:  &crew.Crew{Tasks: []*task.Task{{Description: "d", Agent: &agent.Agent{Role: "T", LLM: m, SystemTemplate: "{persona}"}}}},
+			field: "Tasks[0].Agent", want: "SystemTemplate uses {persona}; it accepts {role}, {goal}, {backstory}"},
 		{name: "output file escapes", crew: &crew.Crew{Tasks: []*task.Task{{Description: "d", Agent: good, OutputFile: "../x.md"}}},
 			field: "Tasks[0]", want: "inside the working directory"},
 	}
