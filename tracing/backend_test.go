@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
@@ -333,5 +336,80 @@ func TestDefaultTracer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, tid.String()+".jsonl")); err != nil {
 		t.Errorf("trace file: %v", err)
+	}
+}
+
+// The resource names the service (OTEL_SERVICE_NAME, else "crewai-go") and
+// takes OTEL_RESOURCE_ATTRIBUTES; the library's version is on it and its
+// name and version on the instrumentation scope.
+func TestResource(t *testing.T) {
+	for _, c := range []struct {
+		name, service, attrs string
+		want                 map[string]string
+	}{
+		{"default", "", "", map[string]string{"service.name": "crewai-go"}},
+		{"service name", "billing-agents", "", map[string]string{"service.name": "billing-agents"}},
+		{"resource attributes", "", "deployment.environment=test,service.name=from-attrs",
+			map[string]string{"service.name": "from-attrs", "deployment.environment": "test"}},
+		{"service name wins", "billing-agents", "service.name=from-attrs,team=ml",
+			map[string]string{"service.name": "billing-agents", "team": "ml"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("OTEL_SERVICE_NAME", c.service)
+			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", c.attrs)
+			tr, exp, _ := newMemTracer(t)
+			if _, err := runCrew(context.Background(), tr, scenario{}); err != nil {
+				t.Fatal(err)
+			}
+			spans := exp.GetSpans()
+			if len(spans) == 0 {
+				t.Fatal("no spans")
+			}
+			s := spans[0]
+			got := map[string]string{}
+			for _, kv := range s.Resource.Attributes() {
+				got[string(kv.Key)] = kv.Value.Emit()
+			}
+			for k, v := range c.want {
+				if got[k] != v {
+					t.Errorf("resource %s = %q, want %q (resource %v)", k, got[k], v, got)
+				}
+			}
+			if got["crewai.version"] == "" || got["crewai.version"] != Version() {
+				t.Errorf("resource crewai.version = %q, want %q", got["crewai.version"], Version())
+			}
+			if s.InstrumentationScope.Name != "github.com/crewai-go/crewai" || s.InstrumentationScope.Version != Version() {
+				t.Errorf("scope %+v", s.InstrumentationScope)
+			}
+		})
+	}
+}
+
+// A user's TracerProvider is used as is: spans go to it, the Tracer's
+// Shutdown leaves it running, and no OpenTelemetry global changes.
+func TestUserProviderUsedAsIs(t *testing.T) {
+	clearOTLPEnv(t)
+	globalBefore := otel.GetTracerProvider()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	tr, err := New(WithTracerProvider(tp), WithNotice(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCrew(context.Background(), tr, scenario{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(exp.GetSpans()); n != 11 {
+		t.Fatalf("user provider got %d spans, want 11", n)
+	}
+	shutdown(t, tr)
+	_, sp := tp.Tracer("user").Start(context.Background(), "after")
+	sp.End()
+	if n := len(exp.GetSpans()); n != 12 {
+		t.Errorf("user provider was shut down by the Tracer: %d spans", n)
+	}
+	if otel.GetTracerProvider() != globalBefore {
+		t.Error("the global TracerProvider changed")
 	}
 }

@@ -162,6 +162,7 @@ type scenario struct {
 	panicTool bool  // the first tool call panics
 	secret    string
 	longText  string
+	bus       *event.Bus // the run's bus; nil means a new one
 }
 
 var errBoom = fmt.Errorf("boom")
@@ -169,7 +170,10 @@ var errBoom = fmt.Errorf("boom")
 // runCrew emits the events of a two-task sequential crew whose agents each
 // call the model, a tool, and the model again. It returns the crew's error.
 func runCrew(ctx context.Context, tr *Tracer, sc scenario) (out string, err error) {
-	bus := &event.Bus{}
+	bus := sc.bus
+	if bus == nil {
+		bus = &event.Bus{}
+	}
 	ctx = event.StartRun(ctx, bus)
 	ctx, finish := Attach(ctx, tr, true)
 	defer finish()

@@ -3,8 +3,11 @@ package tracing
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -183,5 +186,51 @@ func TestCallCost(t *testing.T) {
 	}
 	if _, ok := callCost(&event.LLMCallCompleted{Model: "my-local-llama", Usage: u}); ok {
 		t.Error("cost for an unknown model")
+	}
+}
+
+// Span start and end times are the times of the step's start and end
+// events, not the time the subscriber saw them.
+func TestSpanTimesAreEventTimes(t *testing.T) {
+	tr, exp, _ := newMemTracer(t)
+	bus := &event.Bus{}
+	var mu sync.Mutex
+	var starts, ends []time.Time
+	bus.Subscribe(event.HandlerFunc(func(e event.Event) {
+		h := e.EventHeader()
+		mu.Lock()
+		defer mu.Unlock()
+		switch h.Phase {
+		case event.Start:
+			starts = append(starts, h.Time)
+		case event.Finish:
+			ends = append(ends, h.Time)
+		}
+	}))
+	if _, err := runCrew(context.Background(), tr, scenario{bus: bus}); err != nil {
+		t.Fatal(err)
+	}
+	spans := exp.GetSpans()
+	var spanStarts, spanEnds []time.Time
+	for _, s := range spans {
+		spanStarts = append(spanStarts, s.StartTime)
+		spanEnds = append(spanEnds, s.EndTime)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range []struct {
+		what        string
+		spans, evts []time.Time
+	}{{"start", spanStarts, starts}, {"end", spanEnds, ends}} {
+		if len(c.spans) != len(c.evts) {
+			t.Fatalf("%d spans, %d %s events", len(c.spans), len(c.evts), c.what)
+		}
+		slices.SortFunc(c.spans, time.Time.Compare)
+		slices.SortFunc(c.evts, time.Time.Compare)
+		for i := range c.spans {
+			if !c.spans[i].Equal(c.evts[i]) {
+				t.Errorf("%s time %d: span %v, event %v", c.what, i, c.spans[i], c.evts[i])
+			}
+		}
 	}
 }
