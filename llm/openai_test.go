@@ -751,3 +751,53 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Equal(t, 40, h.srv.Count())
 	assert.Empty(t, h.srv.Requests(), "MaxRecorded < 0 records nothing")
 }
+
+// TestEnvironment checks the settings read from the environment: the base
+// URL from OPENAI_BASE_URL or else OPENAI_API_BASE, the key from
+// OPENAI_API_KEY and the organisation from OPENAI_ORG_ID; explicit options
+// win over the environment.
+func TestEnvironment(t *testing.T) {
+	used, unused := llmtest.NewServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply {
+		return llmtest.Reply{Content: "ok"}
+	}}), llmtest.NewServer(llmtest.ServerConfig{})
+	defer used.Close()
+	defer unused.Close()
+	tests := []struct {
+		name string
+		env  map[string]string
+		opts []llm.Option
+		org  string
+		auth bool
+	}{
+		{name: "OPENAI_BASE_URL", env: map[string]string{"OPENAI_BASE_URL": used.URL()}},
+		{name: "OPENAI_API_BASE when OPENAI_BASE_URL is empty", env: map[string]string{"OPENAI_API_BASE": used.URL()}},
+		{name: "OPENAI_BASE_URL wins over OPENAI_API_BASE",
+			env: map[string]string{"OPENAI_BASE_URL": used.URL(), "OPENAI_API_BASE": unused.URL()}},
+		{name: "WithBaseURL wins over the environment", env: map[string]string{"OPENAI_BASE_URL": unused.URL()},
+			opts: []llm.Option{llm.WithBaseURL(used.URL())}},
+		{name: "key and organisation", env: map[string]string{"OPENAI_BASE_URL": used.URL(),
+			"OPENAI_API_KEY": testKey, "OPENAI_ORG_ID": "org-env"}, org: "org-env", auth: true},
+		{name: "WithOrganization wins", env: map[string]string{"OPENAI_BASE_URL": used.URL(), "OPENAI_ORG_ID": "org-env"},
+			opts: []llm.Option{llm.WithOrganization("org-opt")}, org: "org-opt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			before := used.Count()
+			c := llm.OpenAI("gpt-4o-mini", tc.opts...)
+			defer c.CloseIdleConnections()
+			require.NoError(t, c.Err())
+			resp, err := c.Generate(context.Background(), userReq("hi"))
+			require.NoError(t, err)
+			assert.Equal(t, "ok", resp.Content)
+			require.Equal(t, before+1, used.Count(), "the request went to the expected server")
+			r := used.Requests()[used.Count()-1]
+			assert.Equal(t, tc.org, r.Organization)
+			assert.Equal(t, tc.auth, r.Authorized)
+		})
+	}
+	assert.Zero(t, unused.Count(), "no request to the overridden server")
+}
