@@ -6,7 +6,9 @@ import (
 )
 
 // Message is one chat message of an LLM span, in the OpenTelemetry GenAI
-// shape of gen_ai.input.messages / gen_ai.output.messages.
+// shape of gen_ai.input.messages / gen_ai.output.messages. It is a plain
+// value: the zero value is a message with no role and no parts, and it is
+// safe for concurrent reads.
 type Message struct {
 	Role         string `json:"role"`
 	Parts        []Part `json:"parts"`
@@ -16,7 +18,9 @@ type Message struct {
 
 // Part is one part of a message: text ("text": Content), a tool call
 // ("tool_call": ID, Name, Arguments) or a tool result ("tool_call_response":
-// ID, Response). Unknown part types keep their Type and raw JSON in Raw.
+// ID, Response). Unknown part types keep their Type and raw JSON in Raw. It
+// is a plain value: the zero value is an empty part of no type, and it is
+// safe for concurrent reads.
 type Part struct {
 	Type      string          `json:"type"`
 	Content   string          `json:"content,omitempty"`

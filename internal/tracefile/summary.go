@@ -21,7 +21,8 @@ import (
 )
 
 // Summary is the one-line description of a trace shown by "crewai traces
-// list". It is a plain value.
+// list". It is a plain value, safe for concurrent reads; the zero value
+// describes no trace (empty ID, no spans, cost unknown).
 type Summary struct {
 	ID       string        `json:"id"`
 	Path     string        `json:"-"`
@@ -81,7 +82,9 @@ func (t *Trace) Summary(prices *pricing.Table) Summary {
 	return s
 }
 
-// Total is the usage and cost of the LLM calls of one agent or one model.
+// Total is the usage and cost of the LLM calls of one agent or one model. It
+// is a plain value, safe for concurrent reads; the zero value is no calls,
+// no tokens and an unknown cost.
 type Total struct {
 	Name      string      `json:"name"`
 	Calls     int         `json:"calls"`
@@ -143,7 +146,9 @@ func (t *Trace) Totals(prices *pricing.Table) (byAgent, byModel []Total) {
 	return flatten(agents), flatten(models)
 }
 
-// SkipError reports a file of a traces folder that was skipped.
+// SkipError reports a file of a traces folder that was skipped. Its zero
+// value names no file; it is not modified after it is returned, so it is
+// safe for concurrent use.
 type SkipError struct {
 	Path string
 	Err  error
@@ -233,7 +238,8 @@ func files(dir string) ([]file, error) {
 	return out, nil
 }
 
-// NotFoundError says no trace in Dir has an ID starting with Prefix.
+// NotFoundError says no trace in Dir has an ID starting with Prefix. Its
+// zero value names no folder and no prefix; it is safe for concurrent use.
 type NotFoundError struct{ Dir, Prefix string }
 
 // Error implements error.
@@ -242,7 +248,8 @@ func (e *NotFoundError) Error() string {
 }
 
 // AmbiguousError says several traces match Prefix; Matches lists their IDs,
-// sorted.
+// sorted. Its zero value has no matches; it is not modified after it is
+// returned, so it is safe for concurrent use.
 type AmbiguousError struct {
 	Prefix  string
 	Matches []string

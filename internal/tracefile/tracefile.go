@@ -15,7 +15,9 @@
 // holds no span, if its spans belong to more than one trace, or if the trace
 // does not match the file name.
 //
-// This package only reads: nothing here writes into a traces folder.
+// This package only reads: nothing here writes into a traces folder. Its
+// functions are safe for concurrent use, and the values they return are not
+// modified afterwards, so they may be read from several goroutines.
 //
 // # Derived values
 //
@@ -35,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -109,7 +112,9 @@ type Trace struct {
 	Start, End time.Time
 }
 
-// Span is one span with its attributes decoded. Read-only after [Read].
+// Span is one span with its attributes decoded. Read-only after [Read], so
+// safe for concurrent reads. The zero value is a span with no name, no
+// attributes, no parent and status "" (neither failed nor OK).
 type Span struct {
 	TraceID, SpanID, ParentSpanID string // hex
 	Name                          string
@@ -128,13 +133,16 @@ type Span struct {
 }
 
 // Attribute is one key/value of a span or event. Value is a string, bool,
-// int64, float64, []byte, []any or map[string]any.
+// int64, float64, []byte, []any or map[string]any. The zero value has an
+// empty key and a nil value; it is safe for concurrent reads.
 type Attribute struct {
 	Key   string
 	Value any
 }
 
 // SpanEvent is one event recorded on a span (an exception, a retry, ...).
+// The zero value is an unnamed event with no time and no attributes; it is
+// safe for concurrent reads.
 type SpanEvent struct {
 	Name       string
 	Time       time.Time
@@ -264,14 +272,15 @@ func (s *Span) Usage() event.Usage {
 	return u
 }
 
-// Cost returns the cost in USD of an LLM span: llm.cost.total when recorded,
-// else computed with prices (nil means [pricing.Default]). ok is false for an
-// unknown model or for a span that is not an LLM call.
+// Cost returns the cost in USD of an LLM span: llm.cost.total when recorded
+// as a finite, non-negative number, else computed with prices (nil means
+// [pricing.Default]). ok is false for an unknown model, for negative token
+// counts, or for a span that is not an LLM call: never a wrong cost.
 func (s *Span) Cost(prices *pricing.Table) (usd float64, ok bool) {
 	if !s.IsLLM() {
 		return 0, false
 	}
-	if c, ok := s.Float(attrCost); ok && c >= 0 {
+	if c, ok := s.Float(attrCost); ok && c >= 0 && !math.IsInf(c, 1) {
 		return c, true
 	}
 	return prices.Cost(s.Model(), s.Usage())
@@ -329,7 +338,8 @@ func FormatValue(v any) string {
 }
 
 // FormatError reports a file that is not a valid trace file. Callers can
-// detect it with [errors.As].
+// detect it with [errors.As]. Its zero value names no file; it is not
+// modified after it is returned, so it is safe for concurrent use.
 type FormatError struct {
 	Path   string // the file ("" when reading a stream)
 	Line   int    // 1-based line number, 0 for the whole file

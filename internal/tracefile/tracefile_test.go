@@ -135,6 +135,36 @@ func TestCostAttributeWins(t *testing.T) {
 	}
 }
 
+// A recorded llm.cost.total that is negative, infinite or NaN (a corrupt or
+// foreign file) is ignored: the cost comes from the price table, or is
+// unknown; negative token counts give no cost.
+func TestBadCostAttributeIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		attrs map[string]any
+		cost  float64
+		known bool
+	}{
+		{"infinite cost, known model", map[string]any{"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1_000_000, "llm.cost.total": math.Inf(1)}, 0.15, true},
+		{"negative cost, known model", map[string]any{"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1_000_000, "llm.cost.total": -3.0}, 0.15, true},
+		{"NaN cost, unknown model", map[string]any{"gen_ai.request.model": "my-model", "gen_ai.usage.input_tokens": 10, "llm.cost.total": math.NaN()}, 0, false},
+		{"negative tokens", map[string]any{"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": -1000}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := tracefiletest.TraceID(tc.name)
+			req := tracefiletest.Request(id, base, tracefiletest.Spec{ID: "c", Name: "chat x", Client: true, End: time.Second, Attrs: tc.attrs})
+			tr, err := tracefile.Read(bytes.NewReader(tracefiletest.Lines(req)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := tr.Summary(nil)
+			if s.CostKnown != tc.known || math.Abs(s.Cost-tc.cost) > 1e-9 {
+				t.Fatalf("cost %v (known %v), want %v (known %v)", s.Cost, s.CostKnown, tc.cost, tc.known)
+			}
+		})
+	}
+}
+
 func TestHexIDsAccepted(t *testing.T) {
 	id := tracefiletest.TraceID("hex")
 	reqs := tracefiletest.Crew(id, base, tracefiletest.CrewOptions{})
@@ -365,8 +395,23 @@ func FuzzReadTraceFile(f *testing.F) {
 			}
 			seen[s] = true
 		}
-		_ = tr.Summary(nil)
-		tr.Totals(nil)
+		s := tr.Summary(pricing.Default())
+		if s.CostKnown && (s.Cost < 0 || math.IsNaN(s.Cost) || math.IsInf(s.Cost, 0)) {
+			t.Fatalf("summary of an accepted trace: cost %v", s.Cost)
+		}
+		tr.Totals(pricing.Default())
+		// What the viewer and the crewai command read of every span.
+		for _, sp := range tr.Spans {
+			_, _, _, _ = sp.Duration(), sp.Op(), sp.ErrorMessage(), sp.Agent()
+			_, _ = sp.Model(), sp.Usage()
+			if c, ok := sp.Cost(pricing.Default()); ok && (c < 0 || math.IsNaN(c) || math.IsInf(c, 0)) {
+				t.Fatalf("span %q: cost %v", sp.Name, c)
+			}
+			_, _ = tracefile.ParseMessages(sp.Str("gen_ai.input.messages"))
+			for _, a := range sp.Attributes {
+				_ = tracefile.FormatValue(a.Value)
+			}
+		}
 		if _, err := tracefile.MarshalOTLPJSON(tr.Merged()); err != nil {
 			t.Fatal(err)
 		}
@@ -412,4 +457,70 @@ func TestCache(t *testing.T) {
 	if len(sums) != 1 || sums[0].ID != b {
 		t.Fatalf("%+v", sums)
 	}
+}
+
+// FuzzParseMessages feeds arbitrary text to ParseMessages, which decodes the
+// gen_ai.input.messages / gen_ai.output.messages attributes (model-written
+// text) for the viewer: it never panics, and what it accepts is a list whose
+// parts of an unknown type keep their raw JSON and which encodes again.
+func FuzzParseMessages(f *testing.F) {
+	f.Add(tracefiletest.Messages("user", "hello <script>x</script>"))
+	f.Add(`[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"search","arguments":{"q":"a"}}],"finish_reason":"tool_calls"}]`)
+	f.Add(`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","result":[1,2]}]},{"role":"user","parts":[{"type":"image","uri":"x"}]}]`)
+	f.Add(`[{"role":"user","parts":[{"type":"text","content":{"not":"a string"}}]}]`)
+	f.Add(`[{"parts":[null, 1]}]`)
+	f.Add(`{"role":"x"}`)
+	f.Add(``)
+	f.Fuzz(func(t *testing.T, s string) {
+		msgs, err := tracefile.ParseMessages(s)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "tracefile: ") {
+				t.Fatalf("error without the package prefix: %v", err)
+			}
+			return
+		}
+		for _, m := range msgs {
+			for _, p := range m.Parts {
+				known := p.Type == "text" || p.Type == "tool_call" || p.Type == "tool_call_response" || p.Type == "reasoning"
+				if known == (p.Raw != nil) {
+					t.Fatalf("part of type %q: raw %q", p.Type, p.Raw)
+				}
+			}
+		}
+		if _, err := json.Marshal(msgs); err != nil {
+			t.Fatalf("accepted messages do not encode: %v", err)
+		}
+	})
+}
+
+// FuzzResolve feeds arbitrary trace IDs to Resolve and Load, which take the
+// ID argument of the crewai command and the {id} of the viewer's URLs: they
+// never panic, never name a file outside the folder, and refuse anything
+// but 1 to 32 hex digits with an error naming the ID.
+func FuzzResolve(f *testing.F) {
+	dir := f.TempDir()
+	id := tracefiletest.TraceID("resolve")
+	if _, err := tracefiletest.WriteFile(dir, id, tracefiletest.Crew(id, base, tracefiletest.CrewOptions{})...); err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{id, id[:4], strings.ToUpper(id[:6]), "", "zz", "../" + id, id + "0", " " + id[:3] + " ", "%2e%2e"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		path, err := tracefile.Resolve(dir, in)
+		if err != nil {
+			var nf *tracefile.NotFoundError
+			if !errors.As(err, &nf) && !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
+				t.Fatalf("error does not name the ID %q: %v", in, err)
+			}
+			return
+		}
+		if filepath.Dir(path) != dir || path != filepath.Join(dir, id+tracefile.Ext) {
+			t.Fatalf("Resolve(%q) = %q, outside the folder's one trace", in, path)
+		}
+		tr, err := tracefile.Load(dir, in)
+		if err != nil || tr.ID != id {
+			t.Fatalf("Load(%q): %v", in, err)
+		}
+	})
 }

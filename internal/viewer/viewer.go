@@ -32,6 +32,8 @@
 //
 // Listening on a loopback address only is the caller's job (the crewai
 // command refuses any other address); [CheckLoopbackAddr] helps.
+//
+// Every function of this package is safe for concurrent use.
 package viewer
 
 import (
@@ -60,7 +62,8 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Options configures [Handler]. The zero value serves $CREWAI_TRACES_DIR (or
-// .crewai/traces) with the default prices.
+// .crewai/traces) with the default prices. Handler copies it, so it may be
+// reused or changed afterwards.
 type Options struct {
 	// Dir is the traces folder; "" means [tracefile.Dir].
 	Dir string
@@ -184,7 +187,8 @@ func writeError(w http.ResponseWriter, err error) {
 	writeJSON(w, status, map[string]string{"error": err.Error()})
 }
 
-// ListResponse is the body of GET /api/traces.
+// ListResponse is the body of GET /api/traces. It is a plain value, safe for
+// concurrent reads; the zero value is no traces and no skipped files.
 type ListResponse struct {
 	Traces  []tracefile.Summary `json:"traces"`
 	Skipped []string            `json:"skipped"`
@@ -233,7 +237,8 @@ func (h *handler) otlp(w http.ResponseWriter, r *http.Request) {
 }
 
 // TraceView is the body of GET /api/traces/{id}: what the page needs to draw
-// one trace. Times are nanoseconds from the trace's start.
+// one trace. Times are nanoseconds from the trace's start. It is a plain
+// value, safe for concurrent reads; the zero value is an empty trace.
 type TraceView struct {
 	Summary tracefile.Summary `json:"summary"`
 	Spans   []SpanView        `json:"spans"`
@@ -241,7 +246,8 @@ type TraceView struct {
 	ByModel []tracefile.Total `json:"by_model"`
 }
 
-// SpanView is one span as the page shows it.
+// SpanView is one span as the page shows it. It is a plain value, safe for
+// concurrent reads; the zero value is an unnamed span of no operation.
 type SpanView struct {
 	ID       string        `json:"id"`
 	Parent   string        `json:"parent,omitempty"`
@@ -273,13 +279,15 @@ type SpanView struct {
 	Events     []EventView         `json:"events,omitempty"`
 }
 
-// KV is one attribute with its value formatted as text.
+// KV is one attribute with its value formatted as text. The zero value is an
+// empty key and value; it is safe for concurrent reads.
 type KV struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-// EventView is one span event.
+// EventView is one span event. The zero value is an unnamed event at the
+// trace's start with no attributes; it is safe for concurrent reads.
 type EventView struct {
 	Name       string        `json:"name"`
 	Offset     time.Duration `json:"offset_ns"`

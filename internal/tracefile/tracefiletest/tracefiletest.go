@@ -21,7 +21,9 @@ import (
 )
 
 // Spec describes one span. ID and Parent are short names turned into span
-// IDs by [SpanID]; times are offsets from the trace's base time.
+// IDs by [SpanID]; times are offsets from the trace's base time. The zero
+// value is an unnamed root span at the base time with no duration; a Spec is
+// a plain value, safe for concurrent reads.
 type Spec struct {
 	ID, Parent string
 	Name       string
@@ -157,7 +159,8 @@ func Messages(role, text string) string {
 	return `[{"role":` + jsonString(role) + `,"parts":[{"type":"text","content":` + jsonString(text) + `}]}]`
 }
 
-// CrewOptions varies the canonical crew trace.
+// CrewOptions varies the canonical crew trace. The zero value gives the
+// canonical trace unchanged; it is a plain value, safe for concurrent reads.
 type CrewOptions struct {
 	Name  string // crew name (default "research_crew")
 	Model string // chat model (default "gpt-4o-mini")
