@@ -5,16 +5,34 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // MarshalOTLPJSON encodes req as OTLP/JSON, as the OTLP/HTTP specification
 // requires and the file backend writes it: lowerCamelCase keys, trace and
-// span IDs as hexadecimal strings (not base64), enums as integers, on one
-// line. It is safe for concurrent use.
+// span IDs as hexadecimal strings (not base64), enums as integers, 64-bit
+// integers as strings, on one line. It is safe for concurrent use.
+//
+// The request is written directly (see appendRequest), with exactly the
+// fields, values and field order protojson gives it; what that writer does
+// not cover (fields OTLP uses only for profiles, nil list elements, text
+// that is not UTF-8) goes through protojson, which also reports the errors.
 func MarshalOTLPJSON(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
+	if out, ok := appendRequest(make([]byte, 0, 1024), req); ok {
+		return out, nil
+	}
+	return marshalOTLPJSONProto(req)
+}
+
+// marshalOTLPJSONProto is MarshalOTLPJSON through protojson.
+func marshalOTLPJSONProto(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
 	b, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("tracing: encoding OTLP JSON: %w", err)
@@ -157,4 +175,388 @@ func stringEnd(b []byte, from int) int {
 		i = q + 1
 	}
 	return -1
+}
+
+// jsonWriter appends OTLP/JSON as protojson writes it (compact, fields in
+// declaration order, zero values left out); ok turns false on anything it
+// does not cover, and the caller then uses protojson.
+type jsonWriter struct {
+	b  []byte
+	ok bool
+}
+
+// key writes the separator and the key of the next field; first tells
+// whether it is the first of its object.
+func (w *jsonWriter) key(first *bool, k string) {
+	if !*first {
+		w.b = append(w.b, ',')
+	}
+	*first = false
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+}
+
+func (w *jsonWriter) str(s string) {
+	w.b = append(w.b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				w.ok = false // protojson refuses it
+				return
+			}
+			i += n
+			continue
+		}
+		if c >= ' ' && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		w.b = append(w.b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			w.b = append(w.b, '\\', c)
+		case '\b':
+			w.b = append(w.b, '\\', 'b')
+		case '\f':
+			w.b = append(w.b, '\\', 'f')
+		case '\n':
+			w.b = append(w.b, '\\', 'n')
+		case '\r':
+			w.b = append(w.b, '\\', 'r')
+		case '\t':
+			w.b = append(w.b, '\\', 't')
+		default:
+			w.b = append(w.b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+		}
+		i++
+		start = i
+	}
+	w.b = append(w.b, s[start:]...)
+	w.b = append(w.b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+func (w *jsonWriter) strField(first *bool, k, v string) {
+	if v != "" {
+		w.key(first, k)
+		w.str(v)
+	}
+}
+
+func (w *jsonWriter) hexField(first *bool, k string, v []byte) {
+	if len(v) > 0 {
+		w.key(first, k)
+		w.b = append(w.b, '"')
+		w.b = hex.AppendEncode(w.b, v)
+		w.b = append(w.b, '"')
+	}
+}
+
+func (w *jsonWriter) u32Field(first *bool, k string, v uint32) {
+	if v != 0 {
+		w.key(first, k)
+		w.b = strconv.AppendUint(w.b, uint64(v), 10)
+	}
+}
+
+func (w *jsonWriter) u64Field(first *bool, k string, v uint64) {
+	if v != 0 {
+		w.key(first, k)
+		w.b = append(w.b, '"')
+		w.b = strconv.AppendUint(w.b, v, 10)
+		w.b = append(w.b, '"')
+	}
+}
+
+func (w *jsonWriter) float(f float64) {
+	switch {
+	case math.IsNaN(f):
+		w.b = append(w.b, `"NaN"`...)
+		return
+	case math.IsInf(f, 1):
+		w.b = append(w.b, `"Infinity"`...)
+		return
+	case math.IsInf(f, -1):
+		w.b = append(w.b, `"-Infinity"`...)
+		return
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	w.b = strconv.AppendFloat(w.b, f, format, -1, 64)
+	if format == 'e' { // 1e-07 -> 1e-7, as encoding/json and protojson
+		n := len(w.b)
+		if n >= 4 && w.b[n-4] == 'e' && w.b[n-3] == '-' && w.b[n-2] == '0' {
+			w.b[n-2] = w.b[n-1]
+			w.b = w.b[:n-1]
+		}
+	}
+}
+
+// appendRequest appends req to b; false when jsonWriter does not cover it.
+func appendRequest(b []byte, req *coltracepb.ExportTraceServiceRequest) ([]byte, bool) {
+	w := &jsonWriter{b: b, ok: true}
+	w.b = append(w.b, '{')
+	first := true
+	if len(req.GetResourceSpans()) > 0 {
+		w.key(&first, "resourceSpans")
+		w.b = append(w.b, '[')
+		for i, rs := range req.ResourceSpans {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.resourceSpans(rs)
+		}
+		w.b = append(w.b, ']')
+	}
+	w.b = append(w.b, '}')
+	return w.b, w.ok
+}
+
+func (w *jsonWriter) resourceSpans(rs *tracepb.ResourceSpans) {
+	if rs == nil {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	first := true
+	if r := rs.Resource; r != nil {
+		if len(r.EntityRefs) > 0 {
+			w.ok = false
+		}
+		w.key(&first, "resource")
+		w.b = append(w.b, '{')
+		f := true
+		w.attrs(&f, r.Attributes)
+		w.u32Field(&f, "droppedAttributesCount", r.DroppedAttributesCount)
+		w.b = append(w.b, '}')
+	}
+	if len(rs.ScopeSpans) > 0 {
+		w.key(&first, "scopeSpans")
+		w.b = append(w.b, '[')
+		for i, ss := range rs.ScopeSpans {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.scopeSpans(ss)
+		}
+		w.b = append(w.b, ']')
+	}
+	w.strField(&first, "schemaUrl", rs.SchemaUrl)
+	w.b = append(w.b, '}')
+}
+
+func (w *jsonWriter) scopeSpans(ss *tracepb.ScopeSpans) {
+	if ss == nil {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	first := true
+	if sc := ss.Scope; sc != nil {
+		w.key(&first, "scope")
+		w.b = append(w.b, '{')
+		f := true
+		w.strField(&f, "name", sc.Name)
+		w.strField(&f, "version", sc.Version)
+		w.attrs(&f, sc.Attributes)
+		w.u32Field(&f, "droppedAttributesCount", sc.DroppedAttributesCount)
+		w.b = append(w.b, '}')
+	}
+	if len(ss.Spans) > 0 {
+		w.key(&first, "spans")
+		w.b = append(w.b, '[')
+		for i, s := range ss.Spans {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.span(s)
+		}
+		w.b = append(w.b, ']')
+	}
+	w.strField(&first, "schemaUrl", ss.SchemaUrl)
+	w.b = append(w.b, '}')
+}
+
+func (w *jsonWriter) span(s *tracepb.Span) {
+	if s == nil {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	first := true
+	w.hexField(&first, "traceId", s.TraceId)
+	w.hexField(&first, "spanId", s.SpanId)
+	w.strField(&first, "traceState", s.TraceState)
+	w.hexField(&first, "parentSpanId", s.ParentSpanId)
+	w.u32Field(&first, "flags", s.Flags)
+	w.strField(&first, "name", s.Name)
+	if s.Kind != 0 {
+		w.key(&first, "kind")
+		w.b = strconv.AppendInt(w.b, int64(s.Kind), 10)
+	}
+	w.u64Field(&first, "startTimeUnixNano", s.StartTimeUnixNano)
+	w.u64Field(&first, "endTimeUnixNano", s.EndTimeUnixNano)
+	w.attrs(&first, s.Attributes)
+	w.u32Field(&first, "droppedAttributesCount", s.DroppedAttributesCount)
+	if len(s.Events) > 0 {
+		w.key(&first, "events")
+		w.b = append(w.b, '[')
+		for i, e := range s.Events {
+			if e == nil {
+				w.ok = false
+				return
+			}
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = append(w.b, '{')
+			f := true
+			w.u64Field(&f, "timeUnixNano", e.TimeUnixNano)
+			w.strField(&f, "name", e.Name)
+			w.attrs(&f, e.Attributes)
+			w.u32Field(&f, "droppedAttributesCount", e.DroppedAttributesCount)
+			w.b = append(w.b, '}')
+		}
+		w.b = append(w.b, ']')
+	}
+	w.u32Field(&first, "droppedEventsCount", s.DroppedEventsCount)
+	if len(s.Links) > 0 {
+		w.key(&first, "links")
+		w.b = append(w.b, '[')
+		for i, l := range s.Links {
+			if l == nil {
+				w.ok = false
+				return
+			}
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = append(w.b, '{')
+			f := true
+			w.hexField(&f, "traceId", l.TraceId)
+			w.hexField(&f, "spanId", l.SpanId)
+			w.strField(&f, "traceState", l.TraceState)
+			w.attrs(&f, l.Attributes)
+			w.u32Field(&f, "droppedAttributesCount", l.DroppedAttributesCount)
+			w.u32Field(&f, "flags", l.Flags)
+			w.b = append(w.b, '}')
+		}
+		w.b = append(w.b, ']')
+	}
+	w.u32Field(&first, "droppedLinksCount", s.DroppedLinksCount)
+	if st := s.Status; st != nil {
+		w.key(&first, "status")
+		w.b = append(w.b, '{')
+		f := true
+		w.strField(&f, "message", st.Message)
+		if st.Code != 0 {
+			w.key(&f, "code")
+			w.b = strconv.AppendInt(w.b, int64(st.Code), 10)
+		}
+		w.b = append(w.b, '}')
+	}
+	w.b = append(w.b, '}')
+}
+
+// attrs writes a repeated KeyValue field, if not empty.
+func (w *jsonWriter) attrs(first *bool, kvs []*commonpb.KeyValue) {
+	if len(kvs) == 0 {
+		return
+	}
+	w.key(first, "attributes")
+	w.kvList(kvs)
+}
+
+func (w *jsonWriter) kvList(kvs []*commonpb.KeyValue) {
+	w.b = append(w.b, '[')
+	for i, kv := range kvs {
+		if kv == nil || kv.KeyStrindex != 0 {
+			w.ok = false
+			return
+		}
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = append(w.b, '{')
+		f := true
+		w.strField(&f, "key", kv.Key)
+		if kv.Value != nil {
+			w.key(&f, "value")
+			w.anyValue(kv.Value)
+		}
+		w.b = append(w.b, '}')
+	}
+	w.b = append(w.b, ']')
+}
+
+func (w *jsonWriter) anyValue(v *commonpb.AnyValue) {
+	if v == nil {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	first := true
+	switch x := v.Value.(type) {
+	case nil:
+	case *commonpb.AnyValue_StringValue:
+		w.key(&first, "stringValue")
+		w.str(x.StringValue)
+	case *commonpb.AnyValue_BoolValue:
+		w.key(&first, "boolValue")
+		w.b = strconv.AppendBool(w.b, x.BoolValue)
+	case *commonpb.AnyValue_IntValue:
+		w.key(&first, "intValue")
+		w.b = append(w.b, '"')
+		w.b = strconv.AppendInt(w.b, x.IntValue, 10)
+		w.b = append(w.b, '"')
+	case *commonpb.AnyValue_DoubleValue:
+		w.key(&first, "doubleValue")
+		w.float(x.DoubleValue)
+	case *commonpb.AnyValue_ArrayValue:
+		if x.ArrayValue == nil {
+			w.ok = false
+			return
+		}
+		w.key(&first, "arrayValue")
+		w.b = append(w.b, '{')
+		if vals := x.ArrayValue.Values; len(vals) > 0 {
+			w.b = append(w.b, `"values":[`...)
+			for i, e := range vals {
+				if i > 0 {
+					w.b = append(w.b, ',')
+				}
+				w.anyValue(e)
+			}
+			w.b = append(w.b, ']')
+		}
+		w.b = append(w.b, '}')
+	case *commonpb.AnyValue_KvlistValue:
+		if x.KvlistValue == nil {
+			w.ok = false
+			return
+		}
+		w.key(&first, "kvlistValue")
+		w.b = append(w.b, '{')
+		if vals := x.KvlistValue.Values; len(vals) > 0 {
+			w.b = append(w.b, `"values":`...)
+			w.kvList(vals)
+		}
+		w.b = append(w.b, '}')
+	case *commonpb.AnyValue_BytesValue:
+		w.key(&first, "bytesValue")
+		w.b = append(w.b, '"')
+		w.b = base64.StdEncoding.AppendEncode(w.b, x.BytesValue)
+		w.b = append(w.b, '"')
+	default: // string_value_strindex (profiles) or a newer kind
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '}')
 }
