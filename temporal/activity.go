@@ -169,7 +169,8 @@ func plainNumbers(v any) any {
 }
 
 // CrewInput is the payload of a crew's activity: the kickoff inputs. The
-// zero value kicks the crew off with no inputs.
+// zero value kicks the crew off with no inputs. It is a plain value, safe
+// for concurrent reads.
 type CrewInput struct {
 	Inputs map[string]any `json:"inputs,omitempty"`
 }

@@ -12,7 +12,8 @@ import (
 // ForEachInput is the input of the fan-out workflow (see [RunCrewForEach]):
 // the crew's name, one kickoff's inputs per item, and how many kickoffs may
 // run at the same time across the worker fleet (0 means
-// crew.DefaultConcurrency). The zero value names no crew.
+// crew.DefaultConcurrency). The zero value names no crew. It is a plain
+// value, safe for concurrent reads.
 type ForEachInput struct {
 	Crew        string           `json:"crew"`
 	Inputs      []map[string]any `json:"inputs"`
@@ -22,7 +23,8 @@ type ForEachInput struct {
 // ForEachOutput is the result of a fan-out: one output per input, in input
 // order (nil for an input that failed), one error per input (nil for an
 // input that succeeded), and the usage of the kickoffs that succeeded. The
-// zero value is an empty batch.
+// zero value is an empty batch. It is a plain value, safe for concurrent
+// reads.
 type ForEachOutput struct {
 	Outputs []*crew.CrewOutput `json:"outputs"`
 	Errors  []*CrewError       `json:"errors"`

@@ -535,3 +535,37 @@ func TestFlowErrorWithoutDetails(t *testing.T) {
 	data, _ := json.Marshal(MethodError{Flow: "F"})
 	assert.Contains(t, string(data), `"flow":"F"`)
 }
+
+// Cancelling a fan-out workflow cancels the ctx of the crew kickoffs running
+// as its activities (the activities heartbeat, so the cancellation reaches
+// them), and the run ends cancelled.
+func TestCancellationReachesTheCrew(t *testing.T) {
+	started := make(chan struct{})
+	cancelled := make(chan error, 1)
+	c := echoCrew(nil, nil)
+	c.BeforeKickoff = func(ctx context.Context, in map[string]any) (map[string]any, error) {
+		close(started)
+		<-ctx.Done()
+		cancelled <- ctx.Err()
+		return nil, ctx.Err()
+	}
+	env := newEnv(t, Registry{Crews: []*crew.Crew{c}, Options: Options{HeartbeatTimeout: 300 * time.Millisecond}})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-started
+		env.CancelWorkflow()
+	}()
+	env.ExecuteWorkflow(ForEachWorkflow, ForEachInput{Crew: "echo", Inputs: []map[string]any{{"topic": "go"}}, Concurrency: 1})
+	wg.Wait()
+	require.True(t, env.IsWorkflowCompleted())
+	var ce *temporal.CanceledError
+	require.ErrorAs(t, env.GetWorkflowError(), &ce, "the run ends cancelled")
+	select {
+	case err := <-cancelled:
+		assert.ErrorIs(t, err, context.Canceled, "the crew kickoff's ctx is cancelled")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the crew kickoff's ctx was not cancelled")
+	}
+}

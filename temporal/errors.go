@@ -137,6 +137,7 @@ func activityError(ctx context.Context, err error, extra func(error) bool) error
 // Temporal error it came from (a *temporal.WorkflowExecutionError chain),
 // which errors.As can search for *temporal.ApplicationError,
 // *temporal.TimeoutError and the like. The zero value is an empty report.
+// It is not modified after it is returned, so it is safe for concurrent use.
 type MethodError struct {
 	// Flow and Method name the flow and the method.
 	Flow   string `json:"flow"`
@@ -162,7 +163,8 @@ func (e *MethodError) Unwrap() error { return e.Err }
 
 // CrewError is the error of one crew kickoff run as an activity, as the
 // client or a workflow sees it: the crew's name and the type and text of its
-// error. The zero value is an empty report.
+// error. The zero value is an empty report. It is not modified after it is
+// returned, so it is safe for concurrent use.
 type CrewError struct {
 	// Crew names the crew.
 	Crew string `json:"crew"`

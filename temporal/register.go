@@ -35,7 +35,8 @@ const (
 // Options tunes the activities of the flows and crews a worker registers.
 // Workflow code reads them, so every worker of a task queue must register
 // the same definitions with the same Options. The zero value uses the
-// defaults above. Options is a plain value, safe to copy.
+// defaults above. Options is a plain value, safe to copy and to read from
+// several goroutines.
 type Options struct {
 	// StartToCloseTimeout bounds one attempt of one activity (0:
 	// DefaultStartToCloseTimeout).
@@ -97,7 +98,9 @@ func (o Options) check() error {
 }
 
 // FlowDefinition is a flow that [Register] can put on a worker: a *[Flow]
-// of any state type. It is implemented only by this package.
+// of any state type. It is implemented only by this package; a nil
+// FlowDefinition is refused by Register. Its methods are safe for concurrent
+// use.
 type FlowDefinition interface {
 	// Name returns the flow's name, which is its workflow type.
 	Name() string
@@ -107,7 +110,8 @@ type FlowDefinition interface {
 // Registry is everything a worker runs: flows (each as a workflow, its
 // methods as activities) and crews (each kickoff as an activity, plus the
 // fan-out workflow of [RunCrewForEach] when there is at least one crew). The
-// zero value registers nothing.
+// zero value registers nothing. Register only reads it; do not change it
+// while a Register call is running.
 type Registry struct {
 	Flows []FlowDefinition
 	// Crews are registered by their Name ("crew" when empty); names must
@@ -161,7 +165,9 @@ func Register(w worker.Registry, reg Registry) error {
 }
 
 // WorkflowRegistrar is what [RegisterWorkflows] needs: a
-// worker.WorkflowReplayer or a worker.Worker.
+// worker.WorkflowReplayer or a worker.Worker. A nil WorkflowRegistrar is
+// refused; whether it is safe for concurrent use is up to the
+// implementation (the SDK's are registered from one goroutine).
 type WorkflowRegistrar interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }

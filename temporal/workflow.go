@@ -14,14 +14,15 @@ import (
 
 // FlowInput is the input of a flow's workflow: the kickoff inputs, as
 // flow.Flow.Kickoff takes them ("id" names the state). The zero value runs
-// the flow with no inputs.
+// the flow with no inputs. It is a plain value, safe for concurrent reads.
 type FlowInput struct {
 	Inputs map[string]any `json:"inputs,omitempty"`
 }
 
 // FlowOutput is the result of a flow's workflow, as JSON: the output of the
 // method that completed last, its name, the final state, the state's ID and
-// the token usage of every method. The zero value is an empty result.
+// the token usage of every method. The zero value is an empty result. It
+// is a plain value, safe for concurrent reads.
 type FlowOutput struct {
 	Output  json.RawMessage `json:"output,omitempty"`
 	Method  string          `json:"method,omitempty"`

@@ -1,7 +1,3 @@
-// Package e2e is the end-to-end test of crewtemporal against a real Temporal
-// dev server. It runs only when TEMPORAL_CLI names the temporal binary
-// (run-e2e.sh in the module's root builds it from the tools module and sets
-// it); otherwise it is skipped.
 package e2e
 
 import (

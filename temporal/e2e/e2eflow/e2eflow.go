@@ -26,7 +26,9 @@ import (
 // TaskQueue is the task queue of the test's workers.
 const TaskQueue = "crewai-e2e"
 
-// State is the flow's state.
+// State is the flow's state. The zero value is the state before the first
+// method. Methods reach it through flow.State, whose Update, View and Get
+// lock it, so it needs no locking of its own.
 type State struct {
 	ID       string            `json:"id"`
 	Topic    string            `json:"topic"`
@@ -37,7 +39,8 @@ type State struct {
 }
 
 // Config says who runs the flow. The zero value is the client's (or a
-// replayer's) view, where no method runs.
+// replayer's) view, where no method runs. It is a plain value, safe for
+// concurrent reads.
 type Config struct {
 	// Worker names the worker process, recorded in State.RanBy.
 	Worker string

@@ -48,7 +48,9 @@ const usage = `usage: research [flags] worker|run|foreach [args]
   run TOPIC...      run the flow on TOPIC and print the article
   foreach TOPIC...  kick the research crew off once per topic across the workers`
 
-// State is the flow's state.
+// State is the flow's state. The zero value is the state before the first
+// method. Methods reach it through flow.State, whose Update, View and Get
+// lock it, so it needs no locking of its own.
 type State struct {
 	ID       string `json:"id"`
 	Topic    string `json:"topic"`
