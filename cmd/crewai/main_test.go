@@ -60,7 +60,7 @@ var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // fixtureDir writes three traces (ok, failed with an unknown model, a newer
 // flow-like one) and a corrupt and a foreign file.
-func fixtureDir(t *testing.T) string {
+func fixtureDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(seed string, start time.Time, o tracefiletest.CrewOptions) {
