@@ -97,3 +97,43 @@ func TestSpanTreeOfFlowWithCrew(t *testing.T) {
 		}
 	}
 }
+
+// The flow's and each method's span carry the state (crewai.flow.state)
+// when content is captured, and only the structure when it is not.
+func TestStateOnSpans(t *testing.T) {
+	for _, capture := range []bool{true, false} {
+		t.Run(map[bool]string{true: "captured", false: "not captured"}[capture], func(t *testing.T) {
+			exp := tracetest.NewInMemoryExporter()
+			tr, err := tracing.New(tracing.WithExporter(exp), tracing.WithNotice(io.Discard), tracing.WithContentCapture(capture))
+			require.NoError(t, err)
+			defer func() { require.NoError(t, tr.Shutdown(context.Background())) }()
+			f := loopFlow(2)
+			f.Tracing, f.Tracer = true, tr
+			_, err = f.Kickoff(context.Background(), nil)
+			require.NoError(t, err)
+
+			states := map[string]string{}
+			routerLabels := map[string][]string{}
+			for _, s := range exp.GetSpans() {
+				for _, a := range s.Attributes {
+					switch string(a.Key) {
+					case "crewai.flow.state":
+						states[s.Name] = a.Value.AsString()
+					case "crewai.flow.router_label":
+						routerLabels[s.Name] = append(routerLabels[s.Name], a.Value.AsString())
+					}
+				}
+			}
+			assert.ElementsMatch(t, []string{"continue", "finish"}, routerLabels["invoke_node second_method"])
+			assert.Equal(t, []string{"continue"}, routerLabels["invoke_node first_method"])
+			if !capture {
+				assert.Empty(t, states)
+				return
+			}
+			assert.Contains(t, states["invoke_workflow ExampleFlow"], `"Counter":2`)
+			assert.Contains(t, states["invoke_workflow ExampleFlow"], `Flow completed`)
+			assert.Contains(t, states["invoke_node first_method"], `"message":"Hello from first_method"`,
+				"the state the method left")
+		})
+	}
+}

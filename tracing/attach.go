@@ -377,6 +377,16 @@ func (t *Tracer) appendValue(attrs []attribute.KeyValue, key, mimeKey string, v 
 	return append(attrs, attribute.String(key, s), attribute.String(mimeKey, mime))
 }
 
+// appendState adds a flow's state (as JSON, scrubbed, redacted and cut like
+// every captured value) under crewai.flow.state.
+func (t *Tracer) appendState(attrs []attribute.KeyValue, state any) []attribute.KeyValue {
+	s, _ := t.anyValue(state)
+	if s == "" {
+		return attrs
+	}
+	return append(attrs, attribute.String(semconv.CrewAIFlowState, s))
+}
+
 // appendText adds a captured text and its MIME type, unless it is empty.
 func (t *Tracer) appendText(attrs []attribute.KeyValue, key, mimeKey, s string) []attribute.KeyValue {
 	if s == "" {
@@ -442,9 +452,12 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	case *event.CrewFailed:
 		attrs = appendUsage(make([]attribute.KeyValue, 0, 6), v.Usage, false)
 	case *event.FlowFinished:
-		attrs = appendUsage(make([]attribute.KeyValue, 0, 8), v.Usage, false)
+		attrs = appendUsage(make([]attribute.KeyValue, 0, 9), v.Usage, false)
 		if capture && v.Result != nil {
 			attrs = t.appendValue(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Result)
+		}
+		if capture && v.State != nil {
+			attrs = t.appendState(attrs, v.State)
 		}
 	case *event.MethodFinished:
 		if v.RouterLabel != "" {
@@ -452,6 +465,9 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		}
 		if capture && v.Result != nil {
 			attrs = t.appendValue(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Result)
+		}
+		if capture && v.State != nil {
+			attrs = t.appendState(attrs, v.State)
 		}
 	case *event.TaskCompleted:
 		attrs = appendUsage(make([]attribute.KeyValue, 0, 8), v.Usage, false)

@@ -67,7 +67,9 @@
 // are captured by default (input.value, output.value, gen_ai.input.messages,
 // gen_ai.output.messages in the GenAI JSON message shape,
 // gen_ai.tool.call.arguments and .result, task description and expected
-// output, agent goal). CREWAI_TRACING_CAPTURE_CONTENT=false, or, when that
+// output, agent goal; a flow method's span has the state it started from as
+// input.value and the state it left as crewai.flow.state, the flow's span
+// its final state as crewai.flow.state). CREWAI_TRACING_CAPTURE_CONTENT=false, or, when that
 // variable is unset, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false
 // (or NO_CONTENT or EVENT_ONLY; true, SPAN_ONLY and SPAN_AND_EVENT mean on)
 // keep only structure, timings, counts and error messages. [WithContentCapture]

@@ -123,6 +123,7 @@ const (
 	CrewAIFlowTrigger       = "crewai.flow.trigger"
 	CrewAIFlowRouterLabel   = "crewai.flow.router_label"
 	CrewAIFlowStateID       = "crewai.flow.state_id"
+	CrewAIFlowState         = "crewai.flow.state"
 	CrewAIGuardrailTask     = "crewai.guardrail.task"
 	CrewAIGuardrailAttempt  = "crewai.guardrail.attempt"
 	CrewAIGuardrailSuccess  = "crewai.guardrail.success"
