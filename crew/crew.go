@@ -69,10 +69,11 @@ type Crew struct {
 	StepCallback func(agent.Step)
 	// BeforeKickoff, if set, may rewrite the inputs of each kickoff before
 	// validation; an error ends the kickoff before any model call. It gets a
-	// copy of the inputs.
+	// copy of the inputs. A panic of the hook is an error of the kickoff.
 	BeforeKickoff func(ctx context.Context, inputs map[string]any) (map[string]any, error)
 	// AfterKickoff, if set, may rewrite the output of each successful
-	// kickoff; an error fails the kickoff.
+	// kickoff; an error fails the kickoff, and so does a panic of the hook
+	// (the crew's failed event then carries the panic's stack).
 	AfterKickoff func(ctx context.Context, out *CrewOutput) (*CrewOutput, error)
 	// Tracing asks for the kickoffs to be traced (see package tracing; the
 	// CREWAI_TRACING_ENABLED environment variable also turns it on).

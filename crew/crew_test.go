@@ -199,6 +199,29 @@ func TestCallbacks(t *testing.T) {
 	c.BeforeKickoff = func(ctx context.Context, in map[string]any) (map[string]any, error) { return nil, errors.New("nope") }
 	_, err = c.Kickoff(context.Background(), in)
 	require.ErrorContains(t, err, "BeforeKickoff: nope")
+
+	// A panicking hook fails the kickoff instead of crashing the program;
+	// the crew's step still ends, as a failure carrying the panic.
+	c.BeforeKickoff = func(ctx context.Context, in map[string]any) (map[string]any, error) { panic("before bug") }
+	_, err = c.Kickoff(context.Background(), in)
+	require.ErrorContains(t, err, `crew: crew "research crew": BeforeKickoff: panicked: before bug`)
+	c.BeforeKickoff = nil
+	c.AfterKickoff = func(ctx context.Context, out *crew.CrewOutput) (*crew.CrewOutput, error) { panic("after bug") }
+	rec := &recorder{}
+	defer c.Bus.Subscribe(rec)()
+	out, err = c.Kickoff(context.Background(), in)
+	require.ErrorContains(t, err, `crew: crew "research crew": AfterKickoff: panicked: after bug`)
+	require.NotNil(t, out)
+	assert.Len(t, out.Tasks, 2, "the tasks' outputs are kept")
+	evs := rec.events()
+	for _, run := range byRun(evs) {
+		checkTree(t, run)
+	}
+	last := evs[len(evs)-1]
+	require.Equal(t, event.KindCrewFailed, last.Kind())
+	f := event.FailureOf(last)
+	assert.True(t, f.Panic)
+	assert.Contains(t, f.Stack, "crew_test.go")
 }
 
 func TestUsageCountedOnceWithSharedLLM(t *testing.T) {

@@ -45,7 +45,11 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 	}
 	if c.BeforeKickoff != nil {
 		var err error
-		if inputs, err = c.BeforeKickoff(ctx, inputs); err != nil {
+		func() {
+			defer recoverHook(&err, nil)
+			inputs, err = c.BeforeKickoff(ctx, inputs)
+		}()
+		if err != nil {
 			return nil, fmt.Errorf("crew: crew %q: BeforeKickoff: %w", c.name(), err)
 		}
 	}
@@ -73,9 +77,14 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 		}
 	}()
 	err := c.run(ctx, inputs, seeded, out)
+	var stack string
 	if err == nil && c.AfterKickoff != nil {
 		var after *CrewOutput
-		if after, err = c.AfterKickoff(ctx, out); err != nil {
+		func() {
+			defer recoverHook(&err, &stack)
+			after, err = c.AfterKickoff(ctx, out)
+		}()
+		if err != nil {
 			err = fmt.Errorf("crew: crew %q: AfterKickoff: %w", name, err)
 		} else if after != nil {
 			out = after
@@ -83,11 +92,28 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 	}
 	ended = true
 	if err != nil {
-		event.End(step, event.CrewFailed{Crew: name, Usage: out.Usage, Failure: event.Failure{Err: err}})
+		event.End(step, event.CrewFailed{Crew: name, Usage: out.Usage,
+			Failure: event.Failure{Err: err, Panic: stack != "", Stack: stack}})
 		return out, err
 	}
 	event.End(step, event.CrewCompleted{Crew: name, Output: out.Raw, Usage: out.Usage})
 	return out, nil
+}
+
+// errHookPanicked marks the error of a BeforeKickoff or AfterKickoff hook
+// that panicked.
+var errHookPanicked = errors.New("panicked")
+
+// recoverHook, deferred around a call of a user's hook, turns a panic of the
+// hook into *err (and its stack into *stack, when not nil), so that a
+// panicking hook fails the kickoff instead of crashing the program.
+func recoverHook(err *error, stack *string) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%w: %v", errHookPanicked, p)
+		if stack != nil {
+			*stack = string(debug.Stack())
+		}
+	}
 }
 
 // slot is one task's place in a kickoff.
