@@ -136,15 +136,23 @@ func retryable(ctx context.Context, err error) bool {
 // inputs as the kickoff inputs: Role and LLM set, MaxIter, MaxRPM and
 // MaxExecutionTime not negative, SystemTemplate and TaskTemplate using only
 // their placeholders, Tools usable, and every {placeholder} of Role, Goal
-// and Backstory given by inputs. The error wraps [ErrInvalid] and names the
-// field, its value and what is accepted. A crew calls it for every agent
-// before its first model call. It is safe for concurrent use.
+// and Backstory given by inputs. The error is an [*Error] naming the agent;
+// it wraps [ErrInvalid] and names the field, its value and what is
+// accepted. A crew calls it for every agent before its first model call. It
+// is safe for concurrent use.
 func (a *Agent) Validate(inputs map[string]any) error {
 	if a == nil {
-		return invalid("Validate called on a nil *Agent")
+		return &Error{Err: invalid("Validate called on a nil *Agent")}
 	}
-	_, err := a.prepare(&Job{Inputs: inputs, Description: "validate"})
-	return err
+	p, err := a.prepare(&Job{Inputs: inputs, Description: "validate"})
+	if err != nil {
+		role := p.role
+		if role == "" {
+			role = a.Role
+		}
+		return &Error{Role: role, Err: err}
+	}
+	return nil
 }
 
 // templatePlaceholders are the placeholders each prompt template accepts.

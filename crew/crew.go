@@ -185,7 +185,7 @@ func (c *Crew) Validate(inputs map[string]any) error {
 		// The rest of the agent's own checks (limits, prompt templates), so
 		// that a bad agent of a later task fails before the first model call.
 		if err := a.Validate(inputs); err != nil {
-			return &ValidationError{Crew: name, Field: field, Reason: fmt.Sprintf("agent %q: %v", a.Role, err), Err: err}
+			return &ValidationError{Crew: name, Field: field, Reason: err.Error(), Err: err}
 		}
 		return nil
 	}
