@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,34 @@ func outcomeTree(t *testing.T, evs []event.Event) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
+// manualDeadline is a context whose deadline passes when expire is called,
+// so that a test can make it pass at a chosen step, whatever the machine's
+// speed. Its Err is then context.DeadlineExceeded, as for a real deadline.
+type manualDeadline struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newManualDeadline() *manualDeadline {
+	return &manualDeadline{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (d *manualDeadline) expire() { d.once.Do(func() { close(d.done) }) }
+
+func (d *manualDeadline) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
+
+func (d *manualDeadline) Done() <-chan struct{} { return d.done }
+
+func (d *manualDeadline) Err() error {
+	select {
+	case <-d.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
 // failingServerLLM is the real OpenAI-compatible client against a fake
 // server that answers 500 to every request, with millisecond backoff and at
 // most attempts requests per call.
@@ -80,12 +109,14 @@ func TestEventTrees(t *testing.T) {
 		return llmtest.Reply{Content: "too late", Delay: time.Hour}
 	}}
 	tests := []struct {
-		name    string
-		crew    func(t *testing.T) *crew.Crew
-		timeout time.Duration // the kickoff's ctx deadline, if any
-		wantErr error
-		check   func(t *testing.T, out *crew.CrewOutput)
-		want    string
+		name string
+		crew func(t *testing.T) *crew.Crew
+		// deadline makes the kickoff's ctx reach its deadline when the call
+		// of the model named "slow-model" starts.
+		deadline bool
+		wantErr  error
+		check    func(t *testing.T, out *crew.CrewOutput)
+		want     string
 	}{
 		{
 			name: "two tasks with a tool call",
@@ -166,8 +197,8 @@ func TestEventTrees(t *testing.T) {
 				c.Agents = []*agent.Agent{c.Tasks[0].Agent, slow}
 				return c
 			},
-			timeout: 50 * time.Millisecond,
-			wantErr: context.DeadlineExceeded,
+			deadline: true,
+			wantErr:  context.DeadlineExceeded,
 			check: func(t *testing.T, out *crew.CrewOutput) {
 				require.Len(t, out.Tasks, 1)
 			},
@@ -189,10 +220,14 @@ func TestEventTrees(t *testing.T) {
 			rec := &recorder{}
 			defer c.Bus.Subscribe(rec)()
 			ctx := context.Background()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
+			if tc.deadline {
+				dl := newManualDeadline()
+				ctx = dl
+				defer c.Bus.Subscribe(event.HandlerFunc(func(e event.Event) {
+					if s, ok := e.(*event.LLMCallStarted); ok && s.Model == "slow-model" {
+						dl.expire()
+					}
+				}))()
 			}
 			out, err := c.Kickoff(ctx, map[string]any{"topic": "AI"})
 			if tc.wantErr != nil {
