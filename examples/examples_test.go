@@ -28,7 +28,7 @@ func TestExamplesRunOffline(t *testing.T) {
 	}{
 		{"quickstart", []string{"OPENAI_API_KEY is not set", "Token usage:", "trace "}},
 		{"hierarchical", []string{"OPENAI_API_KEY is not set", "hierarchical process"}},
-		{"kickoff-for-each", []string{"Lisbon"}},
+		{"kickoff-for-each", []string{"OPENAI_API_KEY is not set", "Lisbon ", "Porto ", "Seville ", "Lyon "}},
 		{"flow", []string{"counter = 3", "Flow completed"}},
 		{"flow-crews", []string{"OPENAI_API_KEY is not set"}},
 	}
