@@ -15,6 +15,8 @@ var ErrStateNotFound = errors.New("flow: no saved state with this id")
 
 // DefinitionError reports a mistake in a flow's definition, found before
 // anything runs. The zero value is an empty report.
+// Nothing modifies it once returned: it is safe to read from several
+// goroutines.
 type DefinitionError struct {
 	// Flow is the flow's name.
 	Flow string
@@ -35,6 +37,8 @@ func (e *DefinitionError) Error() string {
 // MethodError reports that a method failed (returned an error, panicked,
 // returned an undeclared label, hit the run limit, or its state could not be
 // saved), which failed the flow. The zero value is an empty report.
+// Nothing modifies it once returned: it is safe to read from several
+// goroutines.
 type MethodError struct {
 	// Flow and Method name the flow and the method.
 	Flow   string
@@ -54,6 +58,8 @@ func (e *MethodError) Unwrap() error { return e.Err }
 
 // PanicError is the error of a method that panicked. The zero value is an
 // empty report.
+// Nothing modifies it once returned: it is safe to read from several
+// goroutines.
 type PanicError struct {
 	// Value is what the method panicked with.
 	Value any
@@ -73,6 +79,8 @@ func (e *PanicError) Unwrap() error {
 
 // InputError reports a kickoff input that cannot go into the state. The zero
 // value is an empty report.
+// Nothing modifies it once returned: it is safe to read from several
+// goroutines.
 type InputError struct {
 	// Field is the input's key.
 	Field string
@@ -99,6 +107,8 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // CorruptStateError reports a saved state that cannot be restored. The zero
 // value is an empty report.
+// Nothing modifies it once returned: it is safe to read from several
+// goroutines.
 type CorruptStateError struct {
 	// StateID is the ID of the saved state; Method the method after which
 	// it was saved.

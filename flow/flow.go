@@ -23,11 +23,17 @@ const DefaultMaxConcurrency = 16
 // StepFunc is the body of a plain method. Its result becomes the method's
 // output (the flow's output if it is the last method to complete) and is
 // handed to the listeners it triggers (see [TriggerOf]). It must honour ctx.
+// A nil StepFunc is refused by Flow.Step as a definition error. A flow may
+// call it from several goroutines at once (concurrent listeners, concurrent
+// kickoffs): share data through the State, which locks.
 type StepFunc[S any] func(ctx context.Context, s *State[S]) (any, error)
 
 // RouterFunc is the body of a router. The label it returns triggers the
 // listeners of that label; an empty label triggers nothing but the listeners
 // of the router's own name. The label is also the router's output.
+// A nil RouterFunc is refused by Flow.Router as a definition error. A flow
+// may call it from several goroutines at once (concurrent listeners,
+// concurrent kickoffs): share data through the State, which locks.
 type RouterFunc[S any] func(ctx context.Context, s *State[S]) (string, error)
 
 // Flow is an event-driven graph of methods over a state of type S (a struct,
@@ -85,6 +91,8 @@ type Flow[S any] struct {
 // Spec names a method and says when it runs. Build one with [Start],
 // [Listen] or [When]; a router may declare its labels with [Spec.Emits]. The
 // zero value is not a valid spec.
+// Its methods do not modify it (Emits returns a new Spec), so it is safe for
+// concurrent use.
 type Spec struct {
 	name   string
 	start  bool
@@ -132,7 +140,7 @@ const (
 // Condition says which completions make a listener run: a trigger (a method
 // name or a router label), or an Or / And of conditions. The zero value is
 // an empty trigger, which is a definition error. Conditions are immutable
-// values.
+// values, safe for concurrent use.
 //
 // An Or (and a single trigger) fires at most once per round: a round begins
 // at kickoff and each time a router returns a label, and a completion

@@ -9,6 +9,8 @@ import (
 )
 
 // NodeKind is the kind of a node of a [Graph]: a method or an Or/And join.
+// The zero value (empty) is no kind. Like any string it is safe for
+// concurrent use.
 type NodeKind string
 
 // The kinds of graph nodes.
@@ -22,6 +24,8 @@ const (
 // as nodes, triggers as edges. It is plain data (JSON-friendly), so a tool
 // can save it and draw it later with [Graph.Mermaid] or [Graph.HTML]. The
 // zero value is an empty graph.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Graph struct {
 	// Name is the flow's name.
 	Name string `json:"name"`
@@ -33,6 +37,8 @@ type Graph struct {
 
 // Node is a method or a join of a [Graph]. The zero value is an unnamed
 // method node.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Node struct {
 	// ID is unique in the graph ("m0", "j0", ...).
 	ID string `json:"id"`
@@ -50,6 +56,8 @@ type Node struct {
 // Edge is a trigger of a [Graph]: the completion of From (or the label it
 // returns, when Label is set) makes To run or counts towards its join. The
 // zero value is an edge between unnamed nodes.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Edge struct {
 	// From and To are node IDs.
 	From string `json:"from"`

@@ -20,6 +20,8 @@ import (
 )
 
 // Result is what a kickoff produced. The zero value is an empty result.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Result[S any] struct {
 	// Output is the output of the method that completed last (a router's
 	// output is its label). Listeners run concurrently, so with parallel
@@ -42,6 +44,8 @@ type Result[S any] struct {
 
 // Trigger tells a method why it runs; get it with [TriggerOf]. The zero value
 // means the method runs because the flow was kicked off.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Trigger struct {
 	// Name is the trigger that fired: a method name or a router label
 	// (empty for a start method).

@@ -8,6 +8,8 @@ import (
 // Activation is one method run that a [Scheduler] asks for: which method,
 // why, and in which round. It is a plain value, safe to copy. The zero
 // value names no method.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Activation struct {
 	// Method is the name of the method to run.
 	Method string

@@ -23,6 +23,7 @@ const DefaultSQLitePath = ".crewai/flow_states.db"
 // [OpenSQLite] and Close it when done. A database written before the
 // progress_json column existed is upgraded in place when opened. It is safe for concurrent use, also by
 // several processes sharing the file (WAL mode, busy timeout).
+// The zero value is not usable: open one with OpenSQLite.
 type SQLiteStore struct {
 	db   *sql.DB
 	path string

@@ -11,6 +11,7 @@ import (
 // Store saves a flow's state after each method, and loads it back to resume
 // a kickoff. Implementations must be safe for concurrent use: concurrent
 // kickoffs and concurrent methods save at the same time.
+// A nil Store (the zero value of Flow.Persist) means no persistence.
 type Store interface {
 	// Save records rec as the latest record of rec.StateID. It must keep
 	// every field but Saved as given (State and Progress byte for byte)
@@ -22,6 +23,8 @@ type Store interface {
 }
 
 // Record is one saved state. The zero value is an empty record.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Record struct {
 	// Flow is the name of the flow that saved it.
 	Flow string

@@ -98,6 +98,8 @@ type Tracer struct {
 // Stats counts what a Tracer did since it was built. Exported, Failed and
 // Dropped stay 0 when the Tracer uses a user's own TracerProvider, whose
 // export path it does not see. The zero value counts nothing.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Stats struct {
 	// Started counts spans started from events.
 	Started uint64
@@ -140,6 +142,9 @@ func (t *Tracer) CaptureContent() bool { return t.capture }
 func (t *Tracer) TracerProvider() trace.TracerProvider { return t.provider }
 
 // Option configures a [Tracer] built by [New].
+// A nil Option is ignored by New. An Option only fills the configuration of
+// the New call it is passed to, so one Option may be reused and shared
+// between goroutines.
 type Option func(*config) error
 
 type config struct {

@@ -30,6 +30,8 @@ const EnvBinary = "JAEGER_BIN"
 
 // BuildOptions configures [Binary]. The zero value builds from the module that
 // contains the current working directory into the user's cache directory.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type BuildOptions struct {
 	// ModuleDir is a directory inside the Go module whose go.mod carries
 	// the Jaeger tool. Empty means the current working directory (a
@@ -147,6 +149,8 @@ func goOutput(ctx context.Context, dir string, args ...string) (string, error) {
 
 // Options configures [Start]. The zero value builds (or reuses) the Jaeger
 // binary with [Binary] and keeps Jaeger's files in a new temporary directory.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Options struct {
 	// Binary is the Jaeger v2 executable. Empty means the result of
 	// Binary(ctx, BuildOptions{}).

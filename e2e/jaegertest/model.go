@@ -10,6 +10,7 @@ import (
 
 // Trace is one trace as Jaeger's v1 query API returns it. Values are decoded
 // from JSON and are safe to read concurrently.
+// The zero value is an empty trace (no spans).
 type Trace struct {
 	// TraceID is the hex trace ID.
 	TraceID string `json:"traceID"`
@@ -25,6 +26,8 @@ type Trace struct {
 
 // Span is one span in Jaeger's model: OpenTelemetry span kind, status and
 // attributes are all tags; span events are logs.
+// The zero value is an empty span. Values are decoded from JSON and are safe
+// to read concurrently.
 type Span struct {
 	TraceID       string      `json:"traceID"`
 	SpanID        string      `json:"spanID"`
@@ -41,6 +44,8 @@ type Span struct {
 }
 
 // Reference links a span to another, for example its parent (CHILD_OF).
+// The zero value is an empty reference. Values are decoded from JSON and are
+// safe to read concurrently.
 type Reference struct {
 	RefType string `json:"refType"`
 	TraceID string `json:"traceID"`
@@ -49,6 +54,8 @@ type Reference struct {
 
 // KeyValue is a tag or log field. Value is a string, a bool, or a
 // json.Number for numbers (int64 and float64 tags).
+// The zero value is an empty key with a nil value. Values are decoded from
+// JSON and are safe to read concurrently.
 type KeyValue struct {
 	Key   string `json:"key"`
 	Type  string `json:"type"`
@@ -56,12 +63,16 @@ type KeyValue struct {
 }
 
 // Log is a span event (for example an "exception" event).
+// The zero value is an empty log. Values are decoded from JSON and are safe
+// to read concurrently.
 type Log struct {
 	Timestamp int64      `json:"timestamp"`
 	Fields    []KeyValue `json:"fields"`
 }
 
 // Process is the emitter of spans: its service name and resource tags.
+// The zero value is an empty process. Values are decoded from JSON and are
+// safe to read concurrently.
 type Process struct {
 	ServiceName string     `json:"serviceName"`
 	Tags        []KeyValue `json:"tags"`

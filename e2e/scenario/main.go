@@ -74,6 +74,8 @@ func run(ctx context.Context, name string) error {
 }
 
 // TripState is the state of the flow-crew scenario.
+// The zero value is the state a kickoff starts from; methods share it
+// through flow.State, which locks, so they may run concurrently.
 type TripState struct {
 	City    string `json:"city"`
 	Plan    string `json:"plan"`
@@ -134,6 +136,8 @@ func flowCrew(ctx context.Context) error {
 }
 
 // PageRequest is the failing tool's input.
+// The zero value names no page (the tool fails for every request anyway).
+// Safe to read from several goroutines.
 type PageRequest struct {
 	URL string `json:"url" desc:"The page to fetch"`
 }

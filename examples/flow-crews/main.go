@@ -31,6 +31,8 @@ import (
 
 // ContentState is the flow's state. Topic and Format come from the kickoff
 // inputs.
+// The zero value is the state a kickoff starts from; methods share it
+// through flow.State, which locks, so they may run concurrently.
 type ContentState struct {
 	ID      string `json:"id"`
 	Topic   string `json:"topic"`

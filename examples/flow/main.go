@@ -17,6 +17,8 @@ import (
 )
 
 // ExampleState is the flow's state.
+// The zero value is the state a kickoff starts from; methods share it
+// through flow.State, which locks, so they may run concurrently.
 type ExampleState struct {
 	ID      string `json:"id"`
 	Counter int    `json:"counter"`

@@ -81,6 +81,8 @@ const EnvPricesFile = "CREWAI_PRICES_FILE"
 
 // Price is what one model costs, in US dollars per one million tokens. The
 // zero value is a free model. It is a plain value, safe to copy.
+// A plain value: reading it from several goroutines is safe; changing it
+// while another goroutine reads it is not.
 type Price struct {
 	// Input is the price of prompt tokens that were not served from cache.
 	Input float64 `json:"input"`
@@ -217,6 +219,8 @@ func (t *Table) Models() []string {
 
 // FieldError reports a bad value in a price override file. Callers can
 // detect it with [errors.As].
+// The zero value is an empty report. Nothing modifies it once returned: it
+// is safe to read from several goroutines.
 type FieldError struct {
 	// Field is the JSON path of the bad value, such as models["x"].input.
 	Field string
