@@ -2,7 +2,9 @@ package flow_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/crewai-go/crewai/flow"
 )
@@ -115,4 +117,42 @@ func ExampleOpenSQLite() {
 	}
 	fmt.Println(first.State.Pages, second.State.Pages, first.StateID == second.StateID)
 	// Output: 10 20 true
+}
+
+// A kickoff that failed half-way is resumed by its state ID: the methods
+// that completed are not run again.
+func Example_resume() {
+	ctx := context.Background()
+	type Report struct{ Sections []string }
+	var pressOffline atomic.Bool
+	pressOffline.Store(true)
+
+	f := &flow.Flow[Report]{Name: "Report", Persist: &flow.MemoryStore{}}
+	f.Step(flow.Start("research"), func(ctx context.Context, s *flow.State[Report]) (any, error) {
+		fmt.Println("research runs")
+		s.Update(func(r *Report) { r.Sections = append(r.Sections, "findings") })
+		return nil, nil
+	})
+	f.Step(flow.Listen("publish", "research"), func(ctx context.Context, s *flow.State[Report]) (any, error) {
+		if pressOffline.Load() {
+			return nil, errors.New("press offline")
+		}
+		fmt.Println("publish runs")
+		return "published", nil
+	})
+
+	first, err := f.Kickoff(ctx, nil)
+	fmt.Println("first kickoff:", err)
+	pressOffline.Store(false)
+	second, err := f.Kickoff(ctx, map[string]any{"id": first.StateID})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(second.Output, second.State.Sections)
+	// Output:
+	// research runs
+	// first kickoff: flow "Report": method "publish": press offline
+	// publish runs
+	// published [findings]
 }
