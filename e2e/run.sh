@@ -4,8 +4,8 @@
 # directory, or JAEGER_BIN), starts it on 127.0.0.1, ships traced crews and
 # flows to it over OTLP HTTP/protobuf and gRPC, and checks them through its
 # query API. Needs Go and the Go module proxy, nothing else. A cold first run
-# takes about five minutes on two cores (Jaeger's compile); later runs a few
-# seconds. Exits non-zero when any test fails.
+# takes about five minutes on two idle cores (Jaeger's compile; much longer on
+# a busy machine); later runs under a minute. Exits non-zero when any test fails.
 set -eu
 cd "$(dirname "$0")"
 
