@@ -70,6 +70,25 @@ func BenchmarkSpans(b *testing.B) {
 			sp.End(trace.WithTimestamp(now))
 		}
 	})
+	// The same span with every attribute given to Start and no timestamps:
+	// what the SDK costs when nothing is added after Start (SetAttributes
+	// makes the SDK deduplicate the attributes at End).
+	b.Run("sdk/attrs-at-start", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
+		defer tp.Shutdown(context.Background())
+		tr := tp.Tracer(semconv.ScopeName)
+		ctx, root := tr.Start(context.Background(), "invoke_workflow c")
+		defer root.End()
+		sa, ea := toolAttrs()
+		all := append(sa, ea...)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			_, sp := tr.Start(ctx, "execute_tool search", trace.WithSpanKind(trace.SpanKindInternal),
+				trace.WithAttributes(all...))
+			sp.End()
+		}
+	})
 	for _, capture := range []bool{false, true} {
 		name := "handler/content-off"
 		if capture {
