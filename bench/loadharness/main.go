@@ -11,8 +11,10 @@
 // soak runs. Tracing is on: spans go over OTLP/HTTP to a receiver the harness
 // starts on 127.0.0.1 that decodes and counts them (-backend otlp, the
 // default), to the file backend in a temporary folder removed at the end
-// (-backend file), or nowhere (-backend none, a Tracer without exporter
-// traffic).
+// (-backend file; the folder is made under $TMPDIR, and since the backend
+// creates one file per trace, the file system there weighs on the result:
+// set TMPDIR to a tmpfs folder to measure the library rather than the disk),
+// or nowhere (-backend none, a Tracer without exporter traffic).
 //
 // -outage refused points the OTLP exporter at a closed port; -outage hang at a
 // receiver that accepts connections and never answers. Both last the whole
