@@ -29,7 +29,7 @@ func TestEnabled(t *testing.T) {
 		{"env off", false, "OFF", "", false, 0},
 		{"env false explicit", true, "false", "", true, 0},
 		{"env invalid", false, "maybe", "", false, 1},
-		{"env invalid explicit", true, "perhaps", "", true, 0},
+		{"env invalid explicit", true, "perhaps", "", true, 1},
 		{"sdk disabled", true, "true", "true", false, 0},
 		{"sdk disabled 1", true, "", "1", false, 0},
 		{"sdk not disabled", true, "", "false", true, 0},

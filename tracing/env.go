@@ -55,16 +55,15 @@ func Enabled(explicit bool, l *slog.Logger) bool {
 			return false
 		}
 	}
-	if explicit {
-		return true
-	}
 	v := os.Getenv(EnvTracingEnabled)
 	on, ok := parseBool(v)
 	if !ok {
-		warnEnvOnce(l, EnvTracingEnabled, v, boolAccepted, "tracing is off")
-		return false
+		// Warned also when explicit is true: the variable is meant for
+		// every run of the process, and a typo in it should not go unseen.
+		warnEnvOnce(l, EnvTracingEnabled, v, boolAccepted,
+			"it is ignored: tracing is off unless a Crew or Flow sets Tracing: true")
 	}
-	return on
+	return explicit || (ok && on)
 }
 
 // captureFromEnv decides content capture from the environment:
