@@ -49,6 +49,19 @@ func TestContentCapture(t *testing.T) {
 		{"option wins over env", map[string]string{EnvCaptureContent: "false"}, []Option{WithContentCapture(true)}, true},
 		{"option off", nil, []Option{WithContentCapture(false)}, false},
 	}
+	// The span tree (names, kinds, parents, status, counts) with content
+	// captured; every case must give the same tree.
+	structure := func(spans tracetest.SpanStubs) string {
+		return render(spanTree(spans), "gen_ai.operation.name", "openinference.span.kind", "gen_ai.request.model",
+			"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.tool.name", "crewai.tool.cache_hit")
+	}
+	t.Setenv(EnvCaptureContent, "")
+	t.Setenv(EnvOTelCapture, "")
+	baseTr, baseExp, _ := newMemTracer(t)
+	if _, err := runCrew(context.Background(), baseTr, scenario{}); err != nil {
+		t.Fatal(err)
+	}
+	want := structure(baseExp.GetSpans())
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(EnvCaptureContent, "")
@@ -72,6 +85,9 @@ func TestContentCapture(t *testing.T) {
 				t.Errorf("content captured with capture off: %v", found)
 			}
 			// structure and counts stay
+			if got := structure(spans); got != want {
+				t.Errorf("span tree:\n%s\nwant (as with content):\n%s", got, want)
+			}
 			chat := findSpan(t, spans, "chat gpt-4o-mini")
 			if v, ok := attrOf(chat, "gen_ai.usage.output_tokens"); !ok || v.AsInt64() != 5 {
 				t.Errorf("usage lost: %v", v.Emit())
