@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -356,4 +357,33 @@ func TestSQLiteUpgradesOldSchema(t *testing.T) {
 	again, err := flow.OpenSQLite(ctx, path) // already upgraded: nothing to do
 	require.NoError(t, err)
 	require.NoError(t, again.Close())
+}
+
+// finalFailStore fails only the save a kickoff makes once it has succeeded.
+type finalFailStore struct{ flow.MemoryStore }
+
+func (s *finalFailStore) Save(ctx context.Context, rec flow.Record) error {
+	if strings.Contains(string(rec.Progress), `"finished":true`) {
+		return errors.New("disk full")
+	}
+	return s.MemoryStore.Save(ctx, rec)
+}
+
+func TestPersistFinalSaveFailureFailsKickoff(t *testing.T) {
+	store := &finalFailStore{}
+	f := loopFlow(1)
+	f.Persist = store
+	res, err := f.Kickoff(context.Background(), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `flow "ExampleFlow": persist final state: disk full`)
+	assert.Equal(t, "final_method", res.Method, "the result is kept next to the error")
+	rec, err := store.Load(context.Background(), res.StateID)
+	require.NoError(t, err)
+	assert.Equal(t, "final_method", rec.Method, "the record saved after the last method stays")
+
+	// Its progress lists every run and leaves nothing to do: a resume runs
+	// the graph again from its start.
+	res2, err := f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
+	require.Error(t, err, "the final save fails again")
+	assert.Equal(t, 2, res2.State.Counter, "second_method ran again")
 }
