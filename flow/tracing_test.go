@@ -11,6 +11,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
@@ -136,4 +137,50 @@ func TestStateOnSpans(t *testing.T) {
 				"the state the method left")
 		})
 	}
+}
+
+// A crew kicked off inside a flow method is, at the level of events, a
+// child of that method's start event and part of the flow's run; every step
+// it starts ends.
+func TestCrewEventsAreChildrenOfMethod(t *testing.T) {
+	bus, rec := newBus(t)
+	c := writerCrew()
+	f := &flow.Flow[exampleState]{Name: "PoemFlow", Bus: bus}
+	f.Step(flow.Start("write_poem"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		out, err := c.Kickoff(ctx, map[string]any{"topic": "Go"})
+		if err != nil {
+			return nil, err
+		}
+		return out.Raw, nil
+	})
+	_, err := f.Kickoff(context.Background(), nil)
+	require.NoError(t, err)
+
+	evs := rec.all()
+	var method *event.MethodStarted
+	var crewStarted *event.CrewStarted
+	for _, e := range evs {
+		switch v := e.(type) {
+		case *event.MethodStarted:
+			method = v
+		case *event.CrewStarted:
+			crewStarted = v
+		}
+	}
+	require.NotNil(t, method, "a method started event")
+	require.NotNil(t, crewStarted, "the crew's events reach the flow's bus")
+	assert.Equal(t, method.ID, crewStarted.ParentID, "the crew is the method's child")
+	assert.Equal(t, method.Run, crewStarted.Run, "one run")
+	var task, chat int
+	for _, e := range evs {
+		switch e.(type) {
+		case *event.TaskStarted:
+			task++
+		case *event.LLMCallStarted:
+			chat++
+		}
+	}
+	assert.Equal(t, 1, task, "the crew's task")
+	assert.Equal(t, 1, chat, "the crew's model call")
+	assertBalanced(t, evs)
 }
