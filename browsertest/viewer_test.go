@@ -121,7 +121,8 @@ func TestViewerInChromium(t *testing.T) {
 	details := run(t, ctx, chromedp.Text(chromedp.CSS(`#details`)))
 	pwned := run(t, ctx, chromedp.Evaluate[string](`typeof window.__pwned`))
 	injected := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#app script, #app img').length`))
-	for _, want := range []string{"Continue with the tool results", "You are Researcher.", "2,000", "1,024", "300", "2,300", "gpt-4o-mini-2024-07-18", evil} {
+	for _, want := range []string{"Continue with the tool results", "You are Researcher.", "2,000", "1,024", "300", "2,300", "gpt-4o-mini-2024-07-18", evil,
+		"ok (OTel status unset)"} {
 		if !strings.Contains(details, want) {
 			t.Errorf("details panel lacks %q:\n%s", want, details)
 		}

@@ -175,6 +175,9 @@ func TestAPI(t *testing.T) {
 	if !failedTool {
 		t.Fatal("failed tool span not shown")
 	}
+	if chat.Status != "ok" || chat.OTelStatus != "unset" || chat.Error != "" {
+		t.Fatalf("successful chat span: status %q, otel_status %q, error %q; want ok, unset and none", chat.Status, chat.OTelStatus, chat.Error)
+	}
 
 	w = get(t, h, "localhost", "/api/traces/"+id+"/otlp")
 	if w.Code != 200 || !strings.Contains(w.Header().Get("Content-Disposition"), "attachment") {
