@@ -6,9 +6,9 @@
 //	crewai traces list [--dir D] [--json]
 //	crewai traces show ID [--dir D] [--json]
 //	crewai traces view [ID] [--dir D] [--addr 127.0.0.1:0] [--no-open]
-//	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--dir D]
-//	crewai flow plot --example NAME [-o FILE]
-//	crewai flow plot --list
+//	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]
+//	crewai flow plot --example NAME [-o FILE] [--module DIR]
+//	crewai flow plot --list [--module DIR]
 //
 // Traces are read from --dir, else $CREWAI_TRACES_DIR, else .crewai/traces:
 // the folder the tracing package's file backend writes to (one

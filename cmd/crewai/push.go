@@ -30,7 +30,7 @@ one export request per stored line, exactly as stored.
 http://host:port (plain text) or https://host:port (TLS).`
 
 func (c *cli) tracesPush(ctx context.Context, args []string) error {
-	fs := c.newFlags("traces push", "ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--dir D]", pushAbout)
+	fs := c.newFlags("traces push", "ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]", pushAbout)
 	dir := fs.String("dir", "", "traces folder (default $CREWAI_TRACES_DIR or .crewai/traces)")
 	endpoint := fs.String("endpoint", "", "OTLP endpoint (required)")
 	protocol := fs.String("protocol", "http/protobuf", "OTLP protocol: http/protobuf, http/json or grpc")
