@@ -34,7 +34,7 @@ func (c *cli) tracesPush(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "traces folder (default $CREWAI_TRACES_DIR or .crewai/traces)")
 	endpoint := fs.String("endpoint", "", "OTLP endpoint (required)")
 	protocol := fs.String("protocol", "http/protobuf", "OTLP protocol: http/protobuf, http/json or grpc")
-	timeout := fs.Duration("timeout", 30*time.Second, "time limit for the whole push")
+	timeout := fs.Duration("timeout", 30*time.Second, "time limit for the whole push: a positive duration such as 30s or 2m")
 	var headers multiFlag
 	fs.Var(&headers, "header", "header (HTTP) or metadata (gRPC) as key=value; repeatable")
 	pos, err := parse(fs, args)
