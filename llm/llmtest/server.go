@@ -277,11 +277,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sr *ServerReques
 			FinishReason: &finish,
 		})
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "", "llmtest: "+err.Error())
-		return
-	}
+	b := appendResponse(make([]byte, 0, 512), &out)
 	w.Header().Set("Content-Type", "application/json")
 	switch reply.Fault {
 	case FaultMalformedJSON:
@@ -306,11 +302,7 @@ func (s *Server) stream(w http.ResponseWriter, sr *ServerRequest, reply *Reply, 
 	created := time.Now().Unix()
 	buf := make([]byte, 0, 512)
 	send := func(ch *wireResponse) bool {
-		b, err := json.Marshal(ch)
-		if err != nil {
-			return false
-		}
-		buf = append(append(append(buf[:0], "data: "...), b...), "\n\n"...)
+		buf = append(appendResponse(append(buf[:0], "data: "...), ch), "\n\n"...)
 		if _, err := w.Write(buf); err != nil {
 			return false
 		}

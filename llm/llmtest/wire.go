@@ -107,8 +107,18 @@ type wireError struct {
 
 // decodeRequest decodes a chat-completions request body into a
 // ServerRequest (without the HTTP fields). It fails on anything that is not
-// a JSON object of the expected shape, naming the field.
+// a JSON object of the expected shape, naming the field. The common shape
+// is read by fastDecodeRequest; everything else, and every error, by
+// decodeRequestJSON.
 func decodeRequest(body []byte) (*ServerRequest, error) {
+	if sr, ok := fastDecodeRequest(body); ok {
+		return sr, nil
+	}
+	return decodeRequestJSON(body)
+}
+
+// decodeRequestJSON is decodeRequest with encoding/json, for any body.
+func decodeRequestJSON(body []byte) (*ServerRequest, error) {
 	var w wireRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&w); err != nil {
@@ -145,17 +155,11 @@ func decodeRequest(body []byte) (*ServerRequest, error) {
 		req.Tools = append(req.Tools, llm.ToolDef{Name: t.Function.Name, Description: t.Function.Description,
 			Parameters: t.Function.Parameters})
 	}
-	if s := bytes.TrimSpace(w.Stop); len(s) > 0 && !bytes.Equal(s, []byte("null")) {
-		if s[0] == '"' {
-			var one string
-			if err := json.Unmarshal(s, &one); err != nil {
-				return nil, fmt.Errorf("llmtest: stop: %w", err)
-			}
-			req.Stop = []string{one}
-		} else if err := json.Unmarshal(s, &req.Stop); err != nil {
-			return nil, fmt.Errorf("llmtest: stop is neither a string nor a list of strings: %w", err)
-		}
+	stop, err := decodeStop(w.Stop)
+	if err != nil {
+		return nil, err
 	}
+	req.Stop = stop
 	req.Temperature = w.Temperature
 	req.MaxTokens = max(w.MaxTokens, w.MaxCompletionTokens)
 	if rf := w.ResponseFormat; rf != nil && rf.Type == "json_schema" && rf.JSONSchema != nil {
@@ -163,6 +167,26 @@ func decodeRequest(body []byte) (*ServerRequest, error) {
 			Strict: rf.JSONSchema.Strict}
 	}
 	return sr, nil
+}
+
+// decodeStop reads stop: null or absent, a string, or a list of strings.
+func decodeStop(raw json.RawMessage) ([]string, error) {
+	s := bytes.TrimSpace(raw)
+	if len(s) == 0 || bytes.Equal(s, []byte("null")) {
+		return nil, nil
+	}
+	if s[0] == '"' {
+		var one string
+		if err := json.Unmarshal(s, &one); err != nil {
+			return nil, fmt.Errorf("llmtest: stop: %w", err)
+		}
+		return []string{one}, nil
+	}
+	var list []string
+	if err := json.Unmarshal(s, &list); err != nil {
+		return nil, fmt.Errorf("llmtest: stop is neither a string nor a list of strings: %w", err)
+	}
+	return list, nil
 }
 
 // decodeContent reads a message's content: a string, null, or a list of
