@@ -60,19 +60,66 @@ type State struct {
 }
 
 func main() {
-	addr := flag.String("address", envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port")
-	queue := flag.String("queue", "crewai-research", "task queue")
-	id := flag.String("id", "", "worker name, recorded in the state (worker)")
-	flag.Usage = func() { fmt.Fprintln(os.Stderr, usage); flag.PrintDefaults() }
-	flag.Parse()
-	if flag.NArg() == 0 {
-		flag.Usage()
+	fs := flag.NewFlagSet("research", flag.ContinueOnError)
+	addr := fs.String("address", envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port")
+	queue := fs.String("queue", "crewai-research", "task queue")
+	id := fs.String("id", "", "worker name, recorded in the state (worker)")
+	fs.Usage = func() { fmt.Fprintln(os.Stderr, usage); fs.PrintDefaults() }
+	pos, err := parseArgs(fs, os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil: // the flag package has said what is wrong, and the usage
 		os.Exit(2)
 	}
-	if err := run(*addr, *queue, *id, flag.Arg(0), flag.Args()[1:]); err != nil {
+	if err := checkArgs(pos); err != nil {
+		fmt.Fprintln(os.Stderr, "research:", err)
+		fs.Usage()
+		os.Exit(2)
+	}
+	if err := run(*addr, *queue, *id, pos[0], pos[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "research:", err)
 		os.Exit(1)
 	}
+}
+
+// parseArgs parses flags placed before, between or after the positional
+// arguments ("worker -id A" as well as "-id A worker") and returns the
+// positionals.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// checkArgs refuses a missing or unknown command and wrong arguments before
+// anything connects to Temporal.
+func checkArgs(pos []string) error {
+	if len(pos) == 0 {
+		return errors.New("missing command: want worker, run or foreach")
+	}
+	switch cmd, args := pos[0], pos[1:]; cmd {
+	case "worker":
+		if len(args) > 0 {
+			return fmt.Errorf("worker: unexpected argument %q (name the worker with -id)", args[0])
+		}
+	case "run":
+	case "foreach":
+		if len(args) == 0 {
+			return errors.New("foreach: name at least one topic")
+		}
+	default:
+		return fmt.Errorf("unknown command %q: want worker, run or foreach", cmd)
+	}
+	return nil
 }
 
 func run(addr, queue, id, cmd string, args []string) error {
