@@ -153,10 +153,14 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 // synopsis and whose errors are returned, not printed-and-exited.
 func (c *cli) newFlags(name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet("crewai "+name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	// The flag package's own error line is discarded: run prints the error
+	// once, after the usage, as "crewai: ...".
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: crewai %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fs.SetOutput(c.stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }

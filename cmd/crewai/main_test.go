@@ -165,3 +165,14 @@ func TestBadPricesFile(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// A bad flag is reported once, after the subcommand's usage, as the last
+// thing on stderr.
+func TestBadFlagReportedOnce(t *testing.T) {
+	r := runCLI(t, nil, "traces", "list", "--bogus")
+	const msg = "flag provided but not defined: -bogus"
+	if r.code != 2 || strings.Count(r.stderr, msg) != 1 || !strings.Contains(r.stderr, "Usage: crewai traces list") ||
+		strings.Index(r.stderr, "Usage:") > strings.Index(r.stderr, msg) {
+		t.Fatalf("code %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
