@@ -205,6 +205,7 @@ type Client struct {
 	caps     Capabilities
 	info     Info
 	operName string // "chat " + model
+	chatURL  string // where chat sends non-streamed requests itself; "" for go-openai (Azure, completions-only models)
 	sleep    func(ctx context.Context, d time.Duration) error
 }
 
@@ -353,6 +354,9 @@ func (c *Client) configure(cfg Config) *Error {
 	} else {
 		oc = openai.DefaultConfig(cfg.APIKey)
 		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+		if !chatOnlyCompletionModels[cfg.Model] {
+			c.chatURL = oc.BaseURL + "/chat/completions"
+		}
 	}
 	oc.OrgID = cfg.Organization
 	oc.HTTPClient = recordingDoer{hc}
