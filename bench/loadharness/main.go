@@ -24,7 +24,9 @@
 // It prints the wall time, the ideal time (N × model calls per kickoff ×
 // latency / C), efficiency = ideal / wall, p50 and p99 kickoff latency, the
 // process's CPU time (unlike the wall time, it does not depend much on how
-// busy the machine is), peak RSS (VmHWM), peak goroutines (sampled every
+// busy the machine is), the memory allocated per kickoff and the number of
+// GC cycles (every kickoff's allocations make the collector scan the stacks
+// of all the goroutines, about five per kickoff in flight), peak RSS (VmHWM), peak goroutines (sampled every
 // 5 ms), the heap in use at 10%, 50% and 100% of the kickoffs and at the end
 // (after a GC), the tracer's span counts, and the goroutines before and after
 // (they must come back to the baseline once everything is closed). It exits
@@ -35,6 +37,9 @@
 //	go run ./bench/loadharness -n 2000 -c 200 -latency 50ms
 //	go run ./bench/loadharness -n 10000 -c 100 -latency 0 -model inproc     # soak
 //	go run ./bench/loadharness -n 5000 -c 200 -latency 0 -outage refused
+//
+// -cpuprofile and -memprofile write a CPU profile of the kickoffs and an
+// allocation profile for go tool pprof.
 //
 // Everything is bounded: the run stops after -timeout, and only loopback
 // addresses are used.
@@ -89,6 +94,7 @@ type config struct {
 	queue        int
 	timeout      time.Duration
 	cpuProfile   string
+	memProfile   string
 	heap         bool
 }
 
@@ -106,6 +112,7 @@ func main() {
 	flag.IntVar(&cfg.queue, "queue", 0, "span export queue size (0: the library default)")
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "upper bound of the whole run")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the kickoffs to this file")
+	flag.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof -sample_index=alloc_objects) to this file at the end of the kickoffs")
 	flag.BoolVar(&cfg.heap, "heap", true, "read the heap (after a forced GC) at 10%, 50% and 100% of the kickoffs; -heap=false leaves the run undisturbed")
 	flag.Parse()
 	if err := cfg.check(); err != nil {
@@ -279,6 +286,8 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 			return false, err
 		}
 	}
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	cpu0 := cpuTime()
 	start := time.Now()
 	var g errgroup.Group
@@ -311,8 +320,15 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	_ = g.Wait()
 	wall := time.Since(start)
 	cpu := cpuTime() - cpu0
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if cfg.memProfile != "" {
+		if err := writeHeapProfile(cfg.memProfile); err != nil {
+			return false, err
+		}
 	}
 	close(stopSampler)
 	_ = sampler.Wait()
@@ -346,6 +362,9 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	}
 	fmt.Fprintf(w, "CPU time        %v user+system, %.0f µs per kickoff (%.2f cores busy on average)\n",
 		cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(completed, 1)), cpu.Seconds()/wall.Seconds())
+	fmt.Fprintf(w, "allocations     %.1f KiB and %.0f objects per kickoff, %d GC cycles\n",
+		float64(ms1.TotalAlloc-ms0.TotalAlloc)/1024/float64(max(completed, 1)),
+		float64(ms1.Mallocs-ms0.Mallocs)/float64(max(completed, 1)), ms1.NumGC-ms0.NumGC)
 	fmt.Fprintf(w, "latency         p50 %v, p99 %v, max %v\n", pct(valid, 50), pct(valid, 99), pct(valid, 100))
 	fmt.Fprintf(w, "peak RSS        %.1f MiB (VmHWM)\n", float64(peakRSS)/(1<<20))
 	fmt.Fprintf(w, "peak goroutines %d (baseline %d)\n", peakG.Load(), baseline)
@@ -407,6 +426,20 @@ func newCrew(cfg config, model llm.LLM, tr *tracing.Tracer) *crew.Crew {
 			Description: "Research {topic} and sum it up.", ExpectedOutput: "One sentence.", Agent: a})
 	}
 	return c
+}
+
+// writeHeapProfile writes the allocation profile (every allocation since
+// the start, sampled) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // heapLine reads the live heap after a GC, after done kickoffs (-1: at the
@@ -497,20 +530,21 @@ func startReceiver(hang bool) (*receiver, error) {
 			}
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(req.Body, 64<<20))
-		if err != nil {
+		buf := bodyBufs.Get().(*bytes.Buffer)
+		defer bodyBufs.Put(buf)
+		buf.Reset()
+		if _, err := buf.ReadFrom(io.LimitReader(req.Body, 64<<20)); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		n, err := countSpans(body)
+		n, err := countSpans(buf.Bytes())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		r.spans.Add(n)
-		out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = io.Copy(w, bytes.NewReader(out))
+		_, _ = w.Write(exportResponse)
 	})}
 	go func() {
 		defer close(r.done)
@@ -520,6 +554,21 @@ func startReceiver(hang bool) (*receiver, error) {
 	}()
 	return r, nil
 }
+
+// bodyBufs holds the receiver's request buffers, reused between requests
+// so that the receiver, which shares the process with the kickoffs it
+// measures, costs little.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// exportResponse is the receiver's answer to every export: an empty
+// ExportTraceServiceResponse.
+var exportResponse = func() []byte {
+	b, err := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
 
 // countSpans counts the spans of an OTLP ExportTraceServiceRequest in its
 // protobuf form without decoding them (resource_spans = 1, scope_spans = 2,

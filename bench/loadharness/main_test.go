@@ -72,7 +72,7 @@ func TestRun(t *testing.T) {
 			if !strings.Contains(report, "kickoffs        "+strconv.Itoa(cfg.n)+" done, 0 failed") {
 				t.Errorf("report does not say every kickoff succeeded:\n%s", report)
 			}
-			for _, want := range []string{"wall time", "CPU time", "latency         p50", "peak RSS", "peak goroutines", "heap at end", "goroutines      before"} {
+			for _, want := range []string{"wall time", "CPU time", "allocations     ", "latency         p50", "peak RSS", "peak goroutines", "heap at end", "goroutines      before"} {
 				if !strings.Contains(report, want) {
 					t.Errorf("report lacks %q:\n%s", want, report)
 				}

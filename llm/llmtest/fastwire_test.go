@@ -3,8 +3,14 @@ package llmtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/crewai-go/crewai/llm"
 )
@@ -208,4 +214,35 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q: got %s, want %s", s, got[1:], want)
 		}
 	})
+}
+
+// TestReadBody checks the server's body reading with and without an
+// announced length: the whole body, and an error for a body shorter than
+// announced.
+func TestReadBody(t *testing.T) {
+	body := strings.Repeat("x", 3000)
+	tests := []struct {
+		name    string
+		length  int64
+		body    io.Reader
+		want    string
+		wantErr bool
+	}{
+		{"announced", 3000, strings.NewReader(body), body, false},
+		{"unknown length", -1, strings.NewReader(body), body, false},
+		{"empty", 0, strings.NewReader(""), "", false},
+		{"shorter than announced", 3001, strings.NewReader(body), "", true},
+		{"longer than announced", 10, strings.NewReader(body), body, false},
+		{"read error", 3000, io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(errors.New("boom"))), "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", tt.body)
+			r.ContentLength = tt.length
+			got, err := readBody(r)
+			if (err != nil) != tt.wantErr || string(got) != tt.want {
+				t.Fatalf("readBody = %d bytes, %v; want %d bytes, error %t", len(got), err, len(tt.want), tt.wantErr)
+			}
+		})
+	}
 }

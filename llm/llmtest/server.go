@@ -136,7 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"llmtest: use POST for chat completions, not "+r.Method)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := readBody(r)
 	if err != nil {
 		return // the client went away
 	}
@@ -177,6 +177,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, sr, &reply)
+}
+
+// readBody reads at most maxBody+1 bytes of r's body, in one buffer of the
+// announced length when there is one.
+func readBody(r *http.Request) ([]byte, error) {
+	lr := io.LimitReader(r.Body, maxBody+1)
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		buf := make([]byte, n+1) // one more byte to see the end without growing
+		k, err := io.ReadFull(lr, buf)
+		switch err {
+		case nil: // more than announced: read the rest as usual
+			rest, err := io.ReadAll(lr)
+			return append(buf, rest...), err
+		case io.ErrUnexpectedEOF, io.EOF:
+			if int64(k) == n {
+				return buf[:k], nil
+			}
+		}
+		return nil, err // a short body is the client gone away
+	}
+	return io.ReadAll(lr)
 }
 
 func (s *Server) record(sr *ServerRequest) {
