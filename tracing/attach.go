@@ -14,6 +14,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crewai-go/crewai/event"
@@ -52,7 +53,11 @@ func Attach(ctx context.Context, t *Tracer, explicit bool) (context.Context, fun
 	if t == nil {
 		t = Default()
 	}
-	r := &runTracer{t: t, parent: trace.SpanContextFromContext(ctx), spans: make(map[uint64]*openSpan, 8)}
+	r := &runTracer{t: t, parent: trace.SpanContextFromContext(ctx), spans: make(map[uint64]*openSpan, 8),
+		reuse: t.owned != nil}
+	if !r.reuse {
+		_, r.reuse = t.provider.(*sdktrace.TracerProvider)
+	}
 	ctx = context.WithValue(ctx, tracedKey{}, r)
 	ctx = event.WithHandler(ctx, r)
 	return ctx, r.finishRun
@@ -83,11 +88,38 @@ func (t *Tracer) loggerOrNil() *slog.Logger {
 }
 
 // openSpan is a step's span waiting for its end event.
+//
+// A leaf step (a model call or a tool call under another step) is pending
+// until it ends: span is nil and name, kind, parent and attrs keep what its
+// start event said, so that the SDK span is started once, at the end event,
+// with the step's start time and every attribute (the SDK then neither adds
+// attributes to a live span nor grows its attribute slice twice). A pending
+// step is started earlier when something needs its span: a child step, a
+// point event, or the end of the run.
 type openSpan struct {
-	span     trace.Span
+	span     trace.Span      // nil while pending
+	ctx      context.Context // holds span, the parent context of its children
 	start    time.Time
 	sawChunk bool
+
+	// pending only
+	name   string
+	kind   trace.SpanStartOption
+	parent context.Context
+	attrs  []attribute.KeyValue // owned: the start attributes
 }
+
+// openSpans recycles openSpan values and their attribute buffers.
+var openSpans = sync.Pool{New: func() any { return new(openSpan) }}
+
+// attrBufs recycles the runTracers' attribute buffers.
+var attrBufs = sync.Pool{New: func() any { b := make([]attribute.KeyValue, 0, 24); return &b }}
+
+// The span kinds as start options, boxed once.
+var (
+	kindInternal = trace.WithSpanKind(trace.SpanKindInternal)
+	kindClient   = trace.WithSpanKind(trace.SpanKindClient)
+)
 
 // runTracer is the per-run event handler: it owns the event-ID → span map
 // and the errors already recorded, for one run only.
@@ -95,12 +127,115 @@ type runTracer struct {
 	t      *Tracer
 	parent trace.SpanContext // the OTel span in ctx at Attach time
 
+	// reuse is true when the provider is the OpenTelemetry SDK, which copies
+	// the attributes and options it is given: the attribute buffers and
+	// option slices below are then reused from one span to the next.
+	reuse bool
+
 	mu       sync.Mutex
 	spans    map[uint64]*openSpan
 	recorded []error
 	traceID  trace.TraceID
 	started  int
 	done     bool
+	rootCtx  context.Context // holds parent, made on first use
+
+	buf   *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
+	sopts [3]trace.SpanStartOption
+	eopts [1]trace.SpanEndOption
+}
+
+// scratch returns an empty attribute buffer for one event.
+func (r *runTracer) scratch() []attribute.KeyValue {
+	if !r.reuse {
+		return nil
+	}
+	if r.buf == nil {
+		r.buf = attrBufs.Get().(*[]attribute.KeyValue)
+	}
+	return (*r.buf)[:0]
+}
+
+// keep stores back the (maybe grown) buffer that scratch returned.
+func (r *runTracer) keep(attrs []attribute.KeyValue) {
+	if r.buf != nil && cap(attrs) > cap(*r.buf) {
+		*r.buf = attrs[:0]
+	}
+}
+
+// releaseBuf returns the attribute buffer to its pool once the run is done.
+func (r *runTracer) releaseBuf() {
+	if r.buf == nil {
+		return
+	}
+	b := (*r.buf)[:cap(*r.buf)]
+	clear(b)
+	*r.buf = b[:0]
+	attrBufs.Put(r.buf)
+	r.buf = nil
+}
+
+// parentCtx is the context a step's span starts in: its parent step's span
+// (started now if it was pending), else the span that was in the context
+// given to Attach, else none. step reports whether the parent is a step of
+// this run.
+func (r *runTracer) parentCtx(h *event.Header) (ctx context.Context, step bool) {
+	if h.ParentID != 0 {
+		if p := r.spans[h.ParentID]; p != nil {
+			return r.materialize(p), true
+		}
+	}
+	if r.parent.IsValid() {
+		if r.rootCtx == nil {
+			r.rootCtx = trace.ContextWithSpanContext(context.Background(), r.parent)
+		}
+		return r.rootCtx, false
+	}
+	return context.Background(), false
+}
+
+// startSpan starts an SDK span and returns it with its context.
+func (r *runTracer) startSpan(ctx context.Context, name string, kind trace.SpanStartOption, at time.Time,
+	attrs []attribute.KeyValue) (context.Context, trace.Span) {
+	if !r.reuse {
+		return r.t.tracer.Start(ctx, name, kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...))
+	}
+	r.sopts[0], r.sopts[1], r.sopts[2] = kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...)
+	ctx, sp := r.t.tracer.Start(ctx, name, r.sopts[:]...)
+	r.sopts = [3]trace.SpanStartOption{}
+	return ctx, sp
+}
+
+// endSpan ends sp at the given time.
+func (r *runTracer) endSpan(sp trace.Span, at time.Time) {
+	if !r.reuse {
+		sp.End(trace.WithTimestamp(at))
+		return
+	}
+	r.eopts[0] = trace.WithTimestamp(at)
+	sp.End(r.eopts[:]...)
+	r.eopts[0] = nil
+}
+
+// materialize starts the SDK span of a pending step and returns the context
+// holding the step's span.
+func (r *runTracer) materialize(op *openSpan) context.Context {
+	if op.span == nil {
+		op.ctx, op.span = r.startSpan(op.parent, op.name, op.kind, op.start, op.attrs)
+		op.parent = nil
+	}
+	return op.ctx
+}
+
+// release recycles an ended step's openSpan.
+func (r *runTracer) release(op *openSpan) {
+	attrs := op.attrs
+	clear(attrs)
+	*op = openSpan{}
+	if r.reuse {
+		op.attrs = attrs[:0]
+	}
+	openSpans.Put(op)
 }
 
 // maxRecorded bounds the errors remembered per run to avoid recording twice.
@@ -137,13 +272,13 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 	capture := t.capture
 	var (
 		name  string
-		kind  = trace.SpanKindInternal
-		attrs []attribute.KeyValue
+		kind  = kindInternal
+		attrs = r.scratch()
+		leaf  bool
 	)
 	switch v := e.(type) {
 	case *event.CrewStarted:
 		name = spanName(semconv.OpInvokeWorkflow, v.Crew)
-		attrs = make([]attribute.KeyValue, 0, 8)
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpInvokeWorkflow),
 			attribute.String(semconv.OISpanKind, semconv.OIKindChain),
@@ -158,7 +293,6 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.FlowStarted:
 		name = spanName(semconv.OpInvokeWorkflow, v.Flow)
-		attrs = make([]attribute.KeyValue, 0, 8)
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpInvokeWorkflow),
 			attribute.String(semconv.OISpanKind, semconv.OIKindChain),
@@ -174,7 +308,6 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.MethodStarted:
 		name = spanName(semconv.OpInvokeNode, v.Method)
-		attrs = make([]attribute.KeyValue, 0, 7)
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpInvokeNode),
 			attribute.String(semconv.OISpanKind, semconv.OIKindChain),
@@ -189,7 +322,6 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.TaskStarted:
 		name = spanName(semconv.OpExecuteTask, v.Task)
-		attrs = make([]attribute.KeyValue, 0, 9)
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpExecuteTask),
 			attribute.String(semconv.OISpanKind, semconv.OIKindChain),
@@ -209,7 +341,6 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.AgentStarted:
 		name = spanName(semconv.OpInvokeAgent, v.Role)
-		attrs = make([]attribute.KeyValue, 0, 12)
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpInvokeAgent),
 			attribute.String(semconv.OISpanKind, semconv.OIKindAgent),
@@ -243,8 +374,8 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.LLMCallStarted:
 		name = spanName(semconv.OpChat, v.Model)
-		kind = trace.SpanKindClient
-		attrs = make([]attribute.KeyValue, 0, 16)
+		kind = kindClient
+		leaf = true
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpChat),
 			attribute.String(semconv.OISpanKind, semconv.OIKindLLM),
@@ -289,7 +420,7 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.ToolStarted:
 		name = spanName(semconv.OpExecuteTool, v.Tool)
-		attrs = make([]attribute.KeyValue, 0, 10)
+		leaf = true
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpExecuteTool),
 			attribute.String(semconv.OISpanKind, semconv.OIKindTool),
@@ -315,15 +446,14 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		}
 	case *event.GuardrailStarted:
 		name = spanName(semconv.OpGuardrail, v.Task)
-		attrs = []attribute.KeyValue{
+		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpGuardrail),
 			attribute.String(semconv.OISpanKind, semconv.OIKindGuardrail),
 			attribute.String(semconv.CrewAIGuardrailTask, v.Task),
 			attribute.Int(semconv.CrewAIGuardrailAttempt, v.Attempt),
-		}
+		)
 	case *event.DelegationStarted:
 		name = spanName(semconv.OpDelegate, v.To)
-		attrs = make([]attribute.KeyValue, 0, 7)
 		attrs = append(attrs,
 			attribute.String(semconv.GenAIOperationName, semconv.OpDelegate),
 			attribute.String(semconv.OISpanKind, semconv.OIKindChain),
@@ -344,22 +474,24 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		name = string(e.Kind())
 	}
 
-	ctx := context.Background()
-	if p := r.spans[h.ParentID]; h.ParentID != 0 && p != nil {
-		ctx = trace.ContextWithSpan(ctx, p.span)
-	} else if r.parent.IsValid() {
-		ctx = trace.ContextWithSpanContext(ctx, r.parent)
-	}
-	_, sp := t.tracer.Start(ctx, name,
-		trace.WithSpanKind(kind),
-		trace.WithTimestamp(h.Time),
-		trace.WithAttributes(attrs...))
-	if r.started == 0 {
-		r.traceID = sp.SpanContext().TraceID()
-	}
+	ctx, step := r.parentCtx(h)
 	r.started++
 	t.started.Add(1)
-	r.spans[h.ID] = &openSpan{span: sp, start: h.Time}
+	op := openSpans.Get().(*openSpan)
+	op.start = h.Time
+	if leaf && step {
+		// Started at its end event, or when something needs it; the trace ID
+		// of the run is known already, from the parent step's span.
+		op.name, op.kind, op.parent = name, kind, ctx
+		op.attrs = append(op.attrs[:0], attrs...)
+	} else {
+		op.ctx, op.span = r.startSpan(ctx, name, kind, h.Time, attrs)
+		if r.started == 1 {
+			r.traceID = op.span.SpanContext().TraceID()
+		}
+	}
+	r.keep(attrs)
+	r.spans[h.ID] = op
 }
 
 func mimeOf(s string) string {
@@ -441,18 +573,25 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	delete(r.spans, h.StartID)
 	t := r.t
 	capture := t.capture
-	sp := op.span
+	// A pending step's end attributes follow its start attributes, and all
+	// go to the SDK in one Start below.
+	pending := op.span == nil
 	var attrs []attribute.KeyValue
+	if pending {
+		attrs = op.attrs
+	} else {
+		attrs = r.scratch()
+	}
 	switch v := e.(type) {
 	case *event.CrewCompleted:
-		attrs = appendUsage(make([]attribute.KeyValue, 0, 8), v.Usage, false)
+		attrs = appendUsage(attrs, v.Usage, false)
 		if capture {
 			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Output)
 		}
 	case *event.CrewFailed:
-		attrs = appendUsage(make([]attribute.KeyValue, 0, 6), v.Usage, false)
+		attrs = appendUsage(attrs, v.Usage, false)
 	case *event.FlowFinished:
-		attrs = appendUsage(make([]attribute.KeyValue, 0, 9), v.Usage, false)
+		attrs = appendUsage(attrs, v.Usage, false)
 		if capture && v.Result != nil {
 			attrs = t.appendValue(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Result)
 		}
@@ -470,18 +609,17 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 			attrs = t.appendState(attrs, v.State)
 		}
 	case *event.TaskCompleted:
-		attrs = appendUsage(make([]attribute.KeyValue, 0, 8), v.Usage, false)
+		attrs = appendUsage(attrs, v.Usage, false)
 		if capture {
 			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Output)
 		}
 	case *event.AgentCompleted:
-		attrs = appendUsage(make([]attribute.KeyValue, 0, 9), v.Usage, false)
+		attrs = appendUsage(attrs, v.Usage, false)
 		attrs = append(attrs, attribute.Int(semconv.CrewAIAgentIterations, v.Iterations))
 		if capture {
 			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Output)
 		}
 	case *event.LLMCallCompleted:
-		attrs = make([]attribute.KeyValue, 0, 16)
 		if v.ResponseModel != "" {
 			attrs = append(attrs, attribute.String(semconv.GenAIResponseModel, v.ResponseModel))
 		}
@@ -489,7 +627,7 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 			attrs = append(attrs, attribute.String(semconv.GenAIResponseID, v.ResponseID))
 		}
 		if v.FinishReason != "" {
-			attrs = append(attrs, attribute.StringSlice(semconv.GenAIResponseFinishReasons, []string{v.FinishReason}))
+			attrs = append(attrs, finishReasons(v.FinishReason))
 		}
 		attrs = appendUsage(attrs, v.Usage, true)
 		if cost, ok := callCost(v); ok {
@@ -507,7 +645,6 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 			}
 		}
 	case *event.ToolFinished:
-		attrs = make([]attribute.KeyValue, 0, 6)
 		attrs = append(attrs, attribute.Bool(semconv.CrewAIToolCacheHit, v.CacheHit))
 		if v.Repeated {
 			attrs = append(attrs, attribute.Bool(semconv.CrewAIToolRepeated, true))
@@ -531,14 +668,43 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 			attrs = t.appendText(attrs, semconv.OIOutputValue, semconv.OIOutputMimeType, v.Result)
 		}
 	}
-	if len(attrs) > 0 {
-		sp.SetAttributes(attrs...)
+	if pending {
+		op.attrs = attrs
+		r.materialize(op)
+	} else {
+		if len(attrs) > 0 {
+			op.span.SetAttributes(attrs...)
+		}
+		r.keep(attrs)
 	}
+	sp := op.span
 	if f := event.FailureOf(e); f != nil && f.Err != nil {
 		r.fail(sp, f, h.Time)
 	}
-	sp.End(trace.WithTimestamp(h.Time))
+	r.endSpan(sp, h.Time)
+	r.release(op)
 }
+
+// finishReasons is gen_ai.response.finish_reasons for one reason; the
+// common reasons' attributes are made once.
+func finishReasons(reason string) attribute.KeyValue {
+	for i, r := range commonReasons {
+		if r == reason {
+			return commonReasonAttrs[i]
+		}
+	}
+	return attribute.StringSlice(semconv.GenAIResponseFinishReasons, []string{reason})
+}
+
+var (
+	commonReasons     = [...]string{"stop", "tool_calls", "length", "content_filter", "end_turn", "tool_use", "max_tokens"}
+	commonReasonAttrs = func() (kvs [len(commonReasons)]attribute.KeyValue) {
+		for i, r := range commonReasons {
+			kvs[i] = attribute.StringSlice(semconv.GenAIResponseFinishReasons, []string{r})
+		}
+		return kvs
+	}()
+)
 
 // fail marks sp as failed and records the error as an exception event,
 // unless the error (or one it wraps) was already recorded on a child.
@@ -615,6 +781,7 @@ func (r *runTracer) point(e event.Event, h *event.Header) {
 	if op == nil {
 		return
 	}
+	r.materialize(op)
 	sp := op.span
 	switch v := e.(type) {
 	case *event.Retry:
@@ -659,10 +826,14 @@ func (r *runTracer) finishRun() {
 	r.done = true
 	now := time.Now()
 	for id, op := range r.spans {
+		r.materialize(op)
 		op.span.SetStatus(codes.Error, "step not ended before the kickoff returned")
-		op.span.End(trace.WithTimestamp(now))
+		r.endSpan(op.span, now)
 		delete(r.spans, id)
+		r.release(op)
 	}
+	r.releaseBuf()
+	r.rootCtx = nil
 	started, tid := r.started, r.traceID
 	r.mu.Unlock()
 	if started == 0 {
