@@ -8,9 +8,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/crewai-go/crewai/llm/internal/wirejson"
 )
 
 // A non-streamed chat completion to OpenAI or an OpenAI-compatible server is
@@ -37,23 +40,53 @@ var chatOnlyCompletionModels = map[string]bool{
 
 // chatReply is what the Client reads of a chat-completions reply.
 type chatReply struct {
-	ID      string `json:"id"`
-	Model   string `json:"model"`
-	Choices []struct {
-		Message struct {
-			Content   replyContent `json:"content"`
-			Refusal   string       `json:"refusal"`
-			ToolCalls []struct {
-				ID       string `json:"id"`
-				Function struct {
-					Name      string `json:"name"`
-					Arguments string `json:"arguments"`
-				} `json:"function"`
-			} `json:"tool_calls"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage openai.Usage `json:"usage"`
+	ID      string        `json:"id"`
+	Model   string        `json:"model"`
+	Choices []replyChoice `json:"choices"`
+	Usage   replyUsage    `json:"usage"`
+}
+
+type replyChoice struct {
+	Message      replyMessage `json:"message"`
+	FinishReason string       `json:"finish_reason"`
+}
+
+type replyMessage struct {
+	Content   replyContent `json:"content"`
+	Refusal   string       `json:"refusal"`
+	ToolCalls []replyCall  `json:"tool_calls"`
+}
+
+type replyCall struct {
+	ID       string `json:"id"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+// replyUsage is the part of openai.Usage the Client reads.
+type replyUsage struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	TotalTokens         int `json:"total_tokens"`
+	PromptTokensDetails *struct {
+		CachedTokens int `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens int `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+func (u *replyUsage) usage() Usage {
+	ou := openai.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	if d := u.PromptTokensDetails; d != nil {
+		ou.PromptTokensDetails = &openai.PromptTokensDetails{CachedTokens: d.CachedTokens}
+	}
+	if d := u.CompletionTokensDetails; d != nil {
+		ou.CompletionTokensDetails = &openai.CompletionTokensDetails{ReasoningTokens: d.ReasoningTokens}
+	}
+	return usageOf(&ou)
 }
 
 // replyContent is a message's content as go-openai reads it: a string; null
@@ -111,14 +144,231 @@ func (c *Client) chat(ctx context.Context, w *openai.ChatCompletionRequest) (*ch
 	if res.StatusCode < http.StatusOK || res.StatusCode >= http.StatusBadRequest {
 		return nil, errorOf(res)
 	}
+	var src io.Reader = res.Body
+	if n := res.ContentLength; n >= 0 && n <= maxFastReply {
+		// a body of known length is read whole and decoded by
+		// decodeReply; anything it does not handle by encoding/json
+		body := make([]byte, n)
+		if _, err := io.ReadFull(res.Body, body); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		if r, ok := decodeReply(body); ok {
+			return r, nil
+		}
+		src = bytes.NewReader(body)
+	}
 	var r chatReply
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+	if err := json.NewDecoder(src).Decode(&r); err != nil {
 		return nil, err
 	}
 	// read what is left (at most a little white space) so that the
 	// connection goes back to the pool
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
 	return &r, nil
+}
+
+// maxFastReply bounds the replies read whole before decoding.
+const maxFastReply = 1 << 20
+
+// decodeReply decodes the reply b as json.Decoder.Decode would decode its
+// first JSON value into a chatReply, or reports false for what it does not
+// handle in exactly that way: a key spelled in another case, escaped or not
+// ASCII, a duplicate, content that is neither a string nor null, a value
+// of the wrong type, invalid JSON. Other members are skipped (after checking
+// that they are valid JSON), and so is whatever follows the object, as the
+// Decoder leaves it unread.
+func decodeReply(b []byte) (*chatReply, bool) {
+	p := &wirejson.Parser{B: b}
+	r := &chatReply{}
+	var seen uint8
+	ok := p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return once(&seen, 1) && nullOrStr(p, &r.ID)
+		case "model":
+			return once(&seen, 2) && nullOrStr(p, &r.Model)
+		case "choices":
+			if !once(&seen, 4) {
+				return false
+			}
+			if p.Null() {
+				return true
+			}
+			r.Choices = []replyChoice{} // as encoding/json: empty, not nil
+			return p.Array(func() bool {
+				r.Choices = append(r.Choices, replyChoice{})
+				return decodeChoice(p, &r.Choices[len(r.Choices)-1])
+			})
+		case "usage":
+			return once(&seen, 8) && decodeUsage(p, &r.Usage)
+		}
+		return skip(p, key, "id", "model", "choices", "usage")
+	})
+	return r, ok
+}
+
+func decodeChoice(p *wirejson.Parser, c *replyChoice) bool {
+	var seen uint8
+	return p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "message":
+			return once(&seen, 1) && decodeMessage(p, &c.Message)
+		case "finish_reason":
+			return once(&seen, 2) && nullOrStr(p, &c.FinishReason)
+		}
+		return skip(p, key, "message", "finish_reason")
+	})
+}
+
+func decodeMessage(p *wirejson.Parser, m *replyMessage) bool {
+	var seen uint8
+	return p.Null() || p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "content":
+			var s string
+			ok := once(&seen, 1) && nullOrStr(p, &s)
+			m.Content = replyContent(s)
+			return ok
+		case "refusal":
+			return once(&seen, 2) && nullOrStr(p, &m.Refusal)
+		case "tool_calls":
+			if !once(&seen, 4) {
+				return false
+			}
+			if p.Null() {
+				return true
+			}
+			m.ToolCalls = []replyCall{}
+			return p.Array(func() bool {
+				m.ToolCalls = append(m.ToolCalls, replyCall{})
+				return decodeCall(p, &m.ToolCalls[len(m.ToolCalls)-1])
+			})
+		}
+		return skip(p, key, "content", "refusal", "tool_calls")
+	})
+}
+
+func decodeCall(p *wirejson.Parser, c *replyCall) bool {
+	var seen uint8
+	return p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return once(&seen, 1) && nullOrStr(p, &c.ID)
+		case "function":
+			var fseen uint8
+			return once(&seen, 2) && (p.Null() || p.Object(func(key []byte) bool {
+				switch string(key) {
+				case "name":
+					return once(&fseen, 1) && nullOrStr(p, &c.Function.Name)
+				case "arguments":
+					return once(&fseen, 2) && nullOrStr(p, &c.Function.Arguments)
+				}
+				return skip(p, key, "name", "arguments")
+			}))
+		}
+		return skip(p, key, "id", "function")
+	})
+}
+
+func decodeUsage(p *wirejson.Parser, u *replyUsage) bool {
+	var seen uint8
+	return p.Null() || p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "prompt_tokens":
+			return once(&seen, 1) && nullOrInt(p, &u.PromptTokens)
+		case "completion_tokens":
+			return once(&seen, 2) && nullOrInt(p, &u.CompletionTokens)
+		case "total_tokens":
+			return once(&seen, 4) && nullOrInt(p, &u.TotalTokens)
+		case "prompt_tokens_details":
+			if !once(&seen, 8) {
+				return false
+			}
+			if p.Null() {
+				return true
+			}
+			u.PromptTokensDetails = &struct {
+				CachedTokens int `json:"cached_tokens"`
+			}{}
+			var dseen uint8
+			return p.Object(func(key []byte) bool {
+				if string(key) == "cached_tokens" {
+					return once(&dseen, 1) && nullOrInt(p, &u.PromptTokensDetails.CachedTokens)
+				}
+				return skip(p, key, "cached_tokens")
+			})
+		case "completion_tokens_details":
+			if !once(&seen, 16) {
+				return false
+			}
+			if p.Null() {
+				return true
+			}
+			u.CompletionTokensDetails = &struct {
+				ReasoningTokens int `json:"reasoning_tokens"`
+			}{}
+			var dseen uint8
+			return p.Object(func(key []byte) bool {
+				if string(key) == "reasoning_tokens" {
+					return once(&dseen, 1) && nullOrInt(p, &u.CompletionTokensDetails.ReasoningTokens)
+				}
+				return skip(p, key, "reasoning_tokens")
+			})
+		}
+		return skip(p, key, "prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details")
+	})
+}
+
+// once marks bit in seen and reports whether it was not set yet.
+func once(seen *uint8, bit uint8) bool {
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
+}
+
+// nullOrStr reads a string into s; null leaves s as it is, as
+// encoding/json does.
+func nullOrStr(p *wirejson.Parser, s *string) bool {
+	if p.Null() {
+		return true
+	}
+	v, ok := p.Str()
+	*s = v
+	return ok
+}
+
+// nullOrInt reads an integer into n; null leaves n as it is.
+func nullOrInt(p *wirejson.Parser, n *int) bool {
+	if p.Null() {
+		return true
+	}
+	v, ok := p.Int()
+	*n = v
+	return ok
+}
+
+// skip reads the value of a member the Client does not use, refusing a key
+// that encoding/json could match to one of known (it matches names without
+// regard to case, Unicode folding included: any key outside printable ASCII
+// is refused too).
+func skip(p *wirejson.Parser, key []byte, known ...string) bool {
+	for _, c := range key {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	for _, k := range known {
+		if strings.EqualFold(string(key), k) {
+			return false
+		}
+	}
+	_, ok := p.Raw()
+	return ok
 }
 
 // errorOf reads an error reply as go-openai does: an *openai.APIError when

@@ -1,9 +1,11 @@
 package llm
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -158,3 +160,88 @@ func TestDirectChat(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// replyBodies are chat-completions replies: the fake server's, and the
+// shapes OpenAI and compatible servers send (nulls, extra members).
+var replyBodies = []string{
+	`{"id":"chatcmpl-llmtest-1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Go is a language.","tool_calls":[{"id":"call_1","type":"function","function":{"name":"search","arguments":"{\"query\":\"go\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":50,"completion_tokens":8,"total_tokens":58,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
+	`{
+  "id": "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
+  "object": "chat.completion",
+  "created": 1741570283,
+  "model": "gpt-4o-2024-08-06",
+  "choices": [
+    {
+      "index": 0,
+      "message": {
+        "role": "assistant",
+        "content": "The image shows a wooden boardwalk.\n\u00e9 \ud83d\ude00",
+        "refusal": null,
+        "annotations": []
+      },
+      "logprobs": null,
+      "finish_reason": "stop"
+    }
+  ],
+  "usage": {
+    "prompt_tokens": 1117,
+    "completion_tokens": 46,
+    "total_tokens": 1163,
+    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+    "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+  },
+  "service_tier": "default",
+  "system_fingerprint": "fp_fc9f1d7035"
+}`,
+	`{"id":"x","choices":[{"message":{"content":null,"refusal":"I can't.","tool_calls":null},"finish_reason":null}],"usage":null}`,
+	`{"choices":[],"usage":{"prompt_tokens_details":null}}`,
+	`{"choices":null} trailing`,
+	`{"id":"a","ID":"b"}`,
+	`{"id":"a","id":"b"}`,
+	`{"choices":[{"message":{"content":[{"type":"text","text":"a"}]}}]}`,
+	`{"choices":[{"message":{"content":42}}]}`,
+	`{"usage":{"prompt_tokens":1.5}}`,
+	`{"model":"m","x":{"a":[1,2,{"b":null}]},"y":"\u00e9"}`,
+	`{"model":"m","x":}`,
+	`{"id":"unterminated`,
+	``,
+	`null`,
+}
+
+// TestDecodeReply checks that the reply reader agrees with encoding/json
+// (as the Client used it) on every reply it takes, and takes the usual
+// ones.
+func TestDecodeReply(t *testing.T) {
+	for i, body := range replyBodies {
+		got, ok := decodeReply([]byte(body))
+		var want chatReply
+		err := json.NewDecoder(strings.NewReader(body)).Decode(&want)
+		if i < 5 && !ok {
+			t.Errorf("reply %d not taken: %s", i, body)
+		}
+		if ok && (err != nil || !reflect.DeepEqual(*got, want)) {
+			t.Errorf("reply %d: decodeReply %+v, encoding/json %+v (%v)", i, *got, want, err)
+		}
+	}
+}
+
+// FuzzDecodeReply checks that whatever the reply reader accepts,
+// encoding/json decodes to the same value.
+func FuzzDecodeReply(f *testing.F) {
+	for _, b := range replyBodies {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok := decodeReply(body)
+		if !ok {
+			return
+		}
+		var want chatReply
+		if err := json.NewDecoder(bytes.NewReader(body)).Decode(&want); err != nil {
+			t.Fatalf("%q: decodeReply took it, encoding/json: %v", body, err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Fatalf("%q: decodeReply %+v, encoding/json %+v", body, *got, want)
+		}
+	})
+}

@@ -218,7 +218,7 @@ func (c *Client) attempt(ctx context.Context, w openai.ChatCompletionRequest, on
 		}
 		ch := &r.Choices[0]
 		resp := &Response{Content: string(ch.Message.Content), FinishReason: ch.FinishReason, ID: r.ID, Model: r.Model,
-			Usage: usageOf(&r.Usage)}
+			Usage: r.Usage.usage()}
 		if resp.Content == "" && ch.Message.Refusal != "" {
 			resp.Content = ch.Message.Refusal
 		}
