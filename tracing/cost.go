@@ -1,6 +1,9 @@
 package tracing
 
 import (
+	"sync"
+	"sync/atomic"
+
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/pricing"
 )
@@ -15,13 +18,46 @@ func callCost(v *event.LLMCallCompleted) (float64, bool) {
 	if v.Usage.PromptTokens == 0 && v.Usage.CompletionTokens == 0 {
 		return 0, false
 	}
-	for _, m := range []string{v.ResponseModel, v.Model} {
+	for _, m := range [2]string{v.ResponseModel, v.Model} {
 		if m == "" {
 			continue
 		}
-		if usd, ok := pricing.Default().Cost(m, v.Usage); ok {
-			return usd, true
+		if pr, ok := priceOf(m); ok {
+			if usd, ok := pr.Cost(v.Usage); ok {
+				return usd, true
+			}
 		}
 	}
 	return 0, false
+}
+
+// knownPrice is the built-in table's answer for one model name.
+type knownPrice struct {
+	price pricing.Price
+	ok    bool
+}
+
+// prices caches the built-in table's answers by model name (the table never
+// changes), so that a call does not normalise the name and try the snapshot
+// pattern again; at most maxPriceCache names are kept.
+var (
+	prices      sync.Map // string -> knownPrice
+	pricesCount atomic.Int32
+)
+
+const maxPriceCache = 256
+
+// priceOf is pricing.Default().Lookup(model), cached.
+func priceOf(model string) (pricing.Price, bool) {
+	if v, ok := prices.Load(model); ok {
+		k := v.(knownPrice)
+		return k.price, k.ok
+	}
+	pr, ok := pricing.Default().Lookup(model)
+	if pricesCount.Load() < maxPriceCache {
+		if _, loaded := prices.LoadOrStore(model, knownPrice{pr, ok}); !loaded {
+			pricesCount.Add(1)
+		}
+	}
+	return pr, ok
 }
