@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/semconv"
@@ -146,96 +148,245 @@ func (t *Tracer) anyValue(v any) (s string, mime string) {
 	return t.text(string(b)), semconv.MimeJSON
 }
 
-// GenAI message shape (gen_ai.input.messages / gen_ai.output.messages).
-type msgPart struct {
-	Type      string `json:"type"`
-	Content   string `json:"content,omitempty"`
-	ID        string `json:"id,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Arguments any    `json:"arguments,omitempty"`
-	Response  any    `json:"response,omitempty"`
-}
+// The GenAI message lists (gen_ai.input.messages, gen_ai.output.messages)
+// and tool definitions (gen_ai.tool.definitions) are written directly as
+// JSON, byte for byte what encoding/json makes of these shapes:
+//
+//	message: {"role":..., "parts":[part...], "finish_reason":... (if any)}
+//	part:    {"type":..., "content", "id", "name" (each if not empty),
+//	          "arguments" (tool calls), "response" (tool results)}
+//	tool:    {"type":"function", "name":..., "description", "parameters"
+//	          (each if not empty)}
+//
+// Strings are escaped as encoding/json does (HTML characters, U+2028 and
+// U+2029 included, invalid UTF-8 replaced); arguments and parameters that
+// are valid JSON are kept as JSON, compacted and HTML-escaped the same way.
 
-type genaiMessage struct {
-	Role         string    `json:"role"`
-	Parts        []msgPart `json:"parts"`
-	FinishReason string    `json:"finish_reason,omitempty"`
-}
+// jsonBufs recycles the JSON writer's buffers.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
-// jsonArg keeps valid JSON arguments as JSON, anything else as a string.
-func (t *Tracer) jsonArg(s string) any {
-	s = t.text(s)
-	if json.Valid([]byte(s)) {
-		return json.RawMessage(s)
+// maxPooledJSON keeps very large buffers out of the pool.
+const maxPooledJSON = 64 << 10
+
+func getJSONBuf() *[]byte { return jsonBufs.Get().(*[]byte) }
+
+// jsonResult returns b as a string, cut like every JSON attribute, and
+// recycles its buffer.
+func (t *Tracer) jsonResult(bp *[]byte, b []byte) string {
+	s := truncate(string(b), jsonFactor*t.maxLen)
+	if cap(b) <= maxPooledJSON {
+		*bp = b[:0]
+		jsonBufs.Put(bp)
 	}
 	return s
 }
 
-func (t *Tracer) toolCallParts(parts []msgPart, calls []event.ToolCall) []msgPart {
+// appendToolCallParts writes the tool_call parts of calls, each preceded
+// by a comma when comma is true or it is not the first.
+func (t *Tracer) appendToolCallParts(b []byte, calls []event.ToolCall, comma bool) []byte {
 	for _, c := range calls {
-		parts = append(parts, msgPart{Type: "tool_call", ID: c.ID, Name: c.Name, Arguments: t.jsonArg(c.Arguments)})
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+		b = append(b, `{"type":"tool_call"`...)
+		if c.ID != "" {
+			b = append(b, `,"id":`...)
+			b = appendJSONString(b, c.ID)
+		}
+		if c.Name != "" {
+			b = append(b, `,"name":`...)
+			b = appendJSONString(b, c.Name)
+		}
+		b = append(b, `,"arguments":`...)
+		b = appendJSONArg(b, t.text(c.Arguments))
+		b = append(b, '}')
 	}
-	return parts
+	return b
+}
+
+// appendJSONArg writes s as JSON when it is valid JSON, else as a string.
+func appendJSONArg(b []byte, s string) []byte {
+	if json.Valid(unsafe.Slice(unsafe.StringData(s), len(s))) {
+		return appendCompactJSON(b, s)
+	}
+	return appendJSONString(b, s)
 }
 
 // inputMessages renders messages in the GenAI input shape.
 func (t *Tracer) inputMessages(msgs []event.Message) string {
-	out := make([]genaiMessage, 0, len(msgs))
-	for _, m := range msgs {
-		gm := genaiMessage{Role: m.Role}
-		switch {
-		case m.Role == "tool":
-			gm.Parts = append(gm.Parts, msgPart{Type: "tool_call_response", ID: m.ToolCallID, Response: t.text(m.Content)})
-		default:
-			if m.Content != "" {
-				gm.Parts = append(gm.Parts, msgPart{Type: "text", Content: t.text(m.Content)})
+	bp := getJSONBuf()
+	b := append((*bp)[:0], '[')
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"role":`...)
+		b = appendJSONString(b, m.Role)
+		b = append(b, `,"parts":[`...)
+		if m.Role == "tool" {
+			b = append(b, `{"type":"tool_call_response"`...)
+			if m.ToolCallID != "" {
+				b = append(b, `,"id":`...)
+				b = appendJSONString(b, m.ToolCallID)
 			}
-			gm.Parts = t.toolCallParts(gm.Parts, m.ToolCalls)
+			b = append(b, `,"response":`...)
+			b = appendJSONString(b, t.text(m.Content))
+			b = append(b, '}')
+		} else {
+			comma := false
+			if m.Content != "" {
+				b = appendTextPart(b, t.text(m.Content))
+				comma = true
+			}
+			b = t.appendToolCallParts(b, m.ToolCalls, comma)
 		}
-		if gm.Parts == nil {
-			gm.Parts = []msgPart{}
-		}
-		out = append(out, gm)
+		b = append(b, "]}"...)
 	}
-	return t.marshalMessages(out)
+	b = append(b, ']')
+	return t.jsonResult(bp, b)
+}
+
+// appendTextPart writes a text part (its content left out when empty).
+func appendTextPart(b []byte, s string) []byte {
+	b = append(b, `{"type":"text"`...)
+	if s != "" {
+		b = append(b, `,"content":`...)
+		b = appendJSONString(b, s)
+	}
+	return append(b, '}')
 }
 
 // outputMessages renders a model reply in the GenAI output shape.
 func (t *Tracer) outputMessages(content string, calls []event.ToolCall, finish string) string {
-	gm := genaiMessage{Role: "assistant", FinishReason: finish, Parts: []msgPart{}}
+	bp := getJSONBuf()
+	b := append((*bp)[:0], `[{"role":"assistant","parts":[`...)
+	comma := false
 	if content != "" {
-		gm.Parts = append(gm.Parts, msgPart{Type: "text", Content: t.text(content)})
+		b = appendTextPart(b, t.text(content))
+		comma = true
 	}
-	gm.Parts = t.toolCallParts(gm.Parts, calls)
-	return t.marshalMessages([]genaiMessage{gm})
-}
-
-func (t *Tracer) marshalMessages(m []genaiMessage) string {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "[]"
+	b = t.appendToolCallParts(b, calls, comma)
+	b = append(b, ']')
+	if finish != "" {
+		b = append(b, `,"finish_reason":`...)
+		b = appendJSONString(b, finish)
 	}
-	return truncate(string(b), jsonFactor*t.maxLen)
+	b = append(b, "}]"...)
+	return t.jsonResult(bp, b)
 }
 
 func (t *Tracer) toolDefs(defs []event.ToolDef) string {
-	type def struct {
-		Type        string          `json:"type"`
-		Name        string          `json:"name"`
-		Description string          `json:"description,omitempty"`
-		Parameters  json.RawMessage `json:"parameters,omitempty"`
-	}
-	out := make([]def, 0, len(defs))
-	for _, d := range defs {
-		p := d.Parameters
-		if len(p) > 0 && !json.Valid(p) {
-			p = nil
+	bp := getJSONBuf()
+	b := append((*bp)[:0], '[')
+	for i, d := range defs {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		out = append(out, def{Type: "function", Name: d.Name, Description: t.text(d.Description), Parameters: p})
+		b = append(b, `{"type":"function","name":`...)
+		b = appendJSONString(b, d.Name)
+		if desc := t.text(d.Description); desc != "" {
+			b = append(b, `,"description":`...)
+			b = appendJSONString(b, desc)
+		}
+		if p := d.Parameters; len(p) > 0 && json.Valid(p) {
+			b = append(b, `,"parameters":`...)
+			b = appendCompactJSON(b, unsafe.String(unsafe.SliceData(p), len(p)))
+		}
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return "[]"
+	b = append(b, ']')
+	return t.jsonResult(bp, b)
+}
+
+const jsonHex = "0123456789abcdef"
+
+// appendJSONString writes s as a JSON string, escaped as encoding/json
+// escapes it by default.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', jsonHex[c>>4], jsonHex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', jsonHex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
-	return truncate(string(b), jsonFactor*t.maxLen)
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendCompactJSON writes the valid JSON text s without its insignificant
+// whitespace, with <, >, &, U+2028 and U+2029 escaped, as encoding/json
+// writes a json.RawMessage.
+func appendCompactJSON(b []byte, s string) []byte {
+	start := 0
+	inString, escaped := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '<' || c == '>' || c == '&':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '0', '0', jsonHex[c>>4], jsonHex[c&0xF])
+			start = i + 1
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8:
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', jsonHex[s[i+2]&0xF])
+			i += 2
+			start = i + 1
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			b = append(b, s[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(b, s[start:]...)
 }
