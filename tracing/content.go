@@ -301,14 +301,23 @@ func (t *Tracer) toolDefs(defs []event.ToolDef) string {
 
 const jsonHex = "0123456789abcdef"
 
+// jsonPlain marks the ASCII bytes that appendJSONString copies as they are.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString writes s as a JSON string, escaped as encoding/json
 // escapes it by default.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if jsonPlain[c] {
 				i++
 				continue
 			}
