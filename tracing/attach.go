@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -140,9 +141,13 @@ type runTracer struct {
 	done     bool
 	rootCtx  context.Context // holds parent, made on first use
 
-	buf   *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
-	sopts [3]trace.SpanStartOption
-	eopts [1]trace.SpanEndOption
+	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
+
+	// the last tool definitions rendered in this run (a copy) and their JSON
+	defs     []event.ToolDef
+	defsJSON string
+	sopts    [3]trace.SpanStartOption
+	eopts    [1]trace.SpanEndOption
 }
 
 // scratch returns an empty attribute buffer for one event.
@@ -161,6 +166,33 @@ func (r *runTracer) keep(attrs []attribute.KeyValue) {
 	if r.buf != nil && cap(attrs) > cap(*r.buf) {
 		*r.buf = attrs[:0]
 	}
+}
+
+// toolDefs is t.toolDefs(defs), remembered for the run: an agent offers the
+// same tools at each of its model calls.
+func (r *runTracer) toolDefs(defs []event.ToolDef) string {
+	if r.defs != nil && sameDefs(r.defs, defs) {
+		return r.defsJSON
+	}
+	r.defsJSON = r.t.toolDefs(defs)
+	r.defs = make([]event.ToolDef, len(defs))
+	for i, d := range defs {
+		d.Parameters = bytes.Clone(d.Parameters)
+		r.defs[i] = d
+	}
+	return r.defsJSON
+}
+
+func sameDefs(a, b []event.ToolDef) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Description != b[i].Description || !bytes.Equal(a[i].Parameters, b[i].Parameters) {
+			return false
+		}
+	}
+	return true
 }
 
 // releaseBuf returns the attribute buffer to its pool once the run is done.
@@ -415,7 +447,7 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 				attribute.String(semconv.OIInputValue, msgs),
 				attribute.String(semconv.OIInputMimeType, semconv.MimeJSON))
 			if len(v.Tools) > 0 {
-				attrs = append(attrs, attribute.String(semconv.GenAIToolDefinitions, t.toolDefs(v.Tools)))
+				attrs = append(attrs, attribute.String(semconv.GenAIToolDefinitions, r.toolDefs(v.Tools)))
 			}
 		}
 	case *event.ToolStarted:
@@ -833,7 +865,7 @@ func (r *runTracer) finishRun() {
 		r.release(op)
 	}
 	r.releaseBuf()
-	r.rootCtx = nil
+	r.rootCtx, r.defs, r.defsJSON = nil, nil, ""
 	started, tid := r.started, r.traceID
 	r.mu.Unlock()
 	if started == 0 {
