@@ -127,14 +127,17 @@ func (c *Client) chat(ctx context.Context, w *openai.ChatCompletionRequest) (*ch
 	if err != nil {
 		return nil, err
 	}
+	// the header values share one array; each slice has its capacity cut to
+	// its length, so that an Add by a caller's transport copies it
+	vals := [4]string{"application/json", "application/json", c.bearer, c.cfg.Organization}
 	req.Header = make(http.Header, 4)
-	req.Header["Content-Type"] = []string{"application/json"}
-	req.Header["Accept"] = []string{"application/json"}
-	if c.cfg.APIKey != "" {
-		req.Header["Authorization"] = []string{"Bearer " + c.cfg.APIKey}
+	req.Header["Content-Type"] = vals[0:1:1]
+	req.Header["Accept"] = vals[1:2:2]
+	if c.bearer != "" {
+		req.Header["Authorization"] = vals[2:3:3]
 	}
 	if c.cfg.Organization != "" {
-		req.Header["Openai-Organization"] = []string{c.cfg.Organization}
+		req.Header["Openai-Organization"] = vals[3:4:4]
 	}
 	res, err := recordingDoer{c.hc}.Do(req)
 	if err != nil {

@@ -206,6 +206,7 @@ type Client struct {
 	info     Info
 	operName string // "chat " + model
 	chatURL  string // where chat sends non-streamed requests itself; "" for go-openai (Azure, completions-only models)
+	bearer   string // "Bearer " + the API key, or "" without a key
 	sleep    func(ctx context.Context, d time.Duration) error
 }
 
@@ -356,6 +357,9 @@ func (c *Client) configure(cfg Config) *Error {
 		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 		if !chatOnlyCompletionModels[cfg.Model] {
 			c.chatURL = oc.BaseURL + "/chat/completions"
+		}
+		if cfg.APIKey != "" {
+			c.bearer = "Bearer " + cfg.APIKey
 		}
 	}
 	oc.OrgID = cfg.Organization
