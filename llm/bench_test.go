@@ -24,7 +24,7 @@ func answer(*llmtest.ServerRequest) llmtest.Reply {
 	return llmtest.Reply{Content: "The answer is forty-two, as everybody knows by now."}
 }
 
-// BenchmarkGenerate is one non-streamed call through the client, HTTP on
+// BenchmarkGenerate is one non-streamed call through go-openai, HTTP on
 // loopback and the fake server (both sides are measured).
 func BenchmarkGenerate(b *testing.B) {
 	c, _ := benchClient(b, llmtest.ServerConfig{Respond: answer})

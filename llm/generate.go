@@ -207,36 +207,14 @@ func (c *Client) attempt(ctx context.Context, w openai.ChatCompletionRequest, on
 	if w.Stream {
 		return c.stream(ctx, actx, w, rec, onChunk)
 	}
-	if c.chatURL != "" {
-		r, err := c.chat(actx, &w)
-		if err != nil {
-			e, retry := c.classify(ctx, err, rec)
-			return nil, e, retry
-		}
-		if len(r.Choices) == 0 {
-			return nil, c.noChoices(rec), false
-		}
-		ch := &r.Choices[0]
-		resp := &Response{Content: string(ch.Message.Content), FinishReason: ch.FinishReason, ID: r.ID, Model: r.Model,
-			Usage: r.Usage.usage()}
-		if resp.Content == "" && ch.Message.Refusal != "" {
-			resp.Content = ch.Message.Refusal
-		}
-		if len(ch.Message.ToolCalls) > 0 {
-			resp.ToolCalls = make([]ToolCall, len(ch.Message.ToolCalls))
-			for i, tc := range ch.Message.ToolCalls {
-				resp.ToolCalls[i] = ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments}
-			}
-		}
-		return resp, nil, false
-	}
 	r, err := c.oa.CreateChatCompletion(actx, w)
 	if err != nil {
 		e, retry := c.classify(ctx, err, rec)
 		return nil, e, retry
 	}
 	if len(r.Choices) == 0 {
-		return nil, c.noChoices(rec), false
+		return nil, &Error{Kind: ErrEmptyResponse, Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.status,
+			Message: "the reply has no choices"}, false
 	}
 	ch := r.Choices[0]
 	resp := &Response{Content: ch.Message.Content, FinishReason: string(ch.FinishReason), ID: r.ID, Model: r.Model,
@@ -251,11 +229,6 @@ func (c *Client) attempt(ctx context.Context, w openai.ChatCompletionRequest, on
 		}
 	}
 	return resp, nil, false
-}
-
-func (c *Client) noChoices(rec *attempt) *Error {
-	return &Error{Kind: ErrEmptyResponse, Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.status,
-		Message: "the reply has no choices"}
 }
 
 func usageOf(u *openai.Usage) Usage {

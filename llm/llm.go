@@ -3,9 +3,7 @@
 // plus token usage out), and an OpenAI-compatible client built on
 // github.com/sashabaranov/go-openai that works with OpenAI, Azure OpenAI,
 // Ollama, vLLM, LM Studio and any other server that speaks the OpenAI chat
-// completions API. (Non-streamed requests to servers other than Azure are
-// written and read by the client itself, with go-openai's checks and error
-// values, because go-openai's encoding costs more than the rest of a call.)
+// completions API.
 //
 // Implementations of [LLM] do not need to emit events: the agent that calls
 // them announces every call on the event bus, so user-written models are

@@ -205,8 +205,6 @@ type Client struct {
 	caps     Capabilities
 	info     Info
 	operName string // "chat " + model
-	chatURL  string // where chat sends non-streamed requests itself; "" for go-openai (Azure, completions-only models)
-	bearer   string // "Bearer " + the API key, or "" without a key
 	sleep    func(ctx context.Context, d time.Duration) error
 }
 
@@ -355,12 +353,6 @@ func (c *Client) configure(cfg Config) *Error {
 	} else {
 		oc = openai.DefaultConfig(cfg.APIKey)
 		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-		if !chatOnlyCompletionModels[cfg.Model] {
-			c.chatURL = oc.BaseURL + "/chat/completions"
-		}
-		if cfg.APIKey != "" {
-			c.bearer = "Bearer " + cfg.APIKey
-		}
 	}
 	oc.OrgID = cfg.Organization
 	oc.HTTPClient = recordingDoer{hc}

@@ -3,9 +3,10 @@ package llmtest
 import (
 	"encoding/json"
 	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/crewai-go/crewai/llm"
-	"github.com/crewai-go/crewai/llm/internal/wirejson"
 )
 
 // The fake server is part of the processes that load-test the library (its
@@ -26,7 +27,7 @@ import (
 // expected, content parts, a response format, a number that is not a plain
 // integer where one is expected, invalid JSON, data after the object).
 func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
-	p := &wirejson.Parser{B: body}
+	p := fastParser{b: body}
 	sr := &ServerRequest{}
 	req := &sr.Request
 	var seen uint16
@@ -37,21 +38,21 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 		seen |= bit
 		return true
 	}
-	ok := p.Object(func(key []byte) bool {
+	ok := p.object(func(key []byte) bool {
 		switch string(key) {
 		case "model":
 			if !once(1) {
 				return false
 			}
-			s, ok := p.Str()
+			s, ok := p.str()
 			sr.Model = s
 			return ok
 		case "messages":
 			if !once(2) {
 				return false
 			}
-			return p.Array(func() bool {
-				m, ok := readMessage(p)
+			return p.array(func() bool {
+				m, ok := p.message()
 				req.Messages = append(req.Messages, m)
 				return ok
 			})
@@ -59,8 +60,8 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 			if !once(4) {
 				return false
 			}
-			return p.Array(func() bool {
-				t, ok := readTool(p)
+			return p.array(func() bool {
+				t, ok := p.tool()
 				req.Tools = append(req.Tools, t)
 				return ok
 			})
@@ -68,7 +69,7 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 			if !once(8) {
 				return false
 			}
-			raw, ok := p.Raw()
+			raw, ok := p.raw()
 			if !ok {
 				return false
 			}
@@ -79,28 +80,28 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 			if !once(16) {
 				return false
 			}
-			f, ok := p.Float()
+			f, ok := p.float()
 			req.Temperature = &f
 			return ok
 		case "max_tokens":
 			if !once(32) {
 				return false
 			}
-			n, ok := p.Int()
+			n, ok := p.int()
 			sr.MaxTokens = n
 			return ok
 		case "max_completion_tokens":
 			if !once(64) {
 				return false
 			}
-			n, ok := p.Int()
+			n, ok := p.int()
 			sr.MaxCompletionTokens = n
 			return ok
 		case "stream":
 			if !once(128) {
 				return false
 			}
-			v, ok := p.Bool()
+			v, ok := p.bool()
 			sr.Stream = v
 			return ok
 		case "stream_options":
@@ -108,12 +109,12 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 				return false
 			}
 			var seenUsage bool
-			return p.Object(func(key []byte) bool {
+			return p.object(func(key []byte) bool {
 				if string(key) != "include_usage" || seenUsage {
 					return false
 				}
 				seenUsage = true
-				v, ok := p.Bool()
+				v, ok := p.bool()
 				sr.IncludeUsage = v
 				return ok
 			})
@@ -123,43 +124,45 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 	if !ok {
 		return nil, false
 	}
-	if !p.End() {
+	p.ws()
+	if p.i != len(p.b) {
 		return nil, false
 	}
 	req.MaxTokens = max(sr.MaxTokens, sr.MaxCompletionTokens)
 	return sr, true
 }
 
-// readMessage reads one element of messages.
-func readMessage(p *wirejson.Parser) (llm.Message, bool) {
+// message reads one element of messages.
+func (p *fastParser) message() (llm.Message, bool) {
 	var m llm.Message
 	var seen uint8
-	ok := p.Object(func(key []byte) bool {
+	ok := p.object(func(key []byte) bool {
 		var bit uint8
 		var ok bool
 		switch string(key) {
 		case "role":
 			bit = 1
 			var s string
-			s, ok = p.Str()
+			s, ok = p.str()
 			m.Role = llm.Role(s)
 		case "content":
 			bit = 2
-			if p.Null() {
+			p.ws()
+			if p.lit("null") {
 				m.Content, ok = "", true
 			} else {
-				m.Content, ok = p.Str()
+				m.Content, ok = p.str()
 			}
 		case "name":
 			bit = 4
-			m.Name, ok = p.Str()
+			m.Name, ok = p.str()
 		case "tool_call_id":
 			bit = 8
-			m.ToolCallID, ok = p.Str()
+			m.ToolCallID, ok = p.str()
 		case "tool_calls":
 			bit = 16
-			ok = p.Array(func() bool {
-				c, ok := readCall(p)
+			ok = p.array(func() bool {
+				c, ok := p.call()
 				m.ToolCalls = append(m.ToolCalls, c)
 				return ok
 			})
@@ -175,34 +178,34 @@ func readMessage(p *wirejson.Parser) (llm.Message, bool) {
 	return m, ok
 }
 
-// readCall reads one element of a message's tool_calls: id, type and function
+// call reads one element of a message's tool_calls: id, type and function
 // (name and arguments).
-func readCall(p *wirejson.Parser) (llm.ToolCall, bool) {
+func (p *fastParser) call() (llm.ToolCall, bool) {
 	var c llm.ToolCall
 	var seen uint8
-	ok := p.Object(func(key []byte) bool {
+	ok := p.object(func(key []byte) bool {
 		var bit uint8
 		var ok bool
 		switch string(key) {
 		case "id":
 			bit = 1
-			c.ID, ok = p.Str()
+			c.ID, ok = p.str()
 		case "type":
 			bit = 2
-			_, ok = p.Str()
+			_, ok = p.str()
 		case "function":
 			bit = 4
 			var fseen uint8
-			ok = p.Object(func(key []byte) bool {
+			ok = p.object(func(key []byte) bool {
 				var fbit uint8
 				var ok bool
 				switch string(key) {
 				case "name":
 					fbit = 1
-					c.Name, ok = p.Str()
+					c.Name, ok = p.str()
 				case "arguments":
 					fbit = 2
-					c.Arguments, ok = p.Str()
+					c.Arguments, ok = p.str()
 				default:
 					return false
 				}
@@ -224,37 +227,37 @@ func readCall(p *wirejson.Parser) (llm.ToolCall, bool) {
 	return c, ok
 }
 
-// readTool reads one element of tools: type "function" and function (name,
+// tool reads one element of tools: type "function" and function (name,
 // description, parameters).
-func readTool(p *wirejson.Parser) (llm.ToolDef, bool) {
+func (p *fastParser) tool() (llm.ToolDef, bool) {
 	var t llm.ToolDef
 	var seen uint8
-	ok := p.Object(func(key []byte) bool {
+	ok := p.object(func(key []byte) bool {
 		var bit uint8
 		var ok bool
 		switch string(key) {
 		case "type":
 			bit = 1
 			var s string
-			s, ok = p.Str()
+			s, ok = p.str()
 			ok = ok && (s == "" || s == "function")
 		case "function":
 			bit = 2
 			var fseen uint8
-			ok = p.Object(func(key []byte) bool {
+			ok = p.object(func(key []byte) bool {
 				var fbit uint8
 				var ok bool
 				switch string(key) {
 				case "name":
 					fbit = 1
-					t.Name, ok = p.Str()
+					t.Name, ok = p.str()
 				case "description":
 					fbit = 2
-					t.Description, ok = p.Str()
+					t.Description, ok = p.str()
 				case "parameters":
 					fbit = 4
 					var raw []byte
-					raw, ok = p.Raw()
+					raw, ok = p.raw()
 					t.Parameters = raw
 				default:
 					return false
@@ -275,6 +278,336 @@ func readTool(p *wirejson.Parser) (llm.ToolDef, bool) {
 		return ok
 	})
 	return t, ok
+}
+
+// fastParser reads JSON from b at i. Its methods report false when the input
+// is not what they handle; the parser is then abandoned.
+type fastParser struct {
+	b []byte
+	i int
+}
+
+func (p *fastParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// eat consumes c after optional white space.
+func (p *fastParser) eat(c byte) bool {
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// lit consumes the literal s (true, false, null) if it comes next.
+func (p *fastParser) lit(s string) bool {
+	if len(p.b)-p.i < len(s) || string(p.b[p.i:p.i+len(s)]) != s {
+		return false
+	}
+	p.i += len(s)
+	return true
+}
+
+// object reads an object, calling field after each key and its colon; field
+// reads the value.
+func (p *fastParser) object(field func(key []byte) bool) bool {
+	if !p.eat('{') {
+		return false
+	}
+	if p.eat('}') {
+		return true
+	}
+	for {
+		p.ws()
+		start, end, escaped, ok := p.strToken()
+		if !ok || escaped || !p.eat(':') {
+			return false
+		}
+		if !field(p.b[start:end]) {
+			return false
+		}
+		if p.eat(',') {
+			continue
+		}
+		return p.eat('}')
+	}
+}
+
+// array reads an array (not null), calling elem for each element.
+func (p *fastParser) array(elem func() bool) bool {
+	if !p.eat('[') {
+		return false
+	}
+	if p.eat(']') {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if p.eat(',') {
+			continue
+		}
+		return p.eat(']')
+	}
+}
+
+// strToken reads a string token at i and returns the bounds of its
+// contents and whether it has escapes. A control character or a missing
+// closing quote is refused.
+func (p *fastParser) strToken() (start, end int, escaped, ok bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return 0, 0, false, false
+	}
+	start = p.i + 1
+	for j := start; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			p.i = j + 1
+			return start, j, escaped, true
+		case c == '\\':
+			escaped = true
+			j++ // the escaped character (a quote or backslash included)
+		case c < 0x20:
+			return 0, 0, false, false
+		}
+	}
+	return 0, 0, false, false
+}
+
+// str reads a string value, decoded as encoding/json decodes it (escapes,
+// and invalid UTF-8 replaced by U+FFFD, by encoding/json itself).
+func (p *fastParser) str() (string, bool) {
+	p.ws()
+	start, end, escaped, ok := p.strToken()
+	if !ok {
+		return "", false
+	}
+	if raw := p.b[start:end]; !escaped && utf8.Valid(raw) {
+		return string(raw), true
+	}
+	return unquote(p.b[start:end])
+}
+
+// unquote decodes the contents of a JSON string token (between its quotes)
+// as encoding/json does: the escapes, surrogate pairs; a lone surrogate and
+// each byte of invalid UTF-8 become U+FFFD. It reports false for an invalid
+// escape, a quote or a control character.
+func unquote(s []byte) (string, bool) {
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(s) {
+				return "", false
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r := hex4(s[i:])
+				if r < 0 {
+					return "", false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if dec := utf16.DecodeRune(r, hex4(s[i:])); dec != utf8.RuneError {
+						b = utf8.AppendRune(b, dec)
+						i += 6
+						continue
+					}
+					r = utf8.RuneError
+				}
+				b = utf8.AppendRune(b, r)
+				continue
+			default:
+				return "", false
+			}
+			i += 2
+		case c == '"' || c < 0x20:
+			return "", false
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return string(b), true
+}
+
+// hex4 reads the escape \uXXXX at the start of s; -1 when there is none.
+func hex4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// bool reads true or false.
+func (p *fastParser) bool() (bool, bool) {
+	p.ws()
+	if p.lit("true") {
+		return true, true
+	}
+	if p.lit("false") {
+		return false, true
+	}
+	return false, false
+}
+
+// number reads a number token with JSON's grammar; integer tells whether it
+// has neither fraction nor exponent.
+func (p *fastParser) number() (tok []byte, integer, ok bool) {
+	p.ws()
+	start, j := p.i, p.i
+	digits := func() int {
+		n := 0
+		for j < len(p.b) && p.b[j] >= '0' && p.b[j] <= '9' {
+			j++
+			n++
+		}
+		return n
+	}
+	if j < len(p.b) && p.b[j] == '-' {
+		j++
+	}
+	if j < len(p.b) && p.b[j] == '0' {
+		j++
+	} else if digits() == 0 {
+		return nil, false, false
+	}
+	integer = true
+	if j < len(p.b) && p.b[j] == '.' {
+		j++
+		if digits() == 0 {
+			return nil, false, false
+		}
+		integer = false
+	}
+	if j < len(p.b) && (p.b[j] == 'e' || p.b[j] == 'E') {
+		j++
+		if j < len(p.b) && (p.b[j] == '+' || p.b[j] == '-') {
+			j++
+		}
+		if digits() == 0 {
+			return nil, false, false
+		}
+		integer = false
+	}
+	p.i = j
+	return p.b[start:j], integer, true
+}
+
+// int reads an integer without fraction or exponent that fits in an int.
+func (p *fastParser) int() (int, bool) {
+	tok, integer, ok := p.number()
+	if !ok || !integer {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(tok), 10, strconv.IntSize)
+	return int(n), err == nil
+}
+
+// float reads a number as a float64.
+func (p *fastParser) float() (float64, bool) {
+	tok, _, ok := p.number()
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	return f, err == nil
+}
+
+// raw reads any valid JSON value and returns its bytes.
+func (p *fastParser) raw() ([]byte, bool) {
+	p.ws()
+	start := p.i
+	depth := 0
+	for p.i < len(p.b) {
+		switch c := p.b[p.i]; c {
+		case '"':
+			if _, _, _, ok := p.strToken(); !ok {
+				return nil, false
+			}
+		case '{', '[':
+			depth++
+			p.i++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return nil, false
+			}
+			p.i++
+		case ',', ':':
+			if depth == 0 {
+				return nil, false
+			}
+			p.i++
+		default:
+			p.i++
+		}
+		if depth == 0 {
+			// a scalar ends at a delimiter
+			for p.i < len(p.b) && !isDelim(p.b[p.i]) {
+				p.i++
+			}
+			break
+		}
+	}
+	raw := p.b[start:p.i]
+	if depth != 0 || len(raw) == 0 || !json.Valid(raw) {
+		return nil, false
+	}
+	return raw, true
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case ',', '}', ']', ':', ' ', '\t', '\n', '\r', '"', '{', '[':
+		return true
+	}
+	return false
 }
 
 // appendResponse appends the JSON of r exactly as json.Marshal writes it.
