@@ -2,10 +2,13 @@
 // over many topics, on Temporal: start a dev server, two workers, then a run.
 //
 //	temporal server start-dev --ip 127.0.0.1 --headless     # or temporal/run-e2e.sh's binary
-//	go run ./examples/research worker -id A                # terminal 2
-//	go run ./examples/research worker -id B                # terminal 3
-//	go run ./examples/research run durable agents          # the flow, across both workers
-//	go run ./examples/research foreach go rust zig         # one crew kickoff per topic
+//	go run . worker -id A                # terminal 2, in examples/temporal
+//	go run . worker -id B                # terminal 3
+//	go run . run durable agents          # the flow, across both workers
+//	go run . foreach go rust zig         # one crew kickoff per topic
+//
+// It is a module of its own (like temporal/), so that the library's module
+// does not pull the Temporal SDK.
 //
 // Stop a worker (Ctrl-C, or kill -9) while a run is going: the other worker
 // resumes it after the last completed method. Every process traces to the
