@@ -3,6 +3,8 @@ package tracing
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,6 +195,88 @@ func TestLeafSpans(t *testing.T) {
 			}
 			if st := tr.Stats(); st.Started != 7 {
 				t.Errorf("started %d, want 7", st.Started)
+			}
+		})
+	}
+}
+
+// TestLeafSpansParallel runs tool calls from several goroutines at once, as
+// parallel tool calls in one model reply do, some with a nested model call
+// or a retry, and model calls whose tool definitions change from one call to
+// the next: each span keeps its own attributes (no attribute buffer shared
+// between two spans), its parent, and the definitions of its own call.
+func TestLeafSpansParallel(t *testing.T) {
+	for name, mk := range leafTracers(t) {
+		t.Run(name, func(t *testing.T) {
+			tr, exp := mk()
+			ctx := event.StartRun(context.Background(), &event.Bus{})
+			ctx, finish := Attach(ctx, tr, true)
+			actx, ast := event.Begin(ctx, event.AgentStarted{Role: "Boss"})
+			defsA := []event.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object"}`)}}
+			defsB := []event.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object","x":1}`)}}
+			for i, defs := range [][]event.ToolDef{defsA, defsA, defsB, defsA} {
+				_, lst := event.Begin(actx, event.LLMCallStarted{Model: fmt.Sprint("m", i), Tools: defs,
+					Messages: []event.Message{{Role: "user", Content: "q"}}})
+				event.End(lst, event.LLMCallCompleted{Model: fmt.Sprint("m", i), Content: "ok"})
+			}
+			const n = 32
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					tool := fmt.Sprint("t", i)
+					tctx, tst := event.Begin(actx, event.ToolStarted{Tool: tool, CallID: tool, Arguments: "arg-" + tool})
+					switch i % 3 {
+					case 1:
+						_, lst := event.Begin(tctx, event.LLMCallStarted{Model: "inner-" + tool})
+						event.End(lst, event.LLMCallCompleted{Model: "inner-" + tool, Content: "c-" + tool})
+					case 2:
+						event.Emit(tctx, event.Retry{Operation: tool, Attempt: 1})
+					}
+					event.End(tst, event.ToolFinished{Tool: tool, CallID: tool, Result: "res-" + tool})
+				}()
+			}
+			wg.Wait()
+			event.End(ast, event.AgentCompleted{Role: "Boss"})
+			finish()
+
+			spans := exp.GetSpans()
+			agent := spanNamed(t, spans, "invoke_agent Boss")
+			for i, defs := range []string{`"type":"object"}`, `"type":"object"}`, `"x":1}`, `"type":"object"}`} {
+				chat := spanNamed(t, spans, fmt.Sprint("chat m", i))
+				v, _ := attrOf(chat, "gen_ai.tool.definitions")
+				if !strings.HasSuffix(v.AsString(), defs+"}]") {
+					t.Errorf("chat m%d: tool definitions %s, want the ones of its call", i, v.AsString())
+				}
+			}
+			for i := range n {
+				tool := fmt.Sprint("t", i)
+				s := spanNamed(t, spans, "execute_tool "+tool)
+				if s.Parent.SpanID() != agent.SpanContext.SpanID() {
+					t.Errorf("%s: not a child of the agent", tool)
+				}
+				for key, want := range map[string]string{"gen_ai.tool.call.id": tool, "gen_ai.tool.call.arguments": "arg-" + tool,
+					"gen_ai.tool.call.result": "res-" + tool} {
+					if v, _ := attrOf(s, key); v.AsString() != want {
+						t.Errorf("%s: %s = %q, want %q", tool, key, v.AsString(), want)
+					}
+				}
+				if i%3 == 1 {
+					c := spanNamed(t, spans, "chat inner-"+tool)
+					if c.Parent.SpanID() != s.SpanContext.SpanID() {
+						t.Errorf("chat inner-%s: not a child of its tool call", tool)
+					}
+					if v, _ := attrOf(c, "output.value"); v.AsString() != "c-"+tool {
+						t.Errorf("chat inner-%s: output %q", tool, v.AsString())
+					}
+				}
+				if i%3 == 2 && (len(s.Events) != 1 || s.Events[0].Name != "crewai.retry") {
+					t.Errorf("%s: events %v, want one retry", tool, s.Events)
+				}
+			}
+			if want := 1 + 4 + n + (n+1)/3; len(spans) != want {
+				t.Errorf("%d spans, want %d", len(spans), want)
 			}
 		})
 	}
