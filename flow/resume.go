@@ -77,10 +77,15 @@ func decodeProgress(data []byte) ([]doneRun, error) {
 // replay rebuilds the Scheduler of a saved kickoff from the runs it
 // completed, in the order they completed, and returns it with the runs that
 // were still to do: started or triggered, not completed. Each of those
-// carries the (decoded) output of the run that triggered it.
-func (p *plan) replay(runs []doneRun) (*Scheduler, []Activation, error) {
-	s := p.scheduler()
-	pending := s.Start()
+// carries the (decoded) output of the run that triggered it; from[i] is the
+// index in runs of the run that triggered pending[i] (-1 for a start).
+func (p *plan) replay(runs []doneRun) (s *Scheduler, pending []Activation, from []int, err error) {
+	s = p.scheduler()
+	pending = s.Start()
+	from = make([]int, len(pending))
+	for i := range from {
+		from[i] = -1
+	}
 	for i, d := range runs {
 		a := d.activation()
 		j := slices.IndexFunc(pending, func(x Activation) bool {
@@ -88,19 +93,85 @@ func (p *plan) replay(runs []doneRun) (*Scheduler, []Activation, error) {
 				x.Trigger.Name == a.Trigger.Name && x.Trigger.Method == a.Trigger.Method
 		})
 		if j < 0 {
-			return nil, nil, fmt.Errorf("saved run %d (method %q, trigger %q) is not one this flow would have started: "+
+			return nil, nil, nil, fmt.Errorf("saved run %d (method %q, trigger %q) is not one this flow would have started: "+
 				"the flow's definition changed since it was saved", i+1, d.Method, d.Trigger)
 		}
 		pending = slices.Delete(pending, j, j+1)
+		from = slices.Delete(from, j, j+1)
 		next, err := s.Completed(a, d.Label)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		out := d.output()
 		for k := range next {
 			next[k].Trigger.Output = out
+			from = append(from, i)
 		}
 		pending = append(pending, next...)
 	}
-	return s, pending, nil
+	return s, pending, from, nil
+}
+
+// runKey identifies an activation as the saved progress does: method,
+// round and trigger.
+type runKey struct {
+	method, trigger, from string
+	round                 int
+}
+
+func keyOf(a Activation) runKey {
+	return runKey{method: a.Method, trigger: a.Trigger.Name, from: a.Trigger.Method, round: a.Round}
+}
+
+// outputKeeper decides which completed runs' outputs the saved progress
+// must keep: a resume needs the output of a run only while a run it
+// triggered is still to do (it becomes that run's Trigger.Output), and the
+// output of the last run (the kickoff's result). Every other output is
+// dropped from the progress, so that a long loop does not save every
+// earlier output again after each method.
+type outputKeeper struct {
+	triggeredBy map[runKey][]int // runs to do → the index of the run that triggered them, oldest first
+	open        map[int]int      // run index → how many of the runs it triggered are still to do
+}
+
+func newOutputKeeper() *outputKeeper {
+	return &outputKeeper{triggeredBy: map[runKey][]int{}, open: map[int]int{}}
+}
+
+// triggered records that run i triggered the activations next.
+func (k *outputKeeper) triggered(i int, next []Activation) {
+	if i < 0 {
+		return
+	}
+	for _, a := range next {
+		key := keyOf(a)
+		k.triggeredBy[key] = append(k.triggeredBy[key], i)
+	}
+	k.open[i] += len(next)
+}
+
+// completing records that a completed, as run number n (the new last run),
+// and clears in runs the outputs no resume needs any more: that of the run
+// that triggered a once none of its runs is left to do, and that of the
+// previous last run if none of its runs is left to do.
+func (k *outputKeeper) completing(a Activation, n int, runs []doneRun) {
+	key := keyOf(a)
+	if q := k.triggeredBy[key]; len(q) > 0 {
+		t := q[0]
+		if len(q) == 1 {
+			delete(k.triggeredBy, key)
+		} else {
+			k.triggeredBy[key] = q[1:]
+		}
+		k.open[t]--
+		if k.open[t] <= 0 {
+			delete(k.open, t)
+			if t != n-1 && t < len(runs) {
+				runs[t].Output = nil
+			}
+		}
+	}
+	if p := n - 1; p >= 0 && p < len(runs) && k.open[p] == 0 {
+		runs[p].Output = nil
+	}
 }

@@ -108,7 +108,8 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	if err != nil {
 		return nil, err
 	}
-	r := &runner[S]{g: g, st: st, store: f.Persist, sem: make(chan struct{}, g.maxConc)}
+	r := &runner[S]{g: g, st: st, store: f.Persist, sem: make(chan struct{}, g.maxConc),
+		keep: newOutputKeeper()}
 	if err := r.plan(done); err != nil {
 		return nil, err
 	}
@@ -340,6 +341,7 @@ type runner[S any] struct {
 	mu         sync.Mutex
 	sched      *Scheduler
 	done       []doneRun // the runs completed, in order (kept only with a store)
+	keep       *outputKeeper
 	last       any
 	lastMethod string
 	lastLabel  string
@@ -350,7 +352,7 @@ type runner[S any] struct {
 // with the saved progress carried on.
 func (r *runner[S]) plan(done []doneRun) error {
 	if len(done) > 0 {
-		sched, pending, err := r.g.plan.replay(done)
+		sched, pending, from, err := r.g.plan.replay(done)
 		if err != nil {
 			return fmt.Errorf("flow %q: resume state %q: %w", r.g.name, r.st.id, err)
 		}
@@ -358,6 +360,9 @@ func (r *runner[S]) plan(done []doneRun) error {
 			last := done[len(done)-1]
 			r.sched, r.todo, r.done = sched, pending, done
 			r.last, r.lastMethod, r.lastLabel = last.output(), last.Method, last.Label
+			for i, a := range pending {
+				r.keep.triggered(from[i], []Activation{a})
+			}
 			return nil
 		}
 	}
@@ -404,11 +409,16 @@ func (r *runner[S]) exec(ctx context.Context, a Activation) error {
 	completed := func(out any, label string) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		next, schedErr = r.sched.Completed(a, label)
+		// Saved first, so that the Scheduler never counts a completion
+		// the saved progress lacks.
 		if r.store != nil {
 			if err := r.save(ctx, a, out, label); err != nil {
 				return err
 			}
+		}
+		next, schedErr = r.sched.Completed(a, label)
+		if r.store != nil {
+			r.keep.triggered(len(r.done)-1, next)
 		}
 		r.last, r.lastMethod, r.lastLabel = out, a.Method, label
 		return nil
@@ -438,6 +448,7 @@ func (r *runner[S]) save(ctx context.Context, a Activation, out any, label strin
 		return fmt.Errorf("persist state: %w", err)
 	}
 	done := append(slices.Clip(r.done), newDoneRun(a, label, out))
+	r.keep.completing(a, len(done)-1, done)
 	if err := r.store.Save(ctx, r.record(a.Method, data, progress{Runs: done})); err != nil {
 		return fmt.Errorf("persist state: %w", err)
 	}

@@ -35,8 +35,11 @@ type Record struct {
 	// State is the state as JSON.
 	State []byte
 	// Progress is the kickoff's progress when it was saved, as JSON: the
-	// method runs completed so far, in order, with their trigger, round,
-	// router label and output. A kickoff resuming this record uses it to
+	// method runs completed so far, in order, with their trigger, round and
+	// router label, and the outputs a resume still needs (those of runs
+	// whose triggered runs are still to do, and of the last run; the others
+	// are left out so that the progress does not grow with every output of a
+	// long loop). A kickoff resuming this record uses it to
 	// skip what is done (see Flow.Kickoff). Empty means unknown: a resume
 	// then runs the graph again from its start methods. Stores keep it
 	// opaque.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -386,4 +387,66 @@ func TestPersistFinalSaveFailureFailsKickoff(t *testing.T) {
 	res2, err := f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
 	require.Error(t, err, "the final save fails again")
 	assert.Equal(t, 2, res2.State.Counter, "second_method ran again")
+}
+
+// sizeStore records the size of the largest progress saved.
+type sizeStore struct {
+	flow.MemoryStore
+	max atomic.Int64
+}
+
+func (s *sizeStore) Save(ctx context.Context, rec flow.Record) error {
+	if n := int64(len(rec.Progress)); n > s.max.Load() {
+		s.max.Store(n)
+	}
+	return s.MemoryStore.Save(ctx, rec)
+}
+
+// A loop whose listener returns a large output: the saved progress keeps
+// the outputs a resume needs (those of runs that triggered runs still to
+// do, and the last one), not every earlier output, so that it does not grow
+// with the number of runs times the output's size. A resume in the middle
+// still hands the failed run its trigger's output.
+func TestProgressKeepsOnlyNeededOutputs(t *testing.T) {
+	const rounds = 40
+	big := strings.Repeat("x", 10_000)
+	store := &sizeStore{}
+	var failAt atomic.Int32
+	failAt.Store(rounds / 2)
+	var dRuns atomic.Int32
+	var got atomic.Value
+	f := &flow.Flow[exampleState]{Name: "Big", Persist: store, MaxMethodRuns: rounds + 1}
+	f.Router(flow.Start("a").Emits("go"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+		return "go", nil
+	})
+	f.Step(flow.Listen("c", "go"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		var n int
+		s.Update(func(st *exampleState) { st.Counter++; n = st.Counter })
+		return fmt.Sprintf("%d:%s", n, big), nil
+	})
+	f.Step(flow.Listen("d", "c"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		got.Store(flow.TriggerOf(ctx))
+		if dRuns.Add(1) == failAt.Load() {
+			return nil, errors.New("flaky")
+		}
+		return nil, nil
+	})
+	f.Router(flow.Listen("b", "d").Emits("go", "done"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+		if s.Get().Counter < rounds {
+			return "go", nil
+		}
+		return "done", nil
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	require.Error(t, err, "d fails once, half way")
+	failAt.Store(-1)
+	res, err = f.Kickoff(context.Background(), map[string]any{"id": res.StateID})
+	require.NoError(t, err)
+	assert.Equal(t, rounds, res.State.Counter, "c ran once per round in all")
+	out, _ := got.Load().(flow.Trigger).Output.(string)
+	assert.True(t, strings.HasPrefix(out, fmt.Sprintf("%d:", rounds)), "the last d saw the last c's output")
+	// At most two large outputs at a time (the pending trigger and the
+	// last run), against one per round if every output were kept.
+	assert.Less(t, store.max.Load(), int64(3*len(big)+rounds*4*200),
+		"largest progress saved: %d bytes", store.max.Load())
 }
