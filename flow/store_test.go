@@ -445,6 +445,7 @@ func TestProgressKeepsOnlyNeededOutputs(t *testing.T) {
 	assert.Equal(t, rounds, res.State.Counter, "c ran once per round in all")
 	out, _ := got.Load().(flow.Trigger).Output.(string)
 	assert.True(t, strings.HasPrefix(out, fmt.Sprintf("%d:", rounds)), "the last d saw the last c's output")
+	t.Logf("largest progress saved: %d bytes", store.max.Load())
 	// At most two large outputs at a time (the pending trigger and the
 	// last run), against one per round if every output were kept.
 	assert.Less(t, store.max.Load(), int64(3*len(big)+rounds*4*200),
