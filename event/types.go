@@ -585,6 +585,13 @@ type FlowStarted struct {
 	Inputs map[string]any
 	// Tracing is true when the kickoff was asked to be traced.
 	Tracing bool
+	// Restored is true when the kickoff resumed a saved state (an "id"
+	// input with a store).
+	Restored bool
+	// RunsCarried is, for a kickoff that resumed an unfinished one, the
+	// number of method runs that had completed and are not run again; 0
+	// otherwise.
+	RunsCarried int
 }
 
 // FlowFinished closes a flow kickoff that succeeded.

@@ -117,8 +117,10 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	ctx, usage, finish := f.openRun(ctx)
 	defer finish()
 
+	_, hasID := inputs["id"]
 	fctx, step := event.Begin(ctx, event.FlowStarted{Header: event.Header{Source: "flow:" + g.name},
-		Flow: g.name, StateID: st.id, Inputs: maps.Clone(inputs), Tracing: f.Tracing})
+		Flow: g.name, StateID: st.id, Inputs: maps.Clone(inputs), Tracing: f.Tracing,
+		Restored: hasID && f.Persist != nil, RunsCarried: len(r.done)})
 
 	runErr := r.run(fctx)
 	if runErr == nil && r.store != nil {

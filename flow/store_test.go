@@ -451,3 +451,58 @@ func TestProgressKeepsOnlyNeededOutputs(t *testing.T) {
 	assert.Less(t, store.max.Load(), int64(3*len(big)+rounds*4*200),
 		"largest progress saved: %d bytes", store.max.Load())
 }
+
+// FlowStarted (and the flow's span) says whether a kickoff resumed a saved
+// state and how many completed runs it carried over.
+func TestFlowStartedSaysResumed(t *testing.T) {
+	store := &flow.MemoryStore{}
+	bus, rec := newBus(t)
+	tr, exp := memTracer(t)
+	var fail atomic.Bool
+	fail.Store(true)
+	f := &flow.Flow[exampleState]{Name: "R", Persist: store, Bus: bus, Tracing: true, Tracer: tr}
+	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+		if fail.Load() {
+			return nil, errors.New("flaky")
+		}
+		return nil, nil
+	})
+	res, err := f.Kickoff(context.Background(), nil)
+	require.Error(t, err)
+	fail.Store(false)
+	_, err = f.Kickoff(context.Background(), map[string]any{"id": res.StateID}) // the unfinished kickoff
+	require.NoError(t, err)
+	_, err = f.Kickoff(context.Background(), map[string]any{"id": res.StateID}) // a finished one: from the start
+	require.NoError(t, err)
+
+	type started struct {
+		restored bool
+		carried  int
+	}
+	var got []started
+	for _, e := range rec.all() {
+		if fs, ok := e.(*event.FlowStarted); ok {
+			got = append(got, started{fs.Restored, fs.RunsCarried})
+		}
+	}
+	assert.Equal(t, []started{{false, 0}, {true, 1}, {true, 0}}, got)
+
+	var spans []started
+	for _, s := range exp.GetSpans() {
+		if s.Name != "invoke_workflow R" {
+			continue
+		}
+		var st started
+		for _, kv := range s.Attributes {
+			switch kv.Key {
+			case "crewai.flow.restored":
+				st.restored = kv.Value.AsBool()
+			case "crewai.flow.runs_carried":
+				st.carried = int(kv.Value.AsInt64())
+			}
+		}
+		spans = append(spans, st)
+	}
+	assert.ElementsMatch(t, []started{{false, 0}, {true, 1}, {true, 0}}, spans)
+}

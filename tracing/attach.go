@@ -335,6 +335,10 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		if v.StateID != "" {
 			attrs = append(attrs, attribute.String(semconv.CrewAIFlowStateID, v.StateID))
 		}
+		if v.Restored {
+			attrs = append(attrs, attribute.Bool(semconv.CrewAIFlowRestored, true),
+				attribute.Int(semconv.CrewAIFlowRunsCarried, v.RunsCarried))
+		}
 		if capture && len(v.Inputs) > 0 {
 			attrs = t.appendValue(attrs, semconv.OIInputValue, semconv.OIInputMimeType, v.Inputs)
 		}

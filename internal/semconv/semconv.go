@@ -123,6 +123,8 @@ const (
 	CrewAIFlowTrigger       = "crewai.flow.trigger"
 	CrewAIFlowRouterLabel   = "crewai.flow.router_label"
 	CrewAIFlowStateID       = "crewai.flow.state_id"
+	CrewAIFlowRestored      = "crewai.flow.restored"
+	CrewAIFlowRunsCarried   = "crewai.flow.runs_carried"
 	CrewAIFlowState         = "crewai.flow.state"
 	CrewAIGuardrailTask     = "crewai.guardrail.task"
 	CrewAIGuardrailAttempt  = "crewai.guardrail.attempt"
