@@ -30,45 +30,25 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 	p := fastParser{b: body}
 	sr := &ServerRequest{}
 	req := &sr.Request
-	var seen uint16
-	once := func(bit uint16) bool {
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return true
-	}
-	ok := p.object(func(key []byte) bool {
-		switch string(key) {
+	ok := p.fields(requestKeys, func(key string) bool {
+		switch key {
 		case "model":
-			if !once(1) {
-				return false
-			}
 			s, ok := p.str()
 			sr.Model = s
 			return ok
 		case "messages":
-			if !once(2) {
-				return false
-			}
 			return p.array(func() bool {
 				m, ok := p.message()
 				req.Messages = append(req.Messages, m)
 				return ok
 			})
 		case "tools":
-			if !once(4) {
-				return false
-			}
 			return p.array(func() bool {
 				t, ok := p.tool()
 				req.Tools = append(req.Tools, t)
 				return ok
 			})
 		case "stop":
-			if !once(8) {
-				return false
-			}
 			raw, ok := p.raw()
 			if !ok {
 				return false
@@ -77,49 +57,28 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 			req.Stop = stop
 			return err == nil
 		case "temperature":
-			if !once(16) {
-				return false
-			}
 			f, ok := p.float()
 			req.Temperature = &f
 			return ok
 		case "max_tokens":
-			if !once(32) {
-				return false
-			}
 			n, ok := p.int()
 			sr.MaxTokens = n
 			return ok
 		case "max_completion_tokens":
-			if !once(64) {
-				return false
-			}
 			n, ok := p.int()
 			sr.MaxCompletionTokens = n
 			return ok
 		case "stream":
-			if !once(128) {
-				return false
-			}
 			v, ok := p.bool()
 			sr.Stream = v
 			return ok
-		case "stream_options":
-			if !once(256) {
-				return false
-			}
-			var seenUsage bool
-			return p.object(func(key []byte) bool {
-				if string(key) != "include_usage" || seenUsage {
-					return false
-				}
-				seenUsage = true
+		default: // stream_options
+			return p.fields(streamOptionKeys, func(string) bool {
 				v, ok := p.bool()
 				sr.IncludeUsage = v
 				return ok
 			})
 		}
-		return false
 	})
 	if !ok {
 		return nil, false
@@ -132,21 +91,29 @@ func fastDecodeRequest(body []byte) (*ServerRequest, bool) {
 	return sr, true
 }
 
+// The keys the fast path accepts, each at most once, in each object.
+var (
+	requestKeys = []string{"model", "messages", "tools", "stop", "temperature", "max_tokens",
+		"max_completion_tokens", "stream", "stream_options"}
+	streamOptionKeys = []string{"include_usage"}
+	messageKeys      = []string{"role", "content", "name", "tool_call_id", "tool_calls"}
+	callKeys         = []string{"id", "type", "function"}
+	callFuncKeys     = []string{"name", "arguments"}
+	toolKeys         = []string{"type", "function"}
+	toolFuncKeys     = []string{"name", "description", "parameters"}
+)
+
 // message reads one element of messages.
 func (p *fastParser) message() (llm.Message, bool) {
 	var m llm.Message
-	var seen uint8
-	ok := p.object(func(key []byte) bool {
-		var bit uint8
+	ok := p.fields(messageKeys, func(key string) bool {
 		var ok bool
-		switch string(key) {
+		switch key {
 		case "role":
-			bit = 1
 			var s string
 			s, ok = p.str()
 			m.Role = llm.Role(s)
 		case "content":
-			bit = 2
 			p.ws()
 			if p.lit("null") {
 				m.Content, ok = "", true
@@ -154,25 +121,16 @@ func (p *fastParser) message() (llm.Message, bool) {
 				m.Content, ok = p.str()
 			}
 		case "name":
-			bit = 4
 			m.Name, ok = p.str()
 		case "tool_call_id":
-			bit = 8
 			m.ToolCallID, ok = p.str()
-		case "tool_calls":
-			bit = 16
+		default: // tool_calls
 			ok = p.array(func() bool {
 				c, ok := p.call()
 				m.ToolCalls = append(m.ToolCalls, c)
 				return ok
 			})
-		default:
-			return false
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 		return ok
 	})
 	return m, ok
@@ -182,46 +140,24 @@ func (p *fastParser) message() (llm.Message, bool) {
 // (name and arguments).
 func (p *fastParser) call() (llm.ToolCall, bool) {
 	var c llm.ToolCall
-	var seen uint8
-	ok := p.object(func(key []byte) bool {
-		var bit uint8
+	ok := p.fields(callKeys, func(key string) bool {
 		var ok bool
-		switch string(key) {
+		switch key {
 		case "id":
-			bit = 1
 			c.ID, ok = p.str()
 		case "type":
-			bit = 2
 			_, ok = p.str()
-		case "function":
-			bit = 4
-			var fseen uint8
-			ok = p.object(func(key []byte) bool {
-				var fbit uint8
+		default: // function
+			ok = p.fields(callFuncKeys, func(key string) bool {
 				var ok bool
-				switch string(key) {
-				case "name":
-					fbit = 1
+				if key == "name" {
 					c.Name, ok = p.str()
-				case "arguments":
-					fbit = 2
+				} else {
 					c.Arguments, ok = p.str()
-				default:
-					return false
 				}
-				if fseen&fbit != 0 {
-					return false
-				}
-				fseen |= fbit
 				return ok
 			})
-		default:
-			return false
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 		return ok
 	})
 	return c, ok
@@ -231,51 +167,25 @@ func (p *fastParser) call() (llm.ToolCall, bool) {
 // description, parameters).
 func (p *fastParser) tool() (llm.ToolDef, bool) {
 	var t llm.ToolDef
-	var seen uint8
-	ok := p.object(func(key []byte) bool {
-		var bit uint8
-		var ok bool
-		switch string(key) {
-		case "type":
-			bit = 1
-			var s string
-			s, ok = p.str()
-			ok = ok && (s == "" || s == "function")
-		case "function":
-			bit = 2
-			var fseen uint8
-			ok = p.object(func(key []byte) bool {
-				var fbit uint8
-				var ok bool
-				switch string(key) {
-				case "name":
-					fbit = 1
-					t.Name, ok = p.str()
-				case "description":
-					fbit = 2
-					t.Description, ok = p.str()
-				case "parameters":
-					fbit = 4
-					var raw []byte
-					raw, ok = p.raw()
-					t.Parameters = raw
-				default:
-					return false
-				}
-				if fseen&fbit != 0 {
-					return false
-				}
-				fseen |= fbit
-				return ok
-			})
-		default:
-			return false
+	ok := p.fields(toolKeys, func(key string) bool {
+		if key == "type" {
+			s, ok := p.str()
+			return ok && (s == "" || s == "function")
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return ok
+		return p.fields(toolFuncKeys, func(key string) bool {
+			var ok bool
+			switch key {
+			case "name":
+				t.Name, ok = p.str()
+			case "description":
+				t.Description, ok = p.str()
+			default: // parameters
+				var raw []byte
+				raw, ok = p.raw()
+				t.Parameters = raw
+			}
+			return ok
+		})
 	})
 	return t, ok
 }
@@ -340,6 +250,25 @@ func (p *fastParser) object(field func(key []byte) bool) bool {
 		}
 		return p.eat('}')
 	}
+}
+
+// fields reads an object whose keys are all among keys (at most 32), each
+// at most once, calling field with the key (from keys) to read its value.
+// Any other key, or a repeated one, reports false.
+func (p *fastParser) fields(keys []string, field func(key string) bool) bool {
+	var seen uint32
+	return p.object(func(key []byte) bool {
+		for i, k := range keys {
+			if string(key) == k {
+				if seen&(1<<i) != 0 {
+					return false
+				}
+				seen |= 1 << i
+				return field(k)
+			}
+		}
+		return false
+	})
 }
 
 // array reads an array (not null), calling elem for each element.
