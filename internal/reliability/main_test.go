@@ -205,8 +205,7 @@ type recorder struct {
 type recorded struct {
 	kind event.Kind
 	hdr  event.Header
-	err  error // the failure of a failed end event
-	ev   event.Event
+	err  error         // the failure of a failed end event
 	wait time.Duration // Retry.Wait
 }
 
