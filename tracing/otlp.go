@@ -109,7 +109,7 @@ func spanToOTLP(s sdktrace.ReadOnlySpan) *tracepb.Span {
 			TraceState:             l.SpanContext.TraceState().String(),
 			Attributes:             attrsToOTLP(l.Attributes),
 			DroppedAttributesCount: uint32(clampU32(l.DroppedAttributeCount)),
-			Flags:                  spanFlags(l.SpanContext, trace.SpanContext{}),
+			Flags:                  spanFlags(l.SpanContext, l.SpanContext),
 		})
 	}
 	return p
@@ -133,7 +133,8 @@ func unixNano(n int64) uint64 {
 }
 
 // spanFlags sets the W3C trace flags and whether the parent is remote, as
-// OTLP 1.1 defines them.
+// OTLP 1.1 defines them. For a link, parent is the linked span's own
+// context: the flag says whether that span is remote.
 func spanFlags(sc, parent trace.SpanContext) uint32 {
 	f := uint32(sc.TraceFlags()) | uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK)
 	if parent.IsRemote() {

@@ -510,7 +510,7 @@ func (t *Tracer) buildOTLP(c *config) (sdktrace.SpanExporter, error) {
 			Enabled: true, InitialInterval: otlpRetry.initial, MaxInterval: otlpRetry.max, MaxElapsedTime: otlpRetry.elapsed,
 		})}
 		opts = append(opts, c.otlpGRPC...)
-		exp, err := otlptracegrpc.New(ctx, opts...)
+		exp, err := newWireExporter(ctx, otlptracegrpc.NewClient(opts...))
 		if err != nil {
 			return nil, fmt.Errorf("tracing: otlp/grpc exporter: %w", err)
 		}
@@ -530,12 +530,19 @@ func (t *Tracer) buildOTLP(c *config) (sdktrace.SpanExporter, error) {
 		}),
 	}
 	opts = append(opts, c.otlpHTTP...)
+	if t.endpoint == "" {
+		t.endpoint = "localhost:4318"
+	}
+	if enc == otlptracehttp.EncodingProtobuf && httpSendsProtobuf(opts) {
+		exp, err := newWireExporter(ctx, otlptracehttp.NewClient(opts...))
+		if err != nil {
+			return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
+		}
+		return exp, nil
+	}
 	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
-	}
-	if t.endpoint == "" {
-		t.endpoint = "localhost:4318"
 	}
 	return exp, nil
 }
