@@ -67,9 +67,17 @@ type discard struct{}
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discard) Shutdown(context.Context) error                             { return nil }
 
+// newTracer is a Tracer exporting to exp, or, when exp is nil, the library's
+// own discarding backend ("none"), which a kickoff's flush exports to in its
+// own goroutine, as it does to the other backends of the library (file,
+// OTLP).
 func newTracer(tb testing.TB, exp sdktrace.SpanExporter, capture bool) *tracing.Tracer {
 	tb.Helper()
-	tr, err := tracing.New(tracing.WithExporter(exp), tracing.WithContentCapture(capture), tracing.WithNotice(nil))
+	opt := tracing.WithBackend(tracing.BackendNone)
+	if exp != nil {
+		opt = tracing.WithExporter(exp)
+	}
+	tr, err := tracing.New(opt, tracing.WithContentCapture(capture), tracing.WithNotice(nil))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -125,15 +133,19 @@ func kickoff(tb testing.TB, c *crew.Crew) {
 //   - events: one subscriber that does nothing (the cost of announcing the
 //     8 events of the run);
 //   - content=off, content=on: tracing on (4 spans: invoke_agent, 2 chat,
-//     execute_tool) through a Tracer whose exporter drops everything, with
-//     content capture off and on; each run is attached and flushed as a
-//     kickoff does.
+//     execute_tool) through a Tracer whose backend drops everything ("none"),
+//     with content capture off and on; each run is attached and flushed as a
+//     kickoff does;
+//   - content=on,user-exporter: the same with a user's exporter that drops
+//     everything (WithExporter), which the Tracer calls from its own
+//     goroutines, as the SDK's batch processor does, since it may not honour
+//     its ctx.
 //
 // Compare with BenchmarkAgentRunSDK, the bare SDK making the same spans.
 // cpu-ns/op is the process's CPU time per run (all goroutines, GC
 // included), steadier than ns/op on a busy machine.
 func BenchmarkAgentRunTracing(b *testing.B) {
-	for _, mode := range []string{"off", "events", "content=off", "content=on"} {
+	for _, mode := range []string{"off", "events", "content=off", "content=on", "content=on,user-exporter"} {
 		b.Run(mode, func(b *testing.B) {
 			a, bus := newAgent("Go: a language by Google"), &event.Bus{}
 			var tr *tracing.Tracer
@@ -141,7 +153,9 @@ func BenchmarkAgentRunTracing(b *testing.B) {
 			case "events":
 				defer bus.Subscribe(event.HandlerFunc(func(event.Event) {}))()
 			case "content=off", "content=on":
-				tr = newTracer(b, discard{}, mode == "content=on")
+				tr = newTracer(b, nil, mode == "content=on")
+			case "content=on,user-exporter":
+				tr = newTracer(b, discard{}, true)
 			}
 			b.ReportAllocs()
 			defer cpuPerOp(b)()
@@ -174,7 +188,7 @@ func BenchmarkAgentRunTracedMessage(b *testing.B) {
 	for _, size := range []int{1 << 10, 10 << 10, 100 << 10} {
 		b.Run(fmt.Sprintf("len=%dKB", size>>10), func(b *testing.B) {
 			text := strings.Repeat("Go is a language. ", size/18+1)[:size]
-			tr := newTracer(b, discard{}, true)
+			tr := newTracer(b, nil, true)
 			a, bus := newAgent(text), &event.Bus{}
 			job := agentJob
 			job.Description = text
@@ -189,15 +203,15 @@ func BenchmarkAgentRunTracedMessage(b *testing.B) {
 }
 
 // BenchmarkCrew is a sequential crew of 1, 5 and 10 tasks, each one agent
-// run of two model calls and one tool call, tracing off and on (discarding
-// exporter, content captured as by default): one kickoff per iteration.
+// run of two model calls and one tool call, tracing off and on (the "none"
+// backend, content captured as by default): one kickoff per iteration.
 func BenchmarkCrew(b *testing.B) {
 	for _, tasks := range []int{1, 5, 10} {
 		for _, traced := range []bool{false, true} {
 			b.Run(fmt.Sprintf("tasks=%d/tracing=%s", tasks, onOff(traced)), func(b *testing.B) {
 				var tr *tracing.Tracer
 				if traced {
-					tr = newTracer(b, discard{}, true)
+					tr = newTracer(b, nil, true)
 				}
 				c := newCrew(tasks, tr)
 				b.ReportAllocs()

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +22,17 @@ import (
 // So N kickoffs that finish together are served by the exports already under
 // way plus at most one new batch per free export slot, not by N exports, and
 // a flush never waits for spans ended after it.
+//
+// With inline set (the library's own exporters, which give up when their
+// ctx ends), a flush that finds a free slot exports the next batch itself,
+// in its own goroutine, which would otherwise only wait: no goroutine to
+// wake, no hand-over. That export is also bounded by the flush's ctx, so a
+// backend that hangs holds the flush no longer than its timeout (the batch
+// then counts as failed). A user's exporter may ignore ctx: its exports
+// always run on goroutines of the batcher, and a flush only waits for them.
 type batcher struct {
 	exp           sdktrace.SpanExporter
+	inline        bool // a flush may export in its own goroutine (exp honours ctx)
 	maxQueue      int
 	maxBatch      int
 	maxInflight   int
@@ -178,25 +188,48 @@ func (b *batcher) loop() {
 func (b *batcher) dispatch(all bool) {
 	for len(b.pending) > 0 && len(b.inflight) < b.maxInflight &&
 		(all || len(b.pending) >= b.maxBatch || b.flushTo > b.taken) {
-		n := min(len(b.pending), b.maxBatch)
-		batch := make([]sdktrace.ReadOnlySpan, n)
-		copy(batch, b.pending)
-		rest := copy(b.pending, b.pending[n:])
-		clear(b.pending[rest:])
-		b.pending = b.pending[:rest]
-		f := &flight{lo: b.taken, hi: b.taken + uint64(n)}
-		b.taken = f.hi
-		b.inflight = append(b.inflight, f)
-		b.nExports.Add(1)
-		b.exports.Add(1)
-		go b.export(f, batch)
+		f, batch := b.take()
+		go b.export(nil, f, batch)
 	}
 }
 
-// export sends one batch, then releases the flushes it completes.
-func (b *batcher) export(f *flight, batch []sdktrace.ReadOnlySpan) {
+// take moves the next batch (at most maxBatch pending spans) into a new
+// flight. b.mu is held, and there are pending spans and a free slot.
+func (b *batcher) take() (*flight, []sdktrace.ReadOnlySpan) {
+	n := min(len(b.pending), b.maxBatch)
+	batch := make([]sdktrace.ReadOnlySpan, n)
+	copy(batch, b.pending)
+	rest := copy(b.pending, b.pending[n:])
+	clear(b.pending[rest:])
+	b.pending = b.pending[:rest]
+	f := &flight{lo: b.taken, hi: b.taken + uint64(n)}
+	b.taken = f.hi
+	b.inflight = append(b.inflight, f)
+	b.nExports.Add(1)
+	b.exports.Add(1)
+	return f, batch
+}
+
+// export sends one batch, then releases the flushes it completes. It is
+// bounded by the export timeout and by Shutdown, and also by flushCtx when
+// a flush runs it in its own goroutine (flushCtx is nil otherwise).
+func (b *batcher) export(flushCtx context.Context, f *flight, batch []sdktrace.ReadOnlySpan) {
 	defer b.exports.Done()
-	ctx, cancel := context.WithTimeout(b.exportCtx, b.exportTimeout)
+	deadline := time.Now().Add(b.exportTimeout)
+	if flushCtx != nil {
+		if d, ok := flushCtx.Deadline(); ok && d.Before(deadline) {
+			deadline = d // ends as a timeout, which is how it is reported
+		}
+	}
+	ctx, cancel := context.WithDeadline(b.exportCtx, deadline)
+	if flushCtx != nil && flushCtx.Done() != nil {
+		stop := context.AfterFunc(flushCtx, func() {
+			if !errors.Is(flushCtx.Err(), context.DeadlineExceeded) {
+				cancel() // the flush was canceled before its deadline
+			}
+		})
+		defer stop()
+	}
 	_ = b.exp.ExportSpans(ctx, batch) // errors are counted and reported by countingExporter
 	cancel()
 	b.mu.Lock()
@@ -221,8 +254,13 @@ func (b *batcher) export(f *flight, batch []sdktrace.ReadOnlySpan) {
 		clear(b.waiters[rest:])
 		b.waiters = b.waiters[:rest]
 	}
+	// A slot is free: wake the dispatcher if it has something to start
+	// (waking it for nothing costs a thread wake-up on an idle core).
+	wake := b.stopped || len(b.pending) > 0 && (len(b.pending) >= b.maxBatch || b.flushTo > b.taken)
 	b.mu.Unlock()
-	b.signal() // a slot is free
+	if wake {
+		b.signal()
+	}
 }
 
 // ForceFlush returns once every span ended before the call has been
@@ -242,11 +280,21 @@ func (b *batcher) ForceFlush(ctx context.Context) error {
 	}
 	w := &waiter{target: target, ch: make(chan struct{})}
 	b.waiters = append(b.waiters, w)
+	var (
+		f     *flight
+		batch []sdktrace.ReadOnlySpan
+	)
+	if b.inline && target > b.taken && len(b.inflight) < b.maxInflight {
+		f, batch = b.take()
+	}
 	kick := target > b.taken && target > b.flushTo
 	b.flushTo = max(b.flushTo, target)
 	b.mu.Unlock()
 	if kick {
 		b.signal()
+	}
+	if f != nil {
+		b.export(ctx, f, batch)
 	}
 	select {
 	case <-w.ch:

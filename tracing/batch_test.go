@@ -2,7 +2,10 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,3 +150,137 @@ func TestFlushWaitsForItsOwnSpans(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// goroutineID is the current goroutine's number, from its stack header.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	f := strings.Fields(string(buf))
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
+}
+
+// recordingExporter notes the goroutine of each export; with a gate, its
+// exports wait for it or for their ctx.
+type recordingExporter struct {
+	gate chan struct{}
+	mu   sync.Mutex
+	gids []string
+	errs []error
+}
+
+func (r *recordingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	var err error
+	if r.gate != nil {
+		select {
+		case <-r.gate:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	r.mu.Lock()
+	r.gids = append(r.gids, goroutineID())
+	r.errs = append(r.errs, err)
+	r.mu.Unlock()
+	return err
+}
+
+func (r *recordingExporter) Shutdown(context.Context) error { return nil }
+
+// TestOwnBackendExportsInTheFlush: with the library's own exporters, a flush
+// that finds a free slot exports in its own goroutine (nothing to wake), and
+// an export that outlasts the flush's deadline ends with it, as a timeout,
+// so that a hanging backend holds a kickoff no longer than its flush
+// timeout. A user's exporter is always called from the batcher's own
+// goroutines.
+func TestOwnBackendExportsInTheFlush(t *testing.T) {
+	for _, own := range []bool{true, false} {
+		t.Run(fmt.Sprintf("own=%v", own), func(t *testing.T) {
+			rec := &recordingExporter{}
+			opts := []Option{WithNotice(nil), WithBatchDelay(time.Hour)}
+			if own {
+				opts = append(opts, WithBackend(BackendNone))
+			} else {
+				opts = append(opts, WithExporter(rec))
+			}
+			tr, err := New(opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = tr.Shutdown(context.Background()) }()
+			if own {
+				tr.exp.next = rec // before any span: the batcher reads it only to export
+			}
+			_, sp := tr.tracer.Start(context.Background(), "one")
+			sp.End()
+			if err := tr.ForceFlush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rec.mu.Lock()
+			gids := append([]string(nil), rec.gids...)
+			rec.mu.Unlock()
+			if len(gids) != 1 {
+				t.Fatalf("%d exports, want 1", len(gids))
+			}
+			if inFlush := gids[0] == goroutineID(); inFlush != own {
+				t.Errorf("export in the flushing goroutine: %v, want %v", inFlush, own)
+			}
+			if !own {
+				return
+			}
+			// A hanging export ends at the flush's deadline, as a timeout.
+			rec.gate = make(chan struct{})
+			_, sp = tr.tracer.Start(context.Background(), "two")
+			sp.End()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_ = tr.ForceFlush(ctx)
+			if took := time.Since(start); took > 5*time.Second {
+				t.Fatalf("flush took %v with a 30ms deadline", took)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.errs) != 2 || !errors.Is(rec.errs[1], context.DeadlineExceeded) {
+				t.Errorf("export errors %v, want the second to be a deadline", rec.errs)
+			}
+			if st := tr.Stats(); st.Failed != 1 || st.Exported != 1 {
+				t.Errorf("stats %+v, want 1 exported and 1 failed", st)
+			}
+		})
+	}
+}
+
+// TestUserExporterIgnoringCtxDoesNotHoldTheFlush: a user's exporter that
+// blocks without looking at its ctx holds the spans, not the kickoff.
+func TestUserExporterIgnoringCtxDoesNotHoldTheFlush(t *testing.T) {
+	gate := make(chan struct{})
+	blocked := exporterFunc(func(context.Context, []sdktrace.ReadOnlySpan) error { <-gate; return nil })
+	tr, err := New(WithExporter(blocked), WithNotice(nil), WithBatchDelay(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sp := tr.tracer.Start(context.Background(), "one")
+	sp.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if err := tr.ForceFlush(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("flush: %v, want the deadline", err)
+	}
+	close(gate)
+	if err := tr.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := tr.Stats(); st.Exported != 1 {
+		t.Errorf("stats %+v, want the span exported once the exporter returned", st)
+	}
+}
+
+type exporterFunc func(context.Context, []sdktrace.ReadOnlySpan) error
+
+func (f exporterFunc) ExportSpans(ctx context.Context, s []sdktrace.ReadOnlySpan) error {
+	return f(ctx, s)
+}
+func (exporterFunc) Shutdown(context.Context) error { return nil }

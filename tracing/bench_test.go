@@ -195,7 +195,9 @@ func BenchmarkOTLPExport(b *testing.B) {
 		exp  func(otlptrace.Client) sdktrace.SpanExporter
 	}{
 		{"stock", func(c otlptrace.Client) sdktrace.SpanExporter { return otlptrace.NewUnstarted(c) }},
-		{"wire", func(c otlptrace.Client) sdktrace.SpanExporter { return &wireExporter{client: c} }},
+		{"wire", func(c otlptrace.Client) sdktrace.SpanExporter {
+			return &wireExporter{client: c, bufs: make(chan *wireBuf, 1)}
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			client := &marshalClient{}

@@ -26,7 +26,7 @@ import (
 // either way.
 type wireExporter struct {
 	client   otlptrace.Client
-	bufs     sync.Pool // *wireBuf
+	bufs     chan *wireBuf // free buffers; a channel rather than a sync.Pool, which a GC empties
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -45,7 +45,7 @@ func newWireExporter(ctx context.Context, client otlptrace.Client) (*wireExporte
 	if err := client.Start(ctx); err != nil {
 		return nil, err
 	}
-	return &wireExporter{client: client}, nil
+	return &wireExporter{client: client, bufs: make(chan *wireBuf, maxConcurrentExports)}, nil
 }
 
 // ExportSpans encodes spans and uploads them in one request. The buffer is
@@ -55,13 +55,19 @@ func (e *wireExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	if len(spans) == 0 {
 		return nil
 	}
-	wb, _ := e.bufs.Get().(*wireBuf)
-	if wb == nil {
+	var wb *wireBuf
+	select {
+	case wb = <-e.bufs:
+	default:
 		wb = &wireBuf{}
 	}
 	defer func() {
-		if cap(wb.b) <= maxPooledWireBuf {
-			e.bufs.Put(wb)
+		if cap(wb.b) > maxPooledWireBuf {
+			return
+		}
+		select {
+		case e.bufs <- wb:
+		default:
 		}
 	}()
 	wb.b, wb.ends = appendOTLPWire(wb.b[:0], spans, wb.ends[:0])

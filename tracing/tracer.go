@@ -446,6 +446,7 @@ func New(opts ...Option) (*Tracer, error) {
 		}
 	}
 	t.batch = newBatcher(t.exp, queue, maxExportBatch, inflight, delay, 10*time.Second, t)
+	t.batch.inline = c.exporter == nil // the library's own exporters honour ctx
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),
 		sdktrace.WithResource(res),
