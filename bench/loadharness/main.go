@@ -21,6 +21,20 @@
 // run: kickoffs must still succeed, memory must stay bounded, and the spans
 // that could not be sent are counted as failed or dropped.
 //
+// First come -warmup kickoffs (by default one round: as many as -c) that
+// are not counted: they open the connections to the model server and the
+// receiver and fill the pools, a cost paid once per process (about 60 ms
+// here for 200 connections), not per kickoff. Their wall time and latency
+// are printed on a line of their own, and the efficiency is also given
+// counting them; -warmup 0 counts everything.
+//
+// With -model http, a control follows (-control, on by default): the same
+// model requests, two per task of a kickoff, sent at the same concurrency
+// with a plain net/http client to the same fake server, with nothing else
+// (no agent, no JSON decoding, no events, no spans). Its efficiency is what
+// this machine gives the harness with no library at all; the library is
+// measured against it.
+//
 // It prints the wall time, the ideal time (N × model calls per kickoff ×
 // latency / C), efficiency = ideal / wall, p50 and p99 kickoff latency, the
 // process's CPU time (unlike the wall time, it does not depend much on how
@@ -96,6 +110,8 @@ type config struct {
 	cpuProfile   string
 	memProfile   string
 	heap         bool
+	warmup       int  // kickoffs before the measured run (-1: one round, c)
+	control      bool // also run the plain net/http control (model http only)
 }
 
 func main() {
@@ -114,6 +130,8 @@ func main() {
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the kickoffs to this file")
 	flag.StringVar(&cfg.memProfile, "memprofile", "", "write an allocation profile (go tool pprof -sample_index=alloc_objects) to this file at the end of the kickoffs")
 	flag.BoolVar(&cfg.heap, "heap", true, "read the heap (after a forced GC) at 10%, 50% and 100% of the kickoffs; -heap=false leaves the run undisturbed")
+	flag.IntVar(&cfg.warmup, "warmup", -1, "kickoffs run before the measured ones and not counted in them (connections opened, pools filled); -1: one round, as many as -c")
+	flag.BoolVar(&cfg.control, "control", true, "with -model http, also send the same requests with a plain net/http client, no library, at the same concurrency: the floor of this machine")
 	flag.Parse()
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadharness:", err)
@@ -146,6 +164,14 @@ func (cfg *config) check() error {
 		return fmt.Errorf("-outage is %q; accepted: refused, hang (or empty)", cfg.outage)
 	case cfg.timeout <= 0:
 		return fmt.Errorf("-timeout is %v; use a positive duration", cfg.timeout)
+	case cfg.warmup < -1:
+		return fmt.Errorf("-warmup is %d; use 0 or more, or -1 for one round of -c kickoffs", cfg.warmup)
+	}
+	if cfg.warmup == -1 {
+		cfg.warmup = cfg.c
+	}
+	if cfg.model != "http" {
+		cfg.control = false
 	}
 	if cfg.outage != "" {
 		cfg.backend = tracing.BackendOTLP
@@ -230,11 +256,18 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 
 	// The model.
 	var model llm.LLM
+	var capture requestCapture // one request of each kind, for the control
+	var modelURL string
 	switch cfg.model {
 	case "http":
 		srv := llmtest.NewServer(llmtest.ServerConfig{MaxRecorded: -1, Latency: cfg.latency,
-			Respond: func(r *llmtest.ServerRequest) llmtest.Reply { return reply(&r.Request) }})
+			Respond: func(r *llmtest.ServerRequest) llmtest.Reply {
+				rep := reply(&r.Request)
+				capture.keep(len(rep.ToolCalls) == 0, r.Body)
+				return rep
+			}})
 		closers = append(closers, srv.Close)
+		modelURL = srv.URL()
 		client, err := llm.New(llm.Config{Model: "gpt-4o-mini", APIKey: "sk-harness-dummy", BaseURL: srv.URL(), MaxAttempts: 1})
 		if err != nil {
 			return false, err
@@ -250,15 +283,20 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	}
 	c := newCrew(cfg, model, tr)
 
-	// The run.
+	// The run: a warm-up, then the measured kickoffs.
+	kickoff := func(ctx context.Context, i int) error {
+		out, err := c.Kickoff(ctx, map[string]any{"topic": strconv.Itoa(i)})
+		if err == nil && out.Raw != finalAnswer {
+			err = fmt.Errorf("kickoff %d: unexpected answer %q", i, out.Raw)
+		}
+		return err
+	}
 	var (
-		next, done, failed atomic.Int64
-		peakG              atomic.Int64
-		lat                = make([]time.Duration, cfg.n)
-		firstErr           atomic.Pointer[error]
-		heapMu             sync.Mutex
-		heapLines          []string
+		peakG     atomic.Int64
+		heapMu    sync.Mutex
+		heapLines []string
 	)
+	warm := drive(ctx, cfg.warmup, cfg.c, kickoff, nil)
 	checkpoints := map[int64]bool{max(int64(cfg.n)/10, 1): true, max(int64(cfg.n)/2, 1): true, int64(cfg.n): true}
 	stopSampler := make(chan struct{})
 	var sampler errgroup.Group
@@ -289,36 +327,15 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	var ms0 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	cpu0 := cpuTime()
-	start := time.Now()
-	var g errgroup.Group
-	for range min(cfg.c, cfg.n) {
-		g.Go(func() error {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(cfg.n) || ctx.Err() != nil {
-					return nil
-				}
-				t0 := time.Now()
-				out, err := c.Kickoff(ctx, map[string]any{"topic": strconv.FormatInt(i, 10)})
-				lat[i] = time.Since(t0)
-				if err == nil && out.Raw != finalAnswer {
-					err = fmt.Errorf("kickoff %d: unexpected answer %q", i, out.Raw)
-				}
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, &err)
-				}
-				if d := done.Add(1); cfg.heap && checkpoints[d] {
-					line := heapLine(d)
-					heapMu.Lock()
-					heapLines = append(heapLines, line)
-					heapMu.Unlock()
-				}
-			}
-		})
-	}
-	_ = g.Wait()
-	wall := time.Since(start)
+	res := drive(ctx, cfg.n, cfg.c, kickoff, func(done int64) {
+		if cfg.heap && checkpoints[done] {
+			line := heapLine(done)
+			heapMu.Lock()
+			heapLines = append(heapLines, line)
+			heapMu.Unlock()
+		}
+	})
+	wall := res.wall
 	cpu := cpuTime() - cpu0
 	var ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms1)
@@ -334,6 +351,28 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	_ = sampler.Wait()
 	peakRSS := vmHWM()
 
+	// The control: the same requests over plain net/http, no library.
+	var ctl *driven
+	var ctlCPU time.Duration
+	if cfg.control {
+		pair := capture.bodies()
+		if pair == nil {
+			return false, errors.New("the control has no requests to send: no kickoff reached the model")
+		}
+		var bodies [][]byte // a kickoff's requests: two per task
+		for range cfg.tasks {
+			bodies = append(bodies, pair...)
+		}
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.c, MaxIdleConns: cfg.c}}
+		send := func(ctx context.Context, _ int) error { return plainExchange(ctx, hc, modelURL, bodies) }
+		drive(ctx, cfg.warmup, cfg.c, send, nil)
+		cpu0 := cpuTime()
+		r := drive(ctx, cfg.n, cfg.c, send, nil)
+		ctlCPU = cpuTime() - cpu0
+		ctl = &r
+		hc.CloseIdleConnections()
+	}
+
 	// Everything closed: tracer (flush), servers, connections.
 	shutdownTracer()
 	stats := tr.Stats()
@@ -346,17 +385,26 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	heapLines = append(heapLines, heapLine(-1))
 
 	// The report.
-	completed := done.Load()
+	completed := res.done
+	failed := res.failed + warm.failed
 	calls := 2 * cfg.tasks
-	ideal := time.Duration(int64(cfg.n)*int64(calls)) * cfg.latency / time.Duration(cfg.c)
-	valid := lat[:completed]
-	slices.Sort(valid)
+	ideal := func(n int) time.Duration {
+		return time.Duration(int64(n)*int64(calls)) * cfg.latency / time.Duration(cfg.c)
+	}
 	fmt.Fprintf(w, "kickoffs        %d done, %d failed (concurrency %d, %d task(s), %d tool(s), %d model calls each, model %s, latency %v)\n",
-		completed, failed.Load(), cfg.c, cfg.tasks, cfg.tools, calls, cfg.model, cfg.latency)
+		completed, res.failed, cfg.c, cfg.tasks, cfg.tools, calls, cfg.model, cfg.latency)
+	if cfg.warmup > 0 {
+		fmt.Fprintf(w, "warm-up         %d kickoffs first, not counted below: %v, p50 %v, max %v, %d failed\n",
+			warm.done, warm.wall.Round(time.Millisecond), pct(warm.lat, 50), pct(warm.lat, 100), warm.failed)
+	}
 	fmt.Fprintf(w, "wall time       %v (%.0f kickoffs/s)\n", wall.Round(time.Millisecond), float64(completed)/wall.Seconds())
 	if cfg.latency > 0 {
-		fmt.Fprintf(w, "ideal time      %v (N × calls × latency / C)\n", ideal.Round(time.Millisecond))
-		fmt.Fprintf(w, "efficiency      %.3f\n", float64(ideal)/float64(wall))
+		fmt.Fprintf(w, "ideal time      %v (N × calls × latency / C)\n", ideal(cfg.n).Round(time.Millisecond))
+		fmt.Fprintf(w, "efficiency      %.3f", float64(ideal(cfg.n))/float64(wall))
+		if cfg.warmup > 0 {
+			fmt.Fprintf(w, " (%.3f counting the warm-up)", float64(ideal(cfg.n+cfg.warmup))/float64(wall+warm.wall))
+		}
+		fmt.Fprintln(w)
 	} else {
 		fmt.Fprintf(w, "ideal time      0 (no latency: efficiency not defined)\n")
 	}
@@ -365,7 +413,16 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	fmt.Fprintf(w, "allocations     %.1f KiB and %.0f objects per kickoff, %d GC cycles\n",
 		float64(ms1.TotalAlloc-ms0.TotalAlloc)/1024/float64(max(completed, 1)),
 		float64(ms1.Mallocs-ms0.Mallocs)/float64(max(completed, 1)), ms1.NumGC-ms0.NumGC)
-	fmt.Fprintf(w, "latency         p50 %v, p99 %v, max %v\n", pct(valid, 50), pct(valid, 99), pct(valid, 100))
+	fmt.Fprintf(w, "latency         p50 %v, p99 %v, max %v\n", pct(res.lat, 50), pct(res.lat, 99), pct(res.lat, 100))
+	if ctl != nil {
+		eff := ""
+		if cfg.latency > 0 {
+			eff = fmt.Sprintf("efficiency %.3f, ", float64(ideal(cfg.n))/float64(ctl.wall))
+		}
+		fmt.Fprintf(w, "control         plain net/http, the same requests, no library: %swall %v, p50 %v, p99 %v, CPU %.0f µs per kickoff, %d failed\n",
+			eff, ctl.wall.Round(time.Millisecond), pct(ctl.lat, 50), pct(ctl.lat, 99),
+			float64(ctlCPU.Microseconds())/float64(max(ctl.done, 1)), ctl.failed)
+	}
 	fmt.Fprintf(w, "peak RSS        %.1f MiB (VmHWM)\n", float64(peakRSS)/(1<<20))
 	fmt.Fprintf(w, "peak goroutines %d (baseline %d)\n", peakG.Load(), baseline)
 	for _, l := range heapLines {
@@ -377,20 +434,139 @@ func run(cfg config, w io.Writer) (ok bool, err error) {
 	}
 	// a kickoff's spans: the crew, and per task the task, the agent, two
 	// model calls and one tool call
-	fmt.Fprintf(w, "spans           backend %s: started %d, exported %d, failed %d, dropped %d (expected %d)\n",
-		backend, stats.Started, stats.Exported, stats.Failed, stats.Dropped, completed*int64(1+5*cfg.tasks))
+	fmt.Fprintf(w, "spans           backend %s, warm-up included: started %d, exported %d, failed %d, dropped %d (expected %d)\n",
+		backend, stats.Started, stats.Exported, stats.Failed, stats.Dropped, (completed+warm.done)*int64(1+5*cfg.tasks))
 	if recv != nil && cfg.outage == "" {
 		fmt.Fprintf(w, "receiver        %d spans received over OTLP/HTTP\n", received)
 	}
 	fmt.Fprintf(w, "goroutines      before %d, after %d\n", baseline, after)
-	ok = failed.Load() == 0 && after <= baseline && completed == int64(cfg.n)
-	if p := firstErr.Load(); p != nil {
-		fmt.Fprintf(w, "first error     %v\n", *p)
+	ok = failed == 0 && after <= baseline && completed == int64(cfg.n) && (ctl == nil || ctl.failed == 0)
+	for _, e := range []error{warm.firstErr, res.firstErr} {
+		if e != nil {
+			fmt.Fprintf(w, "first error     %v\n", e)
+			break
+		}
+	}
+	if ctl != nil && ctl.firstErr != nil {
+		fmt.Fprintf(w, "control error   %v\n", ctl.firstErr)
 	}
 	if after > baseline {
 		fmt.Fprintln(w, "LEAK: goroutines did not come back to the baseline")
 	}
 	return ok, nil
+}
+
+// driven is what drive measured.
+type driven struct {
+	done, failed int64
+	wall         time.Duration
+	lat          []time.Duration // of the completed calls, sorted
+	firstErr     error
+}
+
+// drive calls f n times, c at once (i from 0 to n-1), and measures each call
+// and the whole. onDone, if not nil, is called after each call with the
+// number done so far.
+func drive(ctx context.Context, n, c int, f func(ctx context.Context, i int) error, onDone func(done int64)) driven {
+	var (
+		next, done, failed atomic.Int64
+		lat                = make([]time.Duration, n)
+		firstErr           atomic.Pointer[error]
+		g                  errgroup.Group
+	)
+	start := time.Now()
+	for range min(c, n) {
+		g.Go(func() error {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) || ctx.Err() != nil {
+					return nil
+				}
+				t0 := time.Now()
+				err := f(ctx, int(i))
+				lat[i] = time.Since(t0)
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
+				}
+				d := done.Add(1)
+				if onDone != nil {
+					onDone(d)
+				}
+			}
+		})
+	}
+	_ = g.Wait()
+	r := driven{done: done.Load(), failed: failed.Load(), wall: time.Since(start)}
+	if p := firstErr.Load(); p != nil {
+		r.firstErr = *p
+	}
+	// The calls not started (ctx ended) have no latency.
+	r.lat = lat[:0]
+	for i := range lat {
+		if lat[i] > 0 {
+			r.lat = append(r.lat, lat[i])
+		}
+	}
+	slices.Sort(r.lat)
+	return r
+}
+
+// requestCapture keeps the first body of each of the two requests of the
+// scripted exchange: the one that gets a tool call, and the one that gets
+// the answer.
+type requestCapture struct {
+	mu            sync.Mutex
+	first, second []byte
+}
+
+func (c *requestCapture) keep(answer bool, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case !answer && c.first == nil:
+		c.first = bytes.Clone(body)
+	case answer && c.second == nil:
+		c.second = bytes.Clone(body)
+	}
+}
+
+// bodies returns the two bodies in exchange order, or nil when one is
+// missing.
+func (c *requestCapture) bodies() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == nil || c.second == nil {
+		return nil
+	}
+	return [][]byte{c.first, c.second}
+}
+
+// plainExchange is the control's kickoff: the model requests of one
+// kickoff, posted one after the other with net/http, each reply read whole
+// and its status checked; no parsing, no agent, no events, no spans.
+func plainExchange(ctx context.Context, hc *http.Client, baseURL string, bodies [][]byte) error {
+	for _, body := range bodies {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/chat/completions", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer sk-harness-dummy")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("control: HTTP %d", resp.StatusCode)
+		}
+	}
+	return nil
 }
 
 const finalAnswer = "Go is a language."

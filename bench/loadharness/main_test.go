@@ -33,6 +33,13 @@ func TestRun(t *testing.T) {
 					t.Errorf("spans started %d, exported %d, failed %d, dropped %d; want %d exported", started, exported, failed, dropped, expected)
 				}
 			}},
+		{"otlp, warm-up and control", config{n: 12, c: 4, latency: time.Millisecond, tasks: 2, tools: 1, model: "http", backend: "otlp",
+			warmup: -1, control: true},
+			func(t *testing.T, started, exported, failed, dropped, expected int) {
+				if expected != (12+4)*11 || started != expected || exported != expected {
+					t.Errorf("spans started %d, exported %d, expected %d; want %d with the warm-up", started, exported, expected, (12+4)*11)
+				}
+			}},
 		{"file, 2 tasks, 3 tools", config{n: 6, c: 3, tasks: 2, tools: 3, model: "inproc", backend: "file"},
 			func(t *testing.T, started, exported, failed, dropped, expected int) {
 				if expected != 6*11 || exported != expected {
@@ -85,8 +92,14 @@ func TestRun(t *testing.T) {
 			for i := range n {
 				n[i], _ = strconv.Atoi(m[i+1])
 			}
-			if n[4] != cfg.n*(1+5*cfg.tasks) {
-				t.Errorf("expected spans %d, want %d", n[4], cfg.n*(1+5*cfg.tasks))
+			if want := (cfg.n + cfg.warmup) * (1 + 5*cfg.tasks); n[4] != want {
+				t.Errorf("expected spans %d, want %d", n[4], want)
+			}
+			if cfg.warmup > 0 && !regexp.MustCompile(`warm-up +`+strconv.Itoa(cfg.warmup)+` kickoffs first, not counted below: .*, 0 failed`).MatchString(report) {
+				t.Errorf("no warm-up line:\n%s", report)
+			}
+			if cfg.control && !regexp.MustCompile(`control +plain net/http, the same requests, no library: efficiency [0-9.]+, .*, 0 failed`).MatchString(report) {
+				t.Errorf("no control line:\n%s", report)
 			}
 			tt.check(t, n[0], n[1], n[2], n[3], n[4])
 		})
@@ -102,6 +115,7 @@ func TestCheckRejectsBadFlags(t *testing.T) {
 		{n: 1, c: 1, tasks: 1, tools: 1, model: "http", backend: "otlp", outage: "slow", timeout: time.Second},
 		{n: 1, c: 1, tasks: 0, tools: 1, model: "http", backend: "otlp", timeout: time.Second},
 		{n: 1, c: 1, tasks: 1, tools: 1, model: "http", backend: "otlp", latency: -time.Second, timeout: time.Second},
+		{n: 1, c: 1, tasks: 1, tools: 1, model: "http", backend: "otlp", warmup: -2, timeout: time.Second},
 	} {
 		if err := cfg.check(); err == nil {
 			t.Errorf("check accepted %+v", cfg)
