@@ -26,13 +26,20 @@ import (
 // With inline set (the library's own exporters, which give up when their
 // ctx ends), a flush that finds a free slot exports the next batch itself,
 // in its own goroutine, which would otherwise only wait: no goroutine to
-// wake, no hand-over. That export is also bounded by the flush's ctx, so a
-// backend that hangs holds the flush no longer than its timeout (the batch
-// then counts as failed). A user's exporter may ignore ctx: its exports
-// always run on goroutines of the batcher, and a flush only waits for them.
+// wake, no hand-over. It does so only while the backend is fast: the last
+// export succeeded and took less than a quarter of the time the flush has
+// left. That export is bounded by the flush's ctx, so that a flush never
+// outlasts its timeout; should the backend turn slow during it, that batch
+// counts as failed and the next exports run on the batcher's goroutines
+// again, bounded by the export timeout only, so that a slow backend still
+// gets its spans after the kickoffs' flushes gave up waiting. A user's
+// exporter may ignore ctx: its exports always run on the batcher's
+// goroutines, and a flush only waits for them.
 type batcher struct {
 	exp           sdktrace.SpanExporter
-	inline        bool // a flush may export in its own goroutine (exp honours ctx)
+	inline        bool          // a flush may export in its own goroutine (exp honours ctx)
+	lastOK        bool          // the last export ended without error (b.mu)
+	lastTook      time.Duration // how long it took (b.mu)
 	maxQueue      int
 	maxBatch      int
 	maxInflight   int
@@ -230,9 +237,12 @@ func (b *batcher) export(flushCtx context.Context, f *flight, batch []sdktrace.R
 		})
 		defer stop()
 	}
-	_ = b.exp.ExportSpans(ctx, batch) // errors are counted and reported by countingExporter
+	began := time.Now()
+	err := b.exp.ExportSpans(ctx, batch) // errors are counted and reported by countingExporter
+	took := time.Since(began)
 	cancel()
 	b.mu.Lock()
+	b.lastOK, b.lastTook = err == nil, took
 	f.done = true
 	i := 0
 	for i < len(b.inflight) && b.inflight[i].done {
@@ -263,6 +273,17 @@ func (b *batcher) export(flushCtx context.Context, f *flight, batch []sdktrace.R
 	}
 }
 
+// fast reports whether the backend answered the last export well within
+// the time a flush with ctx has left, so that the flush may export itself.
+// b.mu is held.
+func (b *batcher) fast(ctx context.Context) bool {
+	if !b.lastOK {
+		return false
+	}
+	d, ok := ctx.Deadline()
+	return !ok || time.Until(d) > 4*b.lastTook
+}
+
 // ForceFlush returns once every span ended before the call has been
 // exported (or its export failed), or returns ctx's error when ctx ends
 // first (the export goes on in the background, bounded by the export
@@ -284,7 +305,7 @@ func (b *batcher) ForceFlush(ctx context.Context) error {
 		f     *flight
 		batch []sdktrace.ReadOnlySpan
 	)
-	if b.inline && target > b.taken && len(b.inflight) < b.maxInflight {
+	if b.inline && target > b.taken && len(b.inflight) < b.maxInflight && b.fast(ctx) {
 		f, batch = b.take()
 	}
 	kick := target > b.taken && target > b.flushTo

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -189,17 +190,19 @@ func (r *recordingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Re
 
 func (r *recordingExporter) Shutdown(context.Context) error { return nil }
 
-// TestOwnBackendExportsInTheFlush: with the library's own exporters, a flush
-// that finds a free slot exports in its own goroutine (nothing to wake), and
-// an export that outlasts the flush's deadline ends with it, as a timeout,
-// so that a hanging backend holds a kickoff no longer than its flush
-// timeout. A user's exporter is always called from the batcher's own
-// goroutines.
+// TestOwnBackendExportsInTheFlush: with the library's own exporters, once
+// an export has shown the backend fast, a flush that finds a free slot
+// exports in its own goroutine (nothing to wake). An export that then
+// outlasts the flush's deadline ends with it, as a timeout, so that a
+// hanging backend holds a kickoff no longer than its flush timeout; after
+// that the exports go back to the batcher's goroutines, where a slow backend
+// still gets its spans once the flush gave up waiting. A user's exporter is
+// always called from the batcher's own goroutines.
 func TestOwnBackendExportsInTheFlush(t *testing.T) {
 	for _, own := range []bool{true, false} {
 		t.Run(fmt.Sprintf("own=%v", own), func(t *testing.T) {
 			rec := &recordingExporter{}
-			opts := []Option{WithNotice(nil), WithBatchDelay(time.Hour)}
+			opts := []Option{WithNotice(nil), WithBatchDelay(time.Hour), WithLogger(slog.New(slog.DiscardHandler))}
 			if own {
 				opts = append(opts, WithBackend(BackendNone))
 			} else {
@@ -213,41 +216,72 @@ func TestOwnBackendExportsInTheFlush(t *testing.T) {
 			if own {
 				tr.exp.next = rec // before any span: the batcher reads it only to export
 			}
-			_, sp := tr.tracer.Start(context.Background(), "one")
-			sp.End()
-			if err := tr.ForceFlush(context.Background()); err != nil {
+			// flush ends one span and flushes it with ctx; it returns the
+			// goroutine of the export and whether it was the flush's own.
+			flush := func(ctx context.Context, name string) (inFlush bool, err error) {
+				_, sp := tr.tracer.Start(context.Background(), name)
+				sp.End()
+				ferr := tr.ForceFlush(ctx)
+				rec.mu.Lock()
+				defer rec.mu.Unlock()
+				if len(rec.gids) == 0 {
+					t.Fatalf("%s: no export", name)
+				}
+				return rec.gids[len(rec.gids)-1] == goroutineID(), ferr
+			}
+			// No export yet: nothing says the backend is fast.
+			if in, err := flush(context.Background(), "first"); err != nil || in {
+				t.Fatalf("first flush: in the flush %v, error %v; want the batcher's goroutine", in, err)
+			}
+			in, err := flush(context.Background(), "second")
+			if err != nil {
 				t.Fatal(err)
 			}
-			rec.mu.Lock()
-			gids := append([]string(nil), rec.gids...)
-			rec.mu.Unlock()
-			if len(gids) != 1 {
-				t.Fatalf("%d exports, want 1", len(gids))
-			}
-			if inFlush := gids[0] == goroutineID(); inFlush != own {
-				t.Errorf("export in the flushing goroutine: %v, want %v", inFlush, own)
+			if in != own {
+				t.Fatalf("second flush: export in the flushing goroutine %v, want %v", in, own)
 			}
 			if !own {
 				return
 			}
-			// A hanging export ends at the flush's deadline, as a timeout.
+			// The backend turns slow: the flush's own export ends at its
+			// deadline, as a timeout.
 			rec.gate = make(chan struct{})
-			_, sp = tr.tracer.Start(context.Background(), "two")
-			sp.End()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 			defer cancel()
 			start := time.Now()
+			_ = tr.ForceFlush(ctx) // nothing new: returns at once
+			_, sp := tr.tracer.Start(context.Background(), "third")
+			sp.End()
 			_ = tr.ForceFlush(ctx)
 			if took := time.Since(start); took > 5*time.Second {
 				t.Fatalf("flush took %v with a 30ms deadline", took)
 			}
 			rec.mu.Lock()
-			defer rec.mu.Unlock()
-			if len(rec.errs) != 2 || !errors.Is(rec.errs[1], context.DeadlineExceeded) {
-				t.Errorf("export errors %v, want the second to be a deadline", rec.errs)
+			errs := append([]error(nil), rec.errs...)
+			rec.mu.Unlock()
+			if len(errs) != 3 || !errors.Is(errs[2], context.DeadlineExceeded) {
+				t.Fatalf("export errors %v, want the third to be a deadline", errs)
 			}
-			if st := tr.Stats(); st.Failed != 1 || st.Exported != 1 {
-				t.Errorf("stats %+v, want 1 exported and 1 failed", st)
+			// Now slow: the next flush leaves its export to the batcher,
+			// which delivers it once the backend answers.
+			ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Millisecond)
+			defer cancel2()
+			_, sp = tr.tracer.Start(context.Background(), "fourth")
+			sp.End()
+			if err := tr.ForceFlush(ctx2); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("flush against a slow backend: %v, want its deadline", err)
+			}
+			close(rec.gate)
+			if err := tr.ForceFlush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if st := tr.Stats(); st.Exported != 3 || st.Failed != 1 {
+				t.Errorf("stats %+v, want 3 exported (the fourth late) and 1 failed", st)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if last := rec.gids[len(rec.gids)-1]; last == goroutineID() {
+				t.Error("the export after the slow one ran in the flushing goroutine")
 			}
 		})
 	}
