@@ -131,7 +131,9 @@
 // connections, hangs or answers errors never fails a run and never delays it
 // beyond the flush timeout; each cause (connection refused, timeout, an HTTP
 // status, a gRPC code, a traces folder that is unwritable, full or missing) is
-// logged once per Tracer as a warning. Ended spans wait in a bounded queue
+// logged once per Tracer as a warning. A flush that gives up waiting leaves
+// the export running in the background, so a slow backend still gets the
+// spans (an export gives up after 10 s). Ended spans wait in a bounded queue
 // ([DefaultQueueSize], [WithQueueSize]); when it is full they are dropped.
 // [Tracer.Stats] counts spans started, exported, failed and dropped.
 package tracing
