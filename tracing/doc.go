@@ -94,11 +94,16 @@
 //   - OTEL_TRACES_EXPORTER=otlp, console, file or none. Unset: otlp when
 //     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
 //     set, else file. An unknown value: a warning and the unset behaviour.
-//   - otlp: the OTel Go exporters, which read the OTEL_EXPORTER_OTLP_*
-//     variables themselves (endpoint, headers, timeout, TLS, compression).
-//     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or OTEL_EXPORTER_OTLP_PROTOCOL picks
-//     the exporter: http/protobuf (default), http/json, or grpc. The
-//     exporter's own retries are bounded to 5 s in total.
+//   - otlp: the OTel Go exporters' clients, which read the
+//     OTEL_EXPORTER_OTLP_* variables themselves (endpoint, headers, timeout,
+//     TLS, compression). OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or
+//     OTEL_EXPORTER_OTLP_PROTOCOL picks the exporter: http/protobuf
+//     (default), http/json, or grpc. The exporter's own retries are bounded
+//     to 5 s in total. For http/protobuf and grpc the spans are written
+//     straight to the protobuf wire format (the request a receiver decodes
+//     is the one the stock exporter sends, built with a fraction of its
+//     allocations) and handed to the stock client; http/json, and options
+//     that ask the HTTP client for JSON, go through the stock exporter.
 //   - console: one readable line per span on stderr (name, duration, status,
 //     usage, IDs), for development.
 //   - file (the default): OTLP JSON under CREWAI_TRACES_DIR (default
