@@ -304,19 +304,26 @@ func appendRequest(b []byte, req *coltracepb.ExportTraceServiceRequest) ([]byte,
 	w := &jsonWriter{b: b, ok: true}
 	w.b = append(w.b, '{')
 	first := true
-	if len(req.GetResourceSpans()) > 0 {
-		w.key(&first, "resourceSpans")
-		w.b = append(w.b, '[')
-		for i, rs := range req.ResourceSpans {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.resourceSpans(rs)
-		}
-		w.b = append(w.b, ']')
-	}
+	listField(w, &first, "resourceSpans", req.GetResourceSpans(), w.resourceSpans)
 	w.b = append(w.b, '}')
 	return w.b, w.ok
+}
+
+// listField writes a repeated message field, if not empty, each element
+// with write.
+func listField[T any](w *jsonWriter, first *bool, k string, xs []T, write func(T)) {
+	if len(xs) == 0 {
+		return
+	}
+	w.key(first, k)
+	w.b = append(w.b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		write(x)
+	}
+	w.b = append(w.b, ']')
 }
 
 func (w *jsonWriter) resourceSpans(rs *tracepb.ResourceSpans) {
@@ -337,17 +344,7 @@ func (w *jsonWriter) resourceSpans(rs *tracepb.ResourceSpans) {
 		w.u32Field(&f, "droppedAttributesCount", r.DroppedAttributesCount)
 		w.b = append(w.b, '}')
 	}
-	if len(rs.ScopeSpans) > 0 {
-		w.key(&first, "scopeSpans")
-		w.b = append(w.b, '[')
-		for i, ss := range rs.ScopeSpans {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.scopeSpans(ss)
-		}
-		w.b = append(w.b, ']')
-	}
+	listField(w, &first, "scopeSpans", rs.ScopeSpans, w.scopeSpans)
 	w.strField(&first, "schemaUrl", rs.SchemaUrl)
 	w.b = append(w.b, '}')
 }
@@ -369,17 +366,7 @@ func (w *jsonWriter) scopeSpans(ss *tracepb.ScopeSpans) {
 		w.u32Field(&f, "droppedAttributesCount", sc.DroppedAttributesCount)
 		w.b = append(w.b, '}')
 	}
-	if len(ss.Spans) > 0 {
-		w.key(&first, "spans")
-		w.b = append(w.b, '[')
-		for i, s := range ss.Spans {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.span(s)
-		}
-		w.b = append(w.b, ']')
-	}
+	listField(w, &first, "spans", ss.Spans, w.span)
 	w.strField(&first, "schemaUrl", ss.SchemaUrl)
 	w.b = append(w.b, '}')
 }
@@ -405,51 +392,9 @@ func (w *jsonWriter) span(s *tracepb.Span) {
 	w.u64Field(&first, "endTimeUnixNano", s.EndTimeUnixNano)
 	w.attrs(&first, s.Attributes)
 	w.u32Field(&first, "droppedAttributesCount", s.DroppedAttributesCount)
-	if len(s.Events) > 0 {
-		w.key(&first, "events")
-		w.b = append(w.b, '[')
-		for i, e := range s.Events {
-			if e == nil {
-				w.ok = false
-				return
-			}
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = append(w.b, '{')
-			f := true
-			w.u64Field(&f, "timeUnixNano", e.TimeUnixNano)
-			w.strField(&f, "name", e.Name)
-			w.attrs(&f, e.Attributes)
-			w.u32Field(&f, "droppedAttributesCount", e.DroppedAttributesCount)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	listField(w, &first, "events", s.Events, w.event)
 	w.u32Field(&first, "droppedEventsCount", s.DroppedEventsCount)
-	if len(s.Links) > 0 {
-		w.key(&first, "links")
-		w.b = append(w.b, '[')
-		for i, l := range s.Links {
-			if l == nil {
-				w.ok = false
-				return
-			}
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = append(w.b, '{')
-			f := true
-			w.hexField(&f, "traceId", l.TraceId)
-			w.hexField(&f, "spanId", l.SpanId)
-			w.strField(&f, "traceState", l.TraceState)
-			w.attrs(&f, l.Attributes)
-			w.u32Field(&f, "droppedAttributesCount", l.DroppedAttributesCount)
-			w.u32Field(&f, "flags", l.Flags)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	listField(w, &first, "links", s.Links, w.link)
 	w.u32Field(&first, "droppedLinksCount", s.DroppedLinksCount)
 	if st := s.Status; st != nil {
 		w.key(&first, "status")
@@ -462,6 +407,36 @@ func (w *jsonWriter) span(s *tracepb.Span) {
 		}
 		w.b = append(w.b, '}')
 	}
+	w.b = append(w.b, '}')
+}
+
+func (w *jsonWriter) event(e *tracepb.Span_Event) {
+	if e == nil {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	f := true
+	w.u64Field(&f, "timeUnixNano", e.TimeUnixNano)
+	w.strField(&f, "name", e.Name)
+	w.attrs(&f, e.Attributes)
+	w.u32Field(&f, "droppedAttributesCount", e.DroppedAttributesCount)
+	w.b = append(w.b, '}')
+}
+
+func (w *jsonWriter) link(l *tracepb.Span_Link) {
+	if l == nil {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	f := true
+	w.hexField(&f, "traceId", l.TraceId)
+	w.hexField(&f, "spanId", l.SpanId)
+	w.strField(&f, "traceState", l.TraceState)
+	w.attrs(&f, l.Attributes)
+	w.u32Field(&f, "droppedAttributesCount", l.DroppedAttributesCount)
+	w.u32Field(&f, "flags", l.Flags)
 	w.b = append(w.b, '}')
 }
 
