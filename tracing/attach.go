@@ -55,7 +55,7 @@ func Attach(ctx context.Context, t *Tracer, explicit bool) (context.Context, fun
 		t = Default()
 	}
 	r := &runTracer{t: t, parent: trace.SpanContextFromContext(ctx), spans: make(map[uint64]*openSpan, 8),
-		reuse: t.owned != nil, late: t.owned != nil}
+		reuse: t.owned != nil}
 	if !r.reuse {
 		_, r.reuse = t.provider.(*sdktrace.TracerProvider)
 	}
@@ -132,11 +132,6 @@ type runTracer struct {
 	// the attributes and options it is given: the attribute buffers and
 	// option slices below are then reused from one span to the next.
 	reuse bool
-	// late is true when the provider is the Tracer's own, whose sampler
-	// does not look at attributes: a span's attributes then go in with
-	// SetAttributes right after Start, which spares the SDK one copy of
-	// them (the Start option's).
-	late bool
 
 	mu       sync.Mutex
 	spans    map[uint64]*openSpan
@@ -237,7 +232,10 @@ func (r *runTracer) startSpan(ctx context.Context, name string, kind trace.SpanS
 	if !r.reuse {
 		return r.t.tracer.Start(ctx, name, kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...))
 	}
-	if r.late {
+	// With the Tracer's own provider, whose sampler does not look at
+	// attributes, they go in with SetAttributes right after Start, which
+	// spares the SDK one copy of them (the Start option's).
+	if r.t.owned != nil {
 		r.sopts[0], r.sopts[1] = kind, trace.WithTimestamp(at)
 		ctx, sp := r.t.tracer.Start(ctx, name, r.sopts[:2]...)
 		r.sopts = [3]trace.SpanStartOption{}

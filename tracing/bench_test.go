@@ -196,7 +196,11 @@ func BenchmarkOTLPExport(b *testing.B) {
 	}{
 		{"stock", func(c otlptrace.Client) sdktrace.SpanExporter { return otlptrace.NewUnstarted(c) }},
 		{"wire", func(c otlptrace.Client) sdktrace.SpanExporter {
-			return &wireExporter{client: c, bufs: make(chan *wireBuf, 1)}
+			exp, err := newWireExporter(ctx, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return exp
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

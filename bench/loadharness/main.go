@@ -516,11 +516,15 @@ func drive(ctx context.Context, n, c int, f func(ctx context.Context, i int) err
 // scripted exchange: the one that gets a tool call, and the one that gets
 // the answer.
 type requestCapture struct {
+	full          atomic.Bool // both kept: nothing more to lock for
 	mu            sync.Mutex
 	first, second []byte
 }
 
 func (c *requestCapture) keep(answer bool, body []byte) {
+	if c.full.Load() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
@@ -529,6 +533,7 @@ func (c *requestCapture) keep(answer bool, body []byte) {
 	case answer && c.second == nil:
 		c.second = bytes.Clone(body)
 	}
+	c.full.Store(c.first != nil && c.second != nil)
 }
 
 // bodies returns the two bodies in exchange order, or nil when one is
