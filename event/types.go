@@ -102,6 +102,10 @@ type Usage struct {
 	// CachedPromptTokens counts the prompt tokens served from the provider's
 	// cache (part of PromptTokens).
 	CachedPromptTokens int `json:"cached_prompt_tokens"`
+	// CacheWriteTokens counts the prompt tokens written to the provider's
+	// cache by this call (part of PromptTokens), when the provider bills
+	// them apart (Anthropic, Bedrock).
+	CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
 	// CompletionTokens counts the generated tokens.
 	CompletionTokens int `json:"completion_tokens"`
 	// ReasoningTokens counts the reasoning tokens (part of CompletionTokens),
@@ -118,6 +122,7 @@ func (u Usage) Add(o Usage) Usage {
 	return Usage{
 		PromptTokens:       u.PromptTokens + o.PromptTokens,
 		CachedPromptTokens: u.CachedPromptTokens + o.CachedPromptTokens,
+		CacheWriteTokens:   u.CacheWriteTokens + o.CacheWriteTokens,
 		CompletionTokens:   u.CompletionTokens + o.CompletionTokens,
 		ReasoningTokens:    u.ReasoningTokens + o.ReasoningTokens,
 		TotalTokens:        u.TotalTokens + o.TotalTokens,

@@ -8,11 +8,8 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/crewai-go/crewai/event"
 )
 
 // emptyObjectSchema is sent for a tool whose definition has no parameters.
@@ -40,34 +37,15 @@ func (c *Client) Generate(ctx context.Context, req *Request) (*Response, error) 
 	if berr != nil {
 		return nil, berr
 	}
-	for n := 1; ; n++ {
-		if err := ctx.Err(); err != nil {
-			return nil, &Error{Kind: ErrTransport, Model: c.cfg.Model, Provider: c.info.Provider, Attempts: n - 1,
-				Message: "the call was abandoned: " + err.Error(), Err: err}
-		}
-		resp, e, retry := c.attempt(ctx, wreq, req.OnChunk)
-		if e == nil {
-			return resp, nil
-		}
-		e.Attempts = n
-		if !retry || n >= c.cfg.MaxAttempts {
-			return nil, e
-		}
-		if e.RetryAfter > c.cfg.MaxWait {
-			return nil, wrapGiveUp(e, fmt.Errorf("the provider asked to wait %v, more than MaxWait %v", e.RetryAfter, c.cfg.MaxWait))
-		}
-		wait := c.backoff(n, e.RetryAfter)
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, wrapGiveUp(e, fmt.Errorf("the context deadline comes before the next attempt (wait %v): %w", wait, context.DeadlineExceeded))
-		}
-		event.Emit(ctx, event.Retry{Operation: c.operName, Attempt: n, Wait: wait, Err: e})
-		if e.Kind == ErrRateLimit {
-			event.Emit(ctx, event.RateLimitWait{Limiter: "provider", Wait: wait})
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return nil, wrapGiveUp(e, err)
-		}
-	}
+	return c.policy().Do(ctx, c.info, func(ctx context.Context) (*Response, *Error, bool) {
+		return c.attempt(ctx, wreq, req.OnChunk)
+	})
+}
+
+// policy returns the client's retry policy.
+func (c *Client) policy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: c.cfg.MaxAttempts, BackoffBase: c.cfg.BackoffBase, BackoffMax: c.cfg.BackoffMax,
+		MaxWait: c.cfg.MaxWait, Sleep: c.sleep}
 }
 
 func (c *Client) badRequest(format string, args ...any) *Error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,23 +146,10 @@ func (c *Client) classify(parent context.Context, err error, rec *attempt) (*Err
 		e.Message = e.Message[:maxMessage] + "…"
 	}
 	e.Err = err
-	retry := false
-	switch s := e.Status; {
-	case s == http.StatusTooManyRequests || e.Code == "rate_limit_exceeded":
-		e.Kind, retry = ErrRateLimit, true
-	case (s == http.StatusBadRequest || s == http.StatusRequestEntityTooLarge || s < 400) && isContextMessage(e.Code, e.Message):
-		e.Kind = ErrContextWindow
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		e.Kind = ErrAuth
-	case s >= 400 && s < 500:
-		e.Kind = ErrBadRequest
-	case s >= 500:
-		e.Kind, retry = ErrServer, true
-	default:
-		// An error event inside a stream (no status) or a status outside
-		// 4xx/5xx: treat it as a server failure.
-		e.Kind, retry = ErrServer, true
-	}
+	// An error event inside a stream (no status) or a status outside
+	// 4xx/5xx is treated as a server failure.
+	var retry bool
+	e.Kind, retry = ClassifyStatus(e.Status, e.Code, e.Message)
 	return c.redact(e), retry
 }
 
@@ -203,21 +189,6 @@ func (c *Client) redact(e *Error) *Error {
 	}
 	e.Err = errors.New(strings.ReplaceAll(e.Err.Error(), key, "[REDACTED]"))
 	return e
-}
-
-// backoff returns the wait before retry number n (1 for the first retry):
-// a random duration between half and all of BackoffBase·2^(n-1), capped at
-// BackoffMax, and never less than what the provider asked for.
-func (c *Client) backoff(n int, retryAfter time.Duration) time.Duration {
-	d := c.cfg.BackoffBase
-	for i := 1; i < n && d < c.cfg.BackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.cfg.BackoffMax)
-	if d > 1 {
-		d = d/2 + rand.N(d/2+1)
-	}
-	return max(d, retryAfter)
 }
 
 // wrapGiveUp records on e why the loop stopped waiting, keeping e's kind.

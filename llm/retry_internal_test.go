@@ -44,7 +44,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestBackoffBounds(t *testing.T) {
-	c := &Client{cfg: Config{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second}}
+	c := &RetryPolicy{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second}
 	for n := 1; n <= 8; n++ {
 		nominal := min(100*time.Millisecond<<(n-1), time.Second)
 		for range 50 {

@@ -581,6 +581,9 @@ func appendUsage(attrs []attribute.KeyValue, u event.Usage, oi bool) []attribute
 	if u.CachedPromptTokens > 0 {
 		attrs = append(attrs, attribute.Int(semconv.GenAIUsageCacheReadTokens, u.CachedPromptTokens))
 	}
+	if u.CacheWriteTokens > 0 {
+		attrs = append(attrs, attribute.Int(semconv.GenAIUsageCacheWriteTokens, u.CacheWriteTokens))
+	}
 	if u.ReasoningTokens > 0 {
 		attrs = append(attrs, attribute.Int(semconv.GenAIUsageReasoningTokens, u.ReasoningTokens))
 	}

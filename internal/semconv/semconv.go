@@ -42,6 +42,7 @@ const (
 	GenAIUsageInputTokens      = "gen_ai.usage.input_tokens"
 	GenAIUsageOutputTokens     = "gen_ai.usage.output_tokens"
 	GenAIUsageCacheReadTokens  = "gen_ai.usage.cache_read.input_tokens"
+	GenAIUsageCacheWriteTokens = "gen_ai.usage.cache_creation.input_tokens"
 	GenAIUsageReasoningTokens  = "gen_ai.usage.reasoning.output_tokens"
 	GenAIInputMessages         = "gen_ai.input.messages"
 	GenAIOutputMessages        = "gen_ai.output.messages"

@@ -76,6 +76,7 @@ const (
 	attrInputTokens  = "gen_ai.usage.input_tokens"
 	attrOutputTokens = "gen_ai.usage.output_tokens"
 	attrCacheRead    = "gen_ai.usage.cache_read.input_tokens"
+	attrCacheWrite   = "gen_ai.usage.cache_creation.input_tokens"
 	attrReasoning    = "gen_ai.usage.reasoning.output_tokens"
 	attrCost         = "llm.cost.total"
 	attrLLMAgent     = "crewai.llm.agent"
@@ -263,8 +264,10 @@ func (s *Span) Usage() event.Usage {
 	in, _ := s.Int(attrInputTokens)
 	out, _ := s.Int(attrOutputTokens)
 	cached, _ := s.Int(attrCacheRead)
+	written, _ := s.Int(attrCacheWrite)
 	reasoning, _ := s.Int(attrReasoning)
-	u := event.Usage{PromptTokens: int(in), CompletionTokens: int(out), CachedPromptTokens: int(cached), ReasoningTokens: int(reasoning)}
+	u := event.Usage{PromptTokens: int(in), CompletionTokens: int(out), CachedPromptTokens: int(cached),
+		CacheWriteTokens: int(written), ReasoningTokens: int(reasoning)}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	if s.IsLLM() {
 		u.Requests = 1

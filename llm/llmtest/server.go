@@ -86,21 +86,31 @@ type Server struct {
 	next    atomic.Int64
 	mu      sync.Mutex
 	reqs    []ServerRequest
+	dialect dialect // nil: OpenAI chat completions
 }
 
 // NewServer starts a fake server configured by cfg.
-func NewServer(cfg ServerConfig) *Server {
+func NewServer(cfg ServerConfig) *Server { return newServer(cfg, nil) }
+
+func newServer(cfg ServerConfig, d dialect) *Server {
 	if cfg.MaxRecorded == 0 {
 		cfg.MaxRecorded = DefaultMaxRecorded
 	}
-	s := &Server{cfg: cfg, done: make(chan struct{})}
+	s := &Server{cfg: cfg, done: make(chan struct{}), dialect: d}
 	s.ts = httptest.NewServer(s)
 	return s
 }
 
-// URL returns the base URL to configure a client with, ending in "/v1"
-// (such as http://127.0.0.1:PORT/v1).
-func (s *Server) URL() string { return s.ts.URL + "/v1" }
+// URL returns the base URL to configure a client with: for the OpenAI fake
+// it ends in "/v1" (such as http://127.0.0.1:PORT/v1); for the Anthropic,
+// Gemini and Bedrock fakes it is the server's root (http://127.0.0.1:PORT),
+// as their SDKs add the API's path themselves.
+func (s *Server) URL() string {
+	if s.dialect != nil {
+		return s.ts.URL
+	}
+	return s.ts.URL + "/v1"
+}
 
 // Close ends hanging and waiting requests, closes every connection and
 // stops the server. It waits for the handlers to return. Calling it more
@@ -126,6 +136,10 @@ func (s *Server) Requests() []ServerRequest {
 // ServeHTTP answers one request; it is what the httptest server runs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seq := s.count.Add(1)
+	if s.dialect != nil {
+		s.serveDialect(w, r, seq)
+		return
+	}
 	if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url",
 			fmt.Sprintf("llmtest: no route %s %s; the fake server serves POST .../chat/completions", r.Method, r.URL.Path))
