@@ -41,7 +41,7 @@ import (
 // goroutines, and a flush only waits for them.
 type Processor struct {
 	exp           sdktrace.SpanExporter
-	inline        bool          // a flush may export in its own goroutine (exp honours ctx)
+	inline        bool // a flush may export in its own goroutine (exp honours ctx)
 	onFirstDrop   func()
 	lastOK        bool          // the last export ended without error (b.mu)
 	lastTook      time.Duration // how long it took (b.mu)

@@ -282,7 +282,6 @@ func TestFileExporterErrors(t *testing.T) {
 	}
 }
 
-
 func traceHexOf(b []byte) string {
 	const hexd = "0123456789abcdef"
 	out := make([]byte, 0, 2*len(b))
