@@ -3,7 +3,7 @@ package tracing
 import (
 	"go.opentelemetry.io/otel/attribute"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/semconv"
 )
 
@@ -47,7 +47,7 @@ func (t *Tracer) appendText(attrs []attribute.KeyValue, key, mimeKey, s string) 
 	return append(attrs, attribute.String(key, t.text(s)), attribute.String(mimeKey, semconv.MimeText))
 }
 
-func appendUsage(attrs []attribute.KeyValue, u event.Usage, oi bool) []attribute.KeyValue {
+func appendUsage(attrs []attribute.KeyValue, u chat.Usage, oi bool) []attribute.KeyValue {
 	attrs = append(attrs,
 		attribute.Int(semconv.GenAIUsageInputTokens, u.PromptTokens),
 		attribute.Int(semconv.GenAIUsageOutputTokens, u.CompletionTokens),

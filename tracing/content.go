@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/scrub"
 	"github.com/crewai-go/crewai/internal/semconv"
 )
@@ -44,12 +44,12 @@ func (t *Tracer) anyValue(v any) (s string, mime string) {
 }
 
 // inputMessages renders messages as gen_ai.input.messages.
-func (t *Tracer) inputMessages(msgs []event.Message) string { return t.genai.InputMessages(msgs) }
+func (t *Tracer) inputMessages(msgs []chat.Message) string { return t.genai.InputMessages(msgs) }
 
 // outputMessages renders a model reply as gen_ai.output.messages.
-func (t *Tracer) outputMessages(content string, calls []event.ToolCall, finish string) string {
+func (t *Tracer) outputMessages(content string, calls []chat.ToolCall, finish string) string {
 	return t.genai.OutputMessages(content, calls, finish)
 }
 
 // toolDefs renders tool definitions as gen_ai.tool.definitions.
-func (t *Tracer) toolDefs(defs []event.ToolDef) string { return t.genai.ToolDefs(defs) }
+func (t *Tracer) toolDefs(defs []chat.ToolDef) string { return t.genai.ToolDefs(defs) }

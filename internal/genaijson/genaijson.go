@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/scrub"
 )
 
@@ -57,7 +57,7 @@ func (t *Encoder) jsonResult(bp *[]byte, b []byte) string {
 
 // appendToolCallParts writes the tool_call parts of calls, each preceded
 // by a comma when comma is true or it is not the first.
-func (t *Encoder) appendToolCallParts(b []byte, calls []event.ToolCall, comma bool) []byte {
+func (t *Encoder) appendToolCallParts(b []byte, calls []chat.ToolCall, comma bool) []byte {
 	for _, c := range calls {
 		if comma {
 			b = append(b, ',')
@@ -88,7 +88,7 @@ func appendJSONArg(b []byte, s string) []byte {
 }
 
 // InputMessages renders messages in the GenAI input shape.
-func (t *Encoder) InputMessages(msgs []event.Message) string {
+func (t *Encoder) InputMessages(msgs []chat.Message) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], '[')
 	for i, m := range msgs {
@@ -96,7 +96,7 @@ func (t *Encoder) InputMessages(msgs []event.Message) string {
 			b = append(b, ',')
 		}
 		b = append(b, `{"role":`...)
-		b = appendJSONString(b, m.Role)
+		b = appendJSONString(b, string(m.Role))
 		b = append(b, `,"parts":[`...)
 		if m.Role == "tool" {
 			b = append(b, `{"type":"tool_call_response"`...)
@@ -132,7 +132,7 @@ func appendTextPart(b []byte, s string) []byte {
 }
 
 // OutputMessages renders a model reply in the GenAI output shape.
-func (t *Encoder) OutputMessages(content string, calls []event.ToolCall, finish string) string {
+func (t *Encoder) OutputMessages(content string, calls []chat.ToolCall, finish string) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], `[{"role":"assistant","parts":[`...)
 	comma := false
@@ -151,7 +151,7 @@ func (t *Encoder) OutputMessages(content string, calls []event.ToolCall, finish 
 }
 
 // ToolDefs renders tool definitions in the GenAI shape.
-func (t *Encoder) ToolDefs(defs []event.ToolDef) string {
+func (t *Encoder) ToolDefs(defs []chat.ToolDef) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], '[')
 	for i, d := range defs {

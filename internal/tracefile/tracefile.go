@@ -51,7 +51,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/otlpjson"
 	"github.com/crewai-go/crewai/internal/pricing"
 )
@@ -262,12 +262,12 @@ func (s *Span) Model() string {
 
 // Usage returns the token usage recorded on the span (zero if none).
 // PromptTokens includes the cached prompt tokens.
-func (s *Span) Usage() event.Usage {
+func (s *Span) Usage() chat.Usage {
 	in, _ := s.Int(attrInputTokens)
 	out, _ := s.Int(attrOutputTokens)
 	cached, _ := s.Int(attrCacheRead)
 	reasoning, _ := s.Int(attrReasoning)
-	u := event.Usage{PromptTokens: int(in), CompletionTokens: int(out), CachedPromptTokens: int(cached), ReasoningTokens: int(reasoning)}
+	u := chat.Usage{PromptTokens: int(in), CompletionTokens: int(out), CachedPromptTokens: int(cached), ReasoningTokens: int(reasoning)}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	if s.IsLLM() {
 		u.Requests = 1
@@ -402,7 +402,7 @@ func unmarshal(line []byte, req *coltracepb.ExportTraceServiceRequest) error {
 		return nil
 	}
 	proto.Reset(req)
-	if protojson.Unmarshal(line, req) == nil {
+	if (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(line, req) == nil {
 		return nil
 	}
 	proto.Reset(req)
