@@ -1,4 +1,5 @@
-// Package jaegertool is the module that pins the Jaeger version the
-// end-to-end tests build (its go.mod's tool directive). It has no code; this
-// file gives `go vet ./...` in the module a package to look at.
+// Package jaegertool has no code: its module only pins the Jaeger version the
+// end-to-end tests build and run (`go -C e2e/jaegertool tool jaeger`). The
+// package exists so that `go vet ./...` and `go build ./...` in this module
+// have something to check.
 package jaegertool
