@@ -1,4 +1,5 @@
-// Package jaegertool only pins, through the tool directive of its go.mod, the
-// Jaeger version the e2e tests build. It has no code; this file gives
-// `go vet ./...` a package to look at in this module.
+// Package jaegertool has no code: its module only pins the Jaeger version the
+// end-to-end tests build and run (`go -C e2e/jaegertool tool jaeger`). The
+// package exists so that `go vet ./...` and `go build ./...` in this module
+// have something to check.
 package jaegertool

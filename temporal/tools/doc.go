@@ -1,4 +1,4 @@
-// Package tools only pins, through the tool directive of its go.mod, the
-// versions of the tools the temporal module's tests build. It has no code;
-// this file gives `go vet ./...` a package to look at in this module.
+// Package tools has no code: its module only pins the Temporal CLI (the dev
+// server) that the Temporal tests build. The package exists so that
+// `go vet ./...` and `go build ./...` in this module have something to check.
 package tools
