@@ -464,3 +464,26 @@ func (h *topK) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+var (
+	defaultOnce  sync.Mutex
+	defaultStore *Store
+)
+
+// Default returns the process's shared store on [DefaultPath] (or
+// $CREWAI_VECTOR_DB), opening it on first use: knowledge and memory without
+// a Store of their own use it. A failed open is returned and tried again on
+// the next call. The store stays open for the life of the process.
+func Default() (*Store, error) {
+	defaultOnce.Lock()
+	defer defaultOnce.Unlock()
+	if defaultStore != nil {
+		return defaultStore, nil
+	}
+	s, err := Open("")
+	if err != nil {
+		return nil, err
+	}
+	defaultStore = s
+	return s, nil
+}
