@@ -16,7 +16,7 @@
 // after what memory recalled.
 //
 // Unlike CrewAI, nothing is hard-wired to OpenAI: the embedder is any
-// rag.Embedder (DefaultEmbedder picks OpenAI's text-embedding-3-small when
+// rag.Embedder (rag.DefaultEmbedder picks OpenAI's text-embedding-3-small when
 // OPENAI_API_KEY or OPENAI_BASE_URL is set, and the offline
 // rag.HashEmbedder otherwise) and the store any rag.Store (default: the
 // local file .crewai/vectors.db).

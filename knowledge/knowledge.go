@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +37,7 @@ type Knowledge struct {
 	// Sources are what the knowledge is built from.
 	Sources []Source
 	// Embedder turns chunks and queries into vectors; nil means
-	// [DefaultEmbedder]().
+	// rag.DefaultEmbedder().
 	Embedder rag.Embedder
 	// Store keeps the chunks; nil means localstore.Default(), the file
 	// .crewai/vectors.db.
@@ -56,18 +55,6 @@ type Knowledge struct {
 
 	mu    sync.Mutex
 	ready bool // every source is in the store, up to date
-}
-
-// DefaultEmbedder returns the embedder knowledge and memory use when none
-// is set: OpenAI's text-embedding-3-small (rag.OpenAI) when OPENAI_API_KEY
-// or OPENAI_BASE_URL is set, else the offline rag.HashEmbedder (so that
-// examples and tests work without a key). Vectors of different embedders do
-// not mix: a collection embedded with one must be reset to use another.
-func DefaultEmbedder() rag.Embedder {
-	if os.Getenv("OPENAI_API_KEY") != "" || os.Getenv("OPENAI_BASE_URL") != "" {
-		return rag.OpenAI("text-embedding-3-small")
-	}
-	return rag.HashEmbedder{}
 }
 
 // Error is the error of a failed ingestion or search: it names the
@@ -114,7 +101,7 @@ func (k *Knowledge) embedder() rag.Embedder {
 	if k.Embedder != nil {
 		return k.Embedder
 	}
-	return DefaultEmbedder()
+	return rag.DefaultEmbedder()
 }
 
 func (k *Knowledge) store() (rag.Store, error) {
@@ -164,7 +151,7 @@ func (k *Knowledge) ingest(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	stored := map[string]string{}  // source -> hash
+	stored := map[string]string{}     // source -> hash
 	bySource := map[string][]string{} // source -> chunk IDs
 	for _, d := range existing {
 		src := d.Metadata["source"]

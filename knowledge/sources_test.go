@@ -79,14 +79,3 @@ func FuzzJSONText(f *testing.F) {
 		_, _ = knowledge.JSONText(b)
 	})
 }
-
-func FuzzPDFText(f *testing.F) {
-	f.Add(makePDF("hello"))
-	f.Add([]byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 8<<10 {
-			return
-		}
-		_, _ = knowledge.PDFText(b) // never panics, never hangs
-	})
-}

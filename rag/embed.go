@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/crewai-go/crewai/event"
@@ -78,6 +79,19 @@ func (o *OpenAIEmbedder) Info() EmbedderInfo {
 	i := o.c.Info()
 	return EmbedderInfo{Model: i.Model, Provider: i.Provider, ServerAddress: i.ServerAddress, ServerPort: i.ServerPort,
 		MaxBatch: o.batch}
+}
+
+// DefaultEmbedder returns the embedder knowledge and memory use when none
+// is set: OpenAI's text-embedding-3-small ([OpenAI]) when OPENAI_API_KEY or
+// OPENAI_BASE_URL is set, else the offline [HashEmbedder] (so that examples
+// and tests work without a key). Vectors of different embedders do not mix:
+// a collection embedded with one must be reset to use another (stores
+// refuse vectors of another length).
+func DefaultEmbedder() Embedder {
+	if os.Getenv("OPENAI_API_KEY") != "" || os.Getenv("OPENAI_BASE_URL") != "" {
+		return OpenAI("text-embedding-3-small")
+	}
+	return HashEmbedder{}
 }
 
 // HashEmbedder is a deterministic embedder that needs no model: each word,
