@@ -1,5 +1,7 @@
 package event
 
+import "github.com/crewai-go/crewai/chat"
+
 // Kinds of the events of embedding, retrieval and memory (packages rag,
 // knowledge and memory).
 const (
@@ -41,7 +43,7 @@ type EmbeddingCompleted struct {
 	// Dimensions is the length of the vectors returned.
 	Dimensions int
 	// Usage counts the input tokens of the request (PromptTokens).
-	Usage Usage
+	Usage chat.Usage
 }
 
 // EmbeddingFailed closes an embedding request that failed.
@@ -134,7 +136,7 @@ type MemorySaveCompleted struct {
 	Statements []string
 	// Usage counts the tokens of the model calls of the save (extraction)
 	// and of its embedding.
-	Usage Usage
+	Usage chat.Usage
 }
 
 // MemorySaveFailed closes a memory save that failed. The run it belongs to

@@ -46,7 +46,7 @@ func extract(ctx context.Context, model llm.LLM, agent, task, result string) (ou
 	cctx := ctx
 	if event.Enabled(ctx) {
 		cctx, step = event.Begin(ctx, event.LLMCallStarted{Model: info.Model, Provider: info.Provider,
-			ServerAddress: info.ServerAddress, Messages: llm.EventMessages(req.Messages), Agent: agent})
+			ServerAddress: info.ServerAddress, Messages: req.Messages, Agent: agent})
 	}
 	var resp *llm.Response
 	func() {
