@@ -98,11 +98,17 @@ func (p *RetryPolicy) backoff(n int, retryAfter time.Duration) time.Duration {
 // waits past ctx's deadline: when the next wait would end after it, Do
 // returns the last error at once (also matching context.DeadlineExceeded).
 func (p RetryPolicy) Do(ctx context.Context, info Info, try func(ctx context.Context) (*Response, *Error, bool)) (*Response, error) {
+	return retryLoop(ctx, p, info, "", try)
+}
+
+// retryLoop is [RetryPolicy.Do] for any result; oper names the operation
+// in events ("chat MODEL" when empty).
+func retryLoop[T any](ctx context.Context, p RetryPolicy, info Info, oper string, try func(ctx context.Context) (T, *Error, bool)) (T, error) {
+	var zero T
 	p = p.resolved()
-	var oper string
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
-			return nil, &Error{Kind: ErrTransport, Model: info.Model, Provider: info.Provider, Attempts: n - 1,
+			return zero, &Error{Kind: ErrTransport, Model: info.Model, Provider: info.Provider, Attempts: n - 1,
 				Message: "the call was abandoned: " + err.Error(), Err: err}
 		}
 		resp, e, retry := try(ctx)
@@ -111,14 +117,14 @@ func (p RetryPolicy) Do(ctx context.Context, info Info, try func(ctx context.Con
 		}
 		e.Attempts = n
 		if !retry || n >= p.MaxAttempts {
-			return nil, e
+			return zero, e
 		}
 		if e.RetryAfter > p.MaxWait {
-			return nil, wrapGiveUp(e, fmt.Errorf("the provider asked to wait %v, more than MaxWait %v", e.RetryAfter, p.MaxWait))
+			return zero, wrapGiveUp(e, fmt.Errorf("the provider asked to wait %v, more than MaxWait %v", e.RetryAfter, p.MaxWait))
 		}
 		wait := p.backoff(n, e.RetryAfter)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, wrapGiveUp(e, fmt.Errorf("the context deadline comes before the next attempt (wait %v): %w", wait, context.DeadlineExceeded))
+			return zero, wrapGiveUp(e, fmt.Errorf("the context deadline comes before the next attempt (wait %v): %w", wait, context.DeadlineExceeded))
 		}
 		if oper == "" {
 			oper = "chat " + info.Model
@@ -128,7 +134,7 @@ func (p RetryPolicy) Do(ctx context.Context, info Info, try func(ctx context.Con
 			event.Emit(ctx, event.RateLimitWait{Limiter: "provider", Wait: wait})
 		}
 		if err := p.Sleep(ctx, wait); err != nil {
-			return nil, wrapGiveUp(e, err)
+			return zero, wrapGiveUp(e, err)
 		}
 	}
 }
