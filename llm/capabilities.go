@@ -42,6 +42,20 @@ var capTable = [...]capEntry{
 	{"gpt-4-32k", Capabilities{ContextWindow: 32_768}},
 	{"gpt-4", Capabilities{ContextWindow: 8_192}},
 	{"gpt-3.5-turbo", Capabilities{ContextWindow: 16_385}},
+	{"claude-sonnet-4-5", Capabilities{ContextWindow: 200_000}},
+	{"claude-sonnet-4", Capabilities{ContextWindow: 200_000}},
+	{"claude-opus-4", Capabilities{ContextWindow: 200_000}},
+	{"claude-haiku-4", Capabilities{ContextWindow: 200_000}},
+	{"claude-3-7-sonnet", Capabilities{ContextWindow: 200_000}},
+	{"claude-3-5-sonnet", Capabilities{ContextWindow: 200_000}},
+	{"claude-3-5-haiku", Capabilities{ContextWindow: 200_000}},
+	{"claude-3-haiku", Capabilities{ContextWindow: 200_000}},
+	{"gemini-2.5-pro", Capabilities{ContextWindow: 1_048_576}},
+	{"gemini-2.5-flash", Capabilities{ContextWindow: 1_048_576}},
+	{"gemini-2.0-flash", Capabilities{ContextWindow: 1_048_576}},
+	{"gemini-3", Capabilities{ContextWindow: 1_048_576}},
+	{"gemini-1.5-pro", Capabilities{ContextWindow: 2_097_152}},
+	{"gemini-1.5-flash", Capabilities{ContextWindow: 1_048_576}},
 }
 
 // CapabilitiesOf looks model up in the package's table of well-known models.

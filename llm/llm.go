@@ -43,7 +43,10 @@
 // Capabilities: [CapabilitiesOf] knows which models reject the stop
 // parameter (o-series, gpt-5 family: it is dropped), which take
 // max_completion_tokens and no temperature (the same reasoning models), and
-// the context windows of common OpenAI models.
+// the context windows of common OpenAI, Anthropic and Gemini models. The
+// table is data (capabilities.go), read by every client of this module;
+// Config.Capabilities (here and in the native clients) replaces its entry
+// for one client.
 package llm
 
 import (

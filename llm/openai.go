@@ -111,6 +111,11 @@ type Config struct {
 	Provider string
 	// ContextWindow overrides the context size from the capability table.
 	ContextWindow int
+	// Capabilities, if not nil, replaces the capability table's entry for
+	// the model (see [CapabilitiesOf]): for a model the table does not know,
+	// or one it knows wrong (such as a fine-tune of a reasoning model under
+	// another name).
+	Capabilities *Capabilities
 	// NoTools reports a model without native function calling (agents then
 	// use a text protocol).
 	NoTools bool
@@ -289,6 +294,9 @@ func (c *Client) configure(cfg Config) *Error {
 	}
 	c.cfg = cfg
 	c.caps = CapabilitiesOf(cfg.Model)
+	if cfg.Capabilities != nil {
+		c.caps = *cfg.Capabilities
+	}
 	if cfg.ContextWindow > 0 {
 		c.caps.ContextWindow = cfg.ContextWindow
 	}

@@ -75,6 +75,7 @@ var contextPhrases = []string{
 	"context_length_exceeded", "maximum context length", "context length", "context window",
 	"too many tokens", "input is too long", "prompt is too long", "exceeds token limit",
 	"reduce the length of the messages",
+	"input token count", "exceeds the maximum number of tokens",
 }
 
 func isContextMessage(code, msg string) bool {

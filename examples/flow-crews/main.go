@@ -5,7 +5,9 @@
 // result. Each crew is kicked off with its method's ctx, so in the trace it
 // is a child of that method, and its token usage is counted in the flow's.
 //
-// With OPENAI_API_KEY set it uses OpenAI (model from OPENAI_MODEL, default
+// With CREWAI_MODEL set (such as anthropic/claude-sonnet-4-5) and that
+// provider's key, it runs on that model. With OPENAI_API_KEY set it uses
+// OpenAI (model from OPENAI_MODEL, default
 // gpt-4o-mini; OPENAI_BASE_URL for any compatible server). Without it, it
 // says so and runs on a scripted model, so it works offline.
 //

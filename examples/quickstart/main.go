@@ -3,7 +3,9 @@
 // research task and a writing task about a topic, in sequence, with tracing
 // and the verbose console on.
 //
-// With OPENAI_API_KEY set it uses OpenAI (model from OPENAI_MODEL, default
+// With CREWAI_MODEL set (such as anthropic/claude-sonnet-4-5) and that
+// provider's key, it runs on that model. With OPENAI_API_KEY set it uses
+// OpenAI (model from OPENAI_MODEL, default
 // gpt-4o-mini; OPENAI_BASE_URL for any compatible server). Without it, it
 // says so and runs on a scripted model, so it works offline. The search tool
 // returns canned findings either way.

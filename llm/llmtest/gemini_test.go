@@ -1,0 +1,126 @@
+package llmtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/genai"
+
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/llm/llmtest"
+)
+
+// TestGeminiFakeRejectsWhatGeminiRejects sends the fake requests the Gemini
+// API answers with 400 (or 403), and checks the error body is Google's.
+func TestGeminiFakeRejectsWhatGeminiRejects(t *testing.T) {
+	srv := llmtest.NewGeminiServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply {
+		return llmtest.Reply{Content: "fine"}
+	}})
+	defer srv.Close()
+	defer http.DefaultClient.CloseIdleConnections()
+	const user = `{"role":"user","parts":[{"text":"hi"}]}`
+	call := `{"role":"model","parts":[{"functionCall":{"name":"f","args":{}}},{"functionCall":{"name":"g","args":{}}}]}`
+	tests := []struct {
+		name, body string
+		noKey      bool
+		status     int
+		want       string
+	}{
+		{"valid", `{"contents":[` + user + `]}`, false, 200, ""},
+		{"no key", `{"contents":[` + user + `]}`, true, 403, "PERMISSION_DENIED"},
+		{"no contents", `{"contents":[]}`, false, 400, "contents is not specified"},
+		{"bad role", `{"contents":[{"role":"assistant","parts":[{"text":"x"}]}]}`, false, 400, "valid role"},
+		{"no parts", `{"contents":[{"role":"user","parts":[]}]}`, false, 400, "parts must not be empty"},
+		{"empty text", `{"contents":[{"role":"user","parts":[{"text":""}]}]}`, false, 400, "empty text parameter"},
+		{"empty part", `{"contents":[{"role":"user","parts":[{}]}]}`, false, 400, "oneof field 'data'"},
+		{"unknown field", `{"contents":[` + user + `],"temperature":1}`, false, 400, "Unknown name"},
+		{"one response for two calls", `{"contents":[` + user + `,` + call + `,{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"x"}}}]}]}`, false, 400, "number of function response parts"},
+		{"response without call", `{"contents":[{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]}`, false, 400, "immediately after a function call turn"},
+		{"two responses", `{"contents":[` + user + `,` + call + `,{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":""}}},{"functionResponse":{"name":"g","response":{"output":"y"}}}]}]}`, false, 200, ""},
+		{"bad function name", `{"contents":[` + user + `],"tools":[{"functionDeclarations":[{"name":"1 bad"}]}]}`, false, 400, "Invalid function name"},
+		{"schema without JSON mode", `{"contents":[` + user + `],"generationConfig":{"responseJsonSchema":{"type":"object"}}}`, false, 400, "response_mime_type"},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(http.MethodPost, srv.URL()+"/v1beta/models/gemini-2.5-flash:generateContent", strings.NewReader(tt.body))
+		require.NoError(t, err)
+		if !tt.noKey {
+			req.Header.Set("x-goog-api-key", "k")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, tt.status, resp.StatusCode, tt.name)
+		if tt.status == 200 {
+			assert.Contains(t, string(b), `"candidates"`, tt.name)
+			continue
+		}
+		var e struct {
+			Error struct {
+				Code            int
+				Message, Status string
+			}
+		}
+		require.NoError(t, json.Unmarshal(b, &e), tt.name)
+		assert.Equal(t, tt.status, e.Error.Code, tt.name)
+		assert.Contains(t, e.Error.Status+" "+e.Error.Message, tt.want, tt.name)
+	}
+}
+
+// TestGeminiFakeThroughSDK parses the fake's replies and errors with the
+// official SDK (google.golang.org/genai).
+func TestGeminiFakeThroughSDK(t *testing.T) {
+	usage := llm.Usage{PromptTokens: 100, CachedPromptTokens: 60, CompletionTokens: 9, ReasoningTokens: 3}
+	reply := llmtest.Reply{Content: "hello", ToolCalls: []llm.ToolCall{{ID: "fc1", Name: "f", Arguments: `{"a":1}`}}, Usage: usage}
+	srv := llmtest.NewGeminiServer(llmtest.ServerConfig{Replies: []llmtest.Reply{reply, reply, {Fault: llmtest.FaultRateLimit}}})
+	defer srv.Close()
+	hc := &http.Client{}
+	defer hc.CloseIdleConnections()
+	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "")
+	c, err := genai.NewClient(context.Background(), &genai.ClientConfig{APIKey: "k", Backend: genai.BackendGeminiAPI,
+		HTTPClient: hc, HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL()}})
+	require.NoError(t, err)
+	contents := []*genai.Content{genai.NewContentFromText("hi", genai.RoleUser)}
+	r, err := c.Models.GenerateContent(context.Background(), "gemini-2.5-flash", contents, nil)
+	require.NoError(t, err)
+	require.Len(t, r.Candidates, 1)
+	cand := r.Candidates[0]
+	assert.Equal(t, genai.FinishReasonStop, cand.FinishReason)
+	assert.NotEmpty(t, cand.SafetyRatings)
+	require.Len(t, cand.Content.Parts, 2)
+	assert.Equal(t, "hello", cand.Content.Parts[0].Text)
+	assert.Equal(t, "f", cand.Content.Parts[1].FunctionCall.Name)
+	assert.Equal(t, map[string]any{"a": float64(1)}, cand.Content.Parts[1].FunctionCall.Args)
+	assert.Equal(t, int32(100), r.UsageMetadata.PromptTokenCount)
+	assert.Equal(t, int32(60), r.UsageMetadata.CachedContentTokenCount)
+	assert.Equal(t, int32(6), r.UsageMetadata.CandidatesTokenCount, "candidates exclude thoughts")
+	assert.Equal(t, int32(3), r.UsageMetadata.ThoughtsTokenCount)
+
+	var text strings.Builder
+	var finish genai.FinishReason
+	var calls int
+	for chunk, err := range c.Models.GenerateContentStream(context.Background(), "gemini-2.5-flash", contents, nil) {
+		require.NoError(t, err)
+		text.WriteString(chunk.Text())
+		calls += len(chunk.FunctionCalls())
+		if fr := chunk.Candidates[0].FinishReason; fr != "" {
+			finish = fr
+		}
+	}
+	assert.Equal(t, "hello", text.String())
+	assert.Equal(t, 1, calls)
+	assert.Equal(t, genai.FinishReasonStop, finish)
+
+	_, err = c.Models.GenerateContent(context.Background(), "gemini-2.5-flash", contents, nil)
+	var apiErr genai.APIError
+	require.True(t, errors.As(err, &apiErr), "%v", err)
+	assert.Equal(t, 429, apiErr.Code)
+	assert.Equal(t, "RESOURCE_EXHAUSTED", apiErr.Status)
+}
