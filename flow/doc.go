@@ -14,18 +14,19 @@
 //		s.Update(func(st *ExampleState) { st.Message = "Hello" })
 //		return "started", nil
 //	})
-//	f.Router(flow.Listen("second_method", "first_method").Emits("done"), ...)
-//	f.Step(flow.Listen("final_method", "done"), ...)
+//	f.Router(flow.Listen("second_method", flow.On("first_method")).Emits("done"), ...)
+//	f.Step(flow.Listen("final_method", flow.On("done")), ...)
 //	res, err := f.Kickoff(ctx, map[string]any{"Counter": 1})
 //
 // # Methods and triggers
 //
 // A method is registered with [Flow.Step] (a plain method returning an output)
 // or [Flow.Router] (a method returning a label), under a [Spec]: [Start] (runs
-// at kickoff; several starts run concurrently), [Listen] (runs each time a
-// method of that name completes or a router returns that label) or [When]
-// (runs when a [Condition] holds: [Or], [And], nested with [AnyOf] and
-// [AllOf]). Method names and router labels share one namespace of triggers.
+// at kickoff; several starts run concurrently) or [Listen] (runs when a
+// [Condition] holds: [On] a trigger, that is each time a method of that name
+// completes or a router returns that label, or [Or] and [And] of conditions,
+// which nest). Method names and router labels share one namespace of
+// triggers.
 //
 // The completion of a method triggers the listeners of its name; a router's
 // completion also triggers the listeners of the label it returned (an empty
@@ -36,7 +37,7 @@
 // routers first, one at a time, this package gives routers no priority).
 //
 // Or fires at most once per round (a round begins at kickoff and at each
-// label a router returns), so a listener on Or("a", "b") runs once when a and
+// label a router returns), so a listener on Or(On("a"), On("b")) runs once when a and
 // b both run in the same pass, and once per pass of a loop. And fires once
 // all its parts have been seen since it last fired, then starts again.
 //
@@ -129,8 +130,8 @@
 //
 // # Plot
 //
-// [Flow.Mermaid] returns the graph as Mermaid text and [Flow.PlotHTML] writes
-// a self-contained HTML page (inline SVG, no script, no network) showing the
-// starts, listeners, routers with their labels and Or/And joins;
-// [Flow.Graph] returns the same graph as plain data.
+// [Flow.Graph] returns the graph as plain data; [Graph.Mermaid] renders it as
+// Mermaid text and [Graph.HTML] writes a self-contained HTML page (inline SVG,
+// no script, no network) showing the starts, listeners, routers with their
+// labels and Or/And joins.
 package flow

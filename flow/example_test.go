@@ -21,7 +21,7 @@ func Example() {
 		s.Update(func(st *ExampleState) { st.Message = "Hello from first_method" })
 		return "continue", nil
 	})
-	f.Router(flow.Listen("second_method", "continue").Emits("continue", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
+	f.Router(flow.Listen("second_method", flow.On("continue")).Emits("continue", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
 		var n int
 		s.Update(func(st *ExampleState) { st.Counter++; n = st.Counter })
 		if n < 3 {
@@ -29,7 +29,7 @@ func Example() {
 		}
 		return "finish", nil
 	})
-	f.Step(flow.Listen("final_method", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
+	f.Step(flow.Listen("final_method", flow.On("finish")), func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
 		s.Update(func(st *ExampleState) { st.Message += " - Flow completed" })
 		return "done", nil
 	})
@@ -57,8 +57,8 @@ func ExampleAnd() {
 	}
 	f.Step(flow.Start("fetch_a"), step("fetch_a"))
 	f.Step(flow.Start("fetch_b"), step("fetch_b"))
-	f.Step(flow.When("summary", flow.Or("fetch_a", "fetch_b")), step("summary"))
-	f.Step(flow.When("report", flow.And("fetch_a", "fetch_b")), step("report"))
+	f.Step(flow.Listen("summary", flow.Or(flow.On("fetch_a"), flow.On("fetch_b"))), step("summary"))
+	f.Step(flow.Listen("report", flow.And(flow.On("fetch_a"), flow.On("fetch_b"))), step("report"))
 	res, err := f.Kickoff(context.Background(), nil)
 	if err != nil {
 		fmt.Println(err)
@@ -68,12 +68,12 @@ func ExampleAnd() {
 	// Output: 1 1
 }
 
-func ExampleFlow_Mermaid() {
+func ExampleGraph_Mermaid() {
 	f := &flow.Flow[struct{}]{Name: "Review"}
 	f.Router(flow.Start("draft").Emits("ok", "redo"), func(context.Context, *flow.State[struct{}]) (string, error) { return "ok", nil })
-	f.Step(flow.Listen("publish", "ok"), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
-	f.Step(flow.Listen("rewrite", "redo"), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
-	fmt.Print(f.Mermaid())
+	f.Step(flow.Listen("publish", flow.On("ok")), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("rewrite", flow.On("redo")), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
+	fmt.Print(f.Graph().Mermaid())
 	// Output:
 	// flowchart TD
 	//   %% flow: Review
@@ -103,7 +103,7 @@ func Example_resume() {
 		s.Update(func(r *Report) { r.Sections = append(r.Sections, "findings") })
 		return nil, nil
 	})
-	f.Step(flow.Listen("publish", "research"), func(ctx context.Context, s *flow.State[Report]) (any, error) {
+	f.Step(flow.Listen("publish", flow.On("research")), func(ctx context.Context, s *flow.State[Report]) (any, error) {
 		if pressOffline.Load() {
 			return nil, errors.New("press offline")
 		}
