@@ -233,7 +233,12 @@ func newFlow(worker string, tr *tracing.Tracer, research, write *crew.Crew) *cre
 func crews(tr *tracing.Tracer) (research, write *crew.Crew) {
 	var model llm.LLM
 	if os.Getenv("OPENAI_API_KEY") != "" {
-		model = llm.OpenAI(envOr("OPENAI_MODEL", "gpt-4o-mini"))
+		m, err := llm.New(llm.Config{Model: envOr("OPENAI_MODEL", "gpt-4o-mini")})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "research:", err)
+			os.Exit(1)
+		}
+		model = m
 	} else {
 		model = &llmtest.Scripted{Model: "scripted-offline", Respond: func(req *llm.Request) llmtest.Reply {
 			if strings.Contains(req.Messages[0].Content, "Research Analyst") {
