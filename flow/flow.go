@@ -99,11 +99,25 @@ type Spec struct {
 	cond   *Condition
 	labels []string
 	emits  bool
+	trig   bool // TriggeredBy was called
 }
 
 // Start is the spec of a start method, which runs when the flow is kicked
-// off. Several start methods run concurrently.
+// off. Several start methods run concurrently. With [Spec.TriggeredBy] it
+// becomes a conditional start.
 func Start(name string) Spec { return Spec{name: name, start: true} }
+
+// TriggeredBy makes a [Start] spec a conditional start, CrewAI's
+// @start("label"): the method runs at kickoff only when the flow has no
+// unconditional start, and it runs again each time c holds (a method it
+// names completes, or a router returns a label it names), counted against
+// Flow.MaxMethodRuns like any run. A router that returns such a label can
+// loop back into it. TriggeredBy on a spec that is not a Start spec is a
+// definition error.
+func (s Spec) TriggeredBy(c Condition) Spec {
+	s.cond, s.trig = &c, true
+	return s
+}
 
 // Listen is the spec of a method that runs when the condition c holds:
 // [On] one trigger (a method, step or router, or a label a router returns),
@@ -136,13 +150,11 @@ const (
 // an empty trigger, which is a definition error. Conditions are immutable
 // values, safe for concurrent use.
 //
-// An Or (and a single trigger) fires at most once per round: a round begins
-// at kickoff and each time a router returns a label, and a completion
-// belongs to the round of the completion (or label) that triggered it. So a
-// listener on Or(On("a"), On("b")), where a and b both run because of the same
-// kickoff or label, runs once; in a loop through a router it runs once per
-// pass. An And fires once every one of its parts has held since it last
-// fired, then starts collecting again.
+// A listener on an Or of two or more parts runs once per dispatch wave and
+// is re-armed by a router label of another wave or by a loop; a router or a
+// conditional start on an Or runs each time a part holds; an And fires once
+// every one of its parts has held since it last fired, then starts
+// collecting again (see "Scheduling rules" in the package doc).
 type Condition struct {
 	op      condOp
 	trigger string
@@ -153,8 +165,9 @@ type Condition struct {
 // a router label.
 func On(trigger string) Condition { return Condition{op: opTrigger, trigger: trigger} }
 
-// Or is the condition "any of conds holds", such as
-// Or(On("a"), On("b")); it fires once per round (see [Condition]).
+// Or is the condition "any of conds holds", such as Or(On("a"), On("b"));
+// a listener on an Or of two or more parts runs once per dispatch wave (see
+// [Condition]).
 func Or(conds ...Condition) Condition {
 	return Condition{op: opOr, subs: append([]Condition(nil), conds...)}
 }
@@ -355,6 +368,7 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 		g.maxConc = DefaultMaxConcurrency
 	}
 	undeclared := false // some router declares no labels
+	var allStarts []int
 	for _, m := range f.methods {
 		n := m.spec.name
 		switch {
@@ -370,6 +384,9 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 		}
 		if !m.spec.start && m.spec.cond == nil {
 			fail(n, "has an empty Spec; build it with Start or Listen")
+		}
+		if m.spec.trig && !m.spec.start {
+			fail(n, "uses TriggeredBy on a listener spec; TriggeredBy makes a conditional start of a Start spec (use Listen for a listener)")
 		}
 		if m.spec.cond != nil {
 			if err := m.spec.cond.check(n); err != nil {
@@ -397,13 +414,23 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 			labels[n] = set
 		}
 		if m.spec.start {
-			p.starts = append(p.starts, len(g.methods))
+			allStarts = append(allStarts, len(g.methods))
+			if m.spec.cond == nil {
+				p.starts = append(p.starts, len(g.methods))
+			}
 		}
 		p.index[n] = len(g.methods)
 		p.specs = append(p.specs, m.spec)
 		p.routers = append(p.routers, m.router)
+		// The Or once-rule: a listener (not a router, not a conditional
+		// start) on an Or of two or more parts.
+		p.once = append(p.once, !m.router && !m.spec.start && m.spec.cond != nil &&
+			m.spec.cond.op == opOr && len(m.spec.cond.subs) > 1)
 		g.byName[n] = m
 		g.methods = append(g.methods, m)
+	}
+	if len(p.starts) == 0 {
+		p.starts = allStarts // only conditional starts: they all run at kickoff
 	}
 	if len(g.methods) > 0 && len(p.starts) == 0 {
 		fail("", "has no start method; register one with Start")
@@ -427,6 +454,11 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 				continue
 			}
 			seen[t] = true
+			if t == m.spec.name {
+				fail(m.spec.name, "listens to its own name %q: its completion would trigger it again, for ever; "+
+					"listen to another method or label, or rename the method", t)
+				continue
+			}
 			p.listeners[t] = append(p.listeners[t], i)
 			if g.byName[t] == nil && !declared[t] && !undeclared {
 				known := make([]string, 0, len(g.byName)+len(declared))
