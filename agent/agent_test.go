@@ -635,13 +635,14 @@ func TestValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.a.Execute(context.Background(), agent.Job{Description: "d"})
+			inputs := map[string]any{"other": 1} // inputs without "topic"
+			_, err := tt.a.Execute(context.Background(), agent.Job{Description: "d", Inputs: inputs})
 			var ae *agent.Error
 			if !errors.Is(err, agent.ErrInvalid) || !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want ErrInvalid mentioning %q", err, tt.want)
 			}
 			// Validate finds the same problem without a job.
-			if err := tt.a.Validate(nil); !errors.Is(err, agent.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			if err := tt.a.Validate(inputs); !errors.Is(err, agent.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Validate: err %v, want ErrInvalid mentioning %q", err, tt.want)
 			}
 		})
@@ -945,5 +946,31 @@ func TestEventsShareTheCallsSlices(t *testing.T) {
 	}
 	if len(done[0].ToolCalls) != 1 || &done[0].ToolCalls[0] != &m.calls[0][0] {
 		t.Errorf("the completed event's tool calls are not the response's slice")
+	}
+}
+
+// With no inputs (nil or empty), the agent's texts keep their
+// {placeholders} as written, as CrewAI does; inputs that lack one still
+// fail (TestValidation).
+func TestPlaceholdersKeptWithoutInputs(t *testing.T) {
+	for _, inputs := range []map[string]any{nil, {}} {
+		m := &llmtest.Scripted{Replies: []llmtest.Reply{answer("ok")}}
+		a := &agent.Agent{Role: "Expert in {field}", Goal: "Study {topic}", Backstory: "Knows {x}", LLM: m}
+		if err := a.Validate(inputs); err != nil {
+			t.Fatalf("Validate(%v): %v", inputs, err)
+		}
+		res, err := a.Execute(context.Background(), agent.Job{Description: "Explain {thing}", Inputs: inputs})
+		if err != nil {
+			t.Fatalf("Execute with inputs %v: %v", inputs, err)
+		}
+		if res.Output != "ok" {
+			t.Fatalf("output %q", res.Output)
+		}
+		sys := m.Requests()[0].Messages[0].Content
+		for _, want := range []string{"Expert in {field}", "Study {topic}", "Knows {x}"} {
+			if !strings.Contains(sys, want) {
+				t.Errorf("system prompt %q lacks %q", sys, want)
+			}
+		}
 	}
 }

@@ -28,7 +28,7 @@ type Run struct {
 	// builds it from the outputs the task's Context selects).
 	Context string
 	// Agent, if set, executes the task instead of Task.Agent (the manager of
-	// a hierarchical crew, or a crew's per-kickoff copy of the agent).
+	// a hierarchical crew).
 	Agent *agent.Agent
 	// Coworkers are the agents the executing agent may delegate to.
 	Coworkers []*agent.Agent
@@ -69,6 +69,11 @@ func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 	}
 	if t.Output != nil && t.Output.err != nil {
 		return nil, fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+	}
+	if t.OutputFile != "" {
+		if err := checkOutputFile(name, t.OutputFile); err != nil {
+			return nil, err
+		}
 	}
 	f, err := t.Fill(r.Inputs)
 	if err != nil {
