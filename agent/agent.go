@@ -194,8 +194,13 @@ type Job struct {
 	// ResponseFormat, if set, asks the model for JSON following a schema.
 	ResponseFormat *llm.ResponseFormat
 	// Coworkers are the agents this one may delegate to, when it allows
-	// delegation. The agent itself is ignored if listed.
+	// delegation (or runs as a Manager). The agent itself is ignored if
+	// listed.
 	Coworkers []*Agent
+	// Manager runs the agent as the manager of a hierarchical crew: it gets
+	// the delegation tools for Coworkers whatever its AllowDelegation says,
+	// as CrewAI forces delegation on for a crew's manager.
+	Manager bool
 	// Limiter, if not nil, is a token bucket shared with other agents (a
 	// crew's MaxRPM): every model call waits for it, as well as for the
 	// agent's own MaxRPM bucket. It is passed on to delegated coworkers.

@@ -47,7 +47,8 @@
 //
 // # Delegation
 //
-// An agent with AllowDelegation and a Job with Coworkers gets two tools,
+// An agent with AllowDelegation (or running a Job as a crew's Manager) and a
+// Job with Coworkers gets two tools,
 // delegate_work (coworker, task, context) and ask_question (coworker,
 // question, context). The coworker is found by role, ignoring case, spaces
 // and punctuation; Agent.Delegates restricts whom it may be. The coworker

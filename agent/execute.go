@@ -238,7 +238,7 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		cr = runnerFor(&a.runners.own, a.Tools)
 	}
 	p.runner, p.names = cr.r, cr.names
-	if a.AllowDelegation && len(job.Coworkers) > 0 {
+	if (a.AllowDelegation || job.Manager) && len(job.Coworkers) > 0 {
 		p.deleg = newDelegation(a, p.role, job)
 	}
 	n := len(p.runner.Tools())

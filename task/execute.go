@@ -32,6 +32,10 @@ type Run struct {
 	Agent *agent.Agent
 	// Coworkers are the agents the executing agent may delegate to.
 	Coworkers []*agent.Agent
+	// Manager runs the agent as a hierarchical crew's manager (see
+	// agent.Job.Manager): it delegates to Coworkers even without
+	// AllowDelegation.
+	Manager bool
 	// Limiter, if not nil, is a token bucket shared with other agents (a
 	// crew's MaxRPM) that every model call of the task waits for.
 	Limiter *rate.Limiter
@@ -152,7 +156,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 			string(t.Output.raw)
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
-		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Limiter: r.Limiter,
+		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
 		StepCallback: r.StepCallback}
 	retries := t.GuardrailMaxRetries
 	if retries == 0 {
