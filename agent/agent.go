@@ -46,8 +46,9 @@ type Agent struct {
 	MaxExecutionTime time.Duration
 	// MaxRetryLimit is how many times a failed execution is run again. 0
 	// means 2; a negative value means no retry. Cancellation, timeouts,
-	// invalid definitions, panics and the model's authentication and
-	// bad-request errors are never retried.
+	// invalid definitions, panics and model errors that the model client
+	// has classified (an *llm.Error, which its own retries already
+	// covered; an empty reply excepted) are never run again.
 	MaxRetryLimit int
 	// AllowDelegation gives the agent the tools to delegate work to, and ask
 	// questions of, the coworkers named in a Job.
