@@ -212,7 +212,7 @@ func failure(err error) event.Failure {
 // count so far; finish must be called once, after the run's last event.
 func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() chat.Usage, finish func()) {
 	ctx = event.StartRun(ctx, f.Bus)
-	ctx, finish = tracing.Attach(ctx, f.Tracer, f.Tracing)
+	ctx, finish = tracing.Attach(ctx, f.Tracer, tracing.Requested(f.Tracing))
 	ctx = tool.WithRunState(ctx)
 	var mu sync.Mutex
 	var total chat.Usage
