@@ -1014,3 +1014,47 @@ func TestRetriesDoNotMultiply(t *testing.T) {
 		})
 	}
 }
+
+// A tool replaced in place in the agent's Tools slice (same backing array,
+// same length) between executions is the tool the next execution runs: the
+// runner cache is keyed by the tools, not by the slice's address.
+func TestToolReplacedInPlaceIsSeen(t *testing.T) {
+	constant := func(out string) *fnTool {
+		return &fnTool{name: "lookup", fn: func(context.Context, json.RawMessage) (string, error) { return out, nil }}
+	}
+	m := &llmtest.Scripted{Respond: func(req *llm.Request) llmtest.Reply {
+		last := req.Messages[len(req.Messages)-1]
+		if last.Role == llm.RoleTool {
+			return llmtest.Reply{Content: "saw " + last.Content}
+		}
+		return llmtest.Reply{ToolCalls: []llm.ToolCall{call("lookup", `{"q":"x"}`)}}
+	}}
+	tools := []tool.Tool{constant("old")}
+	a := &agent.Agent{Role: "R", LLM: m, Tools: tools}
+	for _, want := range []string{"old", "new", "newer"} {
+		if want != "old" {
+			tools[0] = constant(want) // same slice, same backing array
+		}
+		res, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Output != "saw "+want {
+			t.Fatalf("output %q, want %q", res.Output, "saw "+want)
+		}
+	}
+	// The same through Job.Tools.
+	jobTools := []tool.Tool{constant("job-old")}
+	for _, want := range []string{"job-old", "job-new"} {
+		if want == "job-new" {
+			jobTools[0] = constant(want)
+		}
+		res, err := a.Execute(context.Background(), agent.Job{Description: "d", Tools: jobTools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Output != "saw "+want {
+			t.Fatalf("output %q, want %q", res.Output, "saw "+want)
+		}
+	}
+}

@@ -45,8 +45,9 @@
 // server and transport failures (up to Config.MaxAttempts requests), so the
 // agent does not multiply them; during an outage one step sends at most
 // MaxAttempts requests, not (MaxRetryLimit+1)·MaxAttempts. The agent runs an
-// attempt again only for what the client cannot retry: an empty reply, an
-// answer it cannot use, or an error from a model that is not an *llm.Error. MaxRPM is a token bucket per
+// attempt again only for what the client cannot retry: an empty reply, a
+// stream cut after its text was delivered, an answer it cannot use, or an
+// error from a model that is not an *llm.Error. MaxRPM is a token bucket per
 // Agent (shared by its concurrent executions); Job.Limiter is a bucket shared
 // by a crew. Every model call waits for both, honouring ctx; a wait that
 // blocks is announced as an event.RateLimitWait.

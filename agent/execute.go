@@ -124,8 +124,8 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 // model call has one retry budget, its client's: a model error the client
 // classified (an *llm.Error: rate limit, server and transport failures it
 // already retried, or auth, bad-request and context-window errors no retry
-// fixes) is not run again, except an empty reply, which the client does not
-// retry. Other failures (an unparsable answer, a model that is not this
+// fixes) is not run again, except an empty reply or a streamed reply cut
+// after text was delivered (Interrupted), which the client does not retry. Other failures (an unparsable answer, a model that is not this
 // package's client, no final answer) are.
 func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -137,7 +137,7 @@ func retryable(ctx context.Context, err error) bool {
 	}
 	var le *llm.Error
 	if errors.As(err, &le) {
-		return errors.Is(err, llm.ErrEmptyResponse)
+		return le.Interrupted || errors.Is(err, llm.ErrEmptyResponse)
 	}
 	return true
 }
