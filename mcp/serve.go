@@ -120,7 +120,7 @@ func (s *Service) handler(name string) sdk.ToolHandler {
 		// The caller's trace context, from _meta, is the parent of the run.
 		ctx = propagation.TraceContext{}.Extract(ctx, metaCarrier(meta))
 		ctx = event.StartRun(ctx, s.Bus)
-		ctx, finish := tracing.Attach(ctx, s.Tracer, s.Tracing)
+		ctx, finish := tracing.Attach(ctx, s.Tracer, tracing.Requested(s.Tracing))
 		defer finish()
 		ctx = tool.WithRunState(ctx)
 		ctx, end := tool.WithScope(ctx)

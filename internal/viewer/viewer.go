@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/crewai-go/crewai/chat"
+	"github.com/crewai-go/crewai/internal/otlpjson"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/tracefile"
 )
@@ -225,7 +226,7 @@ func (h *handler) otlp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	b, err := tracefile.MarshalOTLPJSON(t.Merged())
+	b, err := otlpjson.Marshal(t.Merged())
 	if err != nil {
 		writeError(w, err)
 		return
