@@ -716,6 +716,12 @@ func FailureOf(e Event) *Failure {
 		return &v.Failure
 	case *MCPServeFailed:
 		return &v.Failure
+	case *EmbeddingFailed:
+		return &v.Failure
+	case *RetrievalFailed:
+		return &v.Failure
+	case *MemorySaveFailed:
+		return &v.Failure
 	}
 	return nil
 }
