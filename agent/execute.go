@@ -127,7 +127,6 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 	}
 }
 
-<<<<<<< HEAD
 // acquireSources acquires the agent's tool sources (see Agent.MCPs) and
 // sets job.Tools to the tools the execution uses plus theirs. release gives
 // back what this execution acquired.
@@ -163,8 +162,6 @@ func (a *Agent) acquireSources(ctx context.Context, job *Job) (release func(), e
 	return release, nil
 }
 
-// retryable reports whether a failed attempt is worth running again.
-=======
 // retryable reports whether a failed attempt is worth running again. A
 // model call has one retry budget, its client's: a model error the client
 // classified (an *llm.Error: rate limit, server and transport failures it
@@ -172,7 +169,6 @@ func (a *Agent) acquireSources(ctx context.Context, job *Job) (release func(), e
 // fixes) is not run again, except an empty reply or a streamed reply cut
 // after text was delivered (Interrupted), which the client does not retry. Other failures (an unparsable answer, a model that is not this
 // package's client, no final answer) are.
->>>>>>> main
 func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
