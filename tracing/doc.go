@@ -139,8 +139,9 @@
 //
 // Each top-level kickoff is one CrewAI execution, whose UUID is derived from
 // the run's ID; a crew kicked off inside a traced flow is part of the flow's
-// execution. The first export of an execution's spans (in the background,
-// never on the kickoff's path) asks AOP for a grant: POST
+// execution. The first export of an execution's spans (never at the start
+// of a kickoff; at the latest in the flush that ends it, within its bound)
+// asks AOP for a grant: POST
 // {CREWAI_PLUS_URL}/crewai_plus/api/v1/tracing/grants with the execution
 // UUID and the credential, bounded to 5 s. The answer is checked strictly
 // (token, collector URL, the same execution, an expiry in the future, tier
