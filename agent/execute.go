@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -72,6 +73,13 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 	if a == nil {
 		return nil, &Error{Err: invalid("Execute called on a nil *Agent")}
 	}
+	if len(a.MCPs) > 0 {
+		release, err := a.acquireSources(ctx, &job)
+		if err != nil {
+			return nil, &Error{Role: a.Role, Err: err}
+		}
+		defer release()
+	}
 	p, err := a.prepare(&job)
 	if err != nil {
 		role := p.role
@@ -101,6 +109,13 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 		retries = 0
 	}
 	var usage llm.Usage
+	if a.Knowledge != nil || job.Knowledge != nil || a.MemoryFor(&job) != nil {
+		used, err := p.augment(ctx)
+		usage = used
+		if err != nil {
+			return nil, &Error{Role: p.role, Usage: usage, Err: err}
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		res, used, err := p.attempt(ctx, attempt)
 		usage = usage.Add(used)
@@ -118,6 +133,41 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 			event.Emit(ctx, event.Retry{Operation: "agent " + p.role, Attempt: attempt + 1, Err: err})
 		}
 	}
+}
+
+// acquireSources acquires the agent's tool sources (see Agent.MCPs) and
+// sets job.Tools to the tools the execution uses plus theirs. release gives
+// back what this execution acquired.
+func (a *Agent) acquireSources(ctx context.Context, job *Job) (release func(), err error) {
+	base := a.Tools
+	if job.Tools != nil {
+		base = job.Tools
+	}
+	tools := slices.Clone(base)
+	var releases []func()
+	release = func() {
+		for _, r := range releases {
+			r()
+		}
+	}
+	for i, src := range a.MCPs {
+		if src == nil {
+			release()
+			return nil, invalid("MCPs[%d] is nil", i)
+		}
+		ts, rel, err := tool.Acquire(ctx, src)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("agent: MCPs[%d]: %w", i, err)
+		}
+		releases = append(releases, rel)
+		tools = append(tools, ts...)
+	}
+	if tools == nil {
+		tools = []tool.Tool{}
+	}
+	job.Tools = tools
+	return release, nil
 }
 
 // retryable reports whether a failed attempt is worth running again. A
@@ -246,6 +296,16 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		cr = runnerFor(&a.runners.job, job.Tools)
 	} else {
 		cr = runnerFor(&a.runners.own, a.Tools)
+	}
+	if mem := a.MemoryFor(job); mem != nil {
+		if mt := mem.Tools(job.Crew, p.role); len(mt) > 0 {
+			all := append(slices.Clip(tools), mt...)
+			if err := tool.Check(all); err != nil {
+				return p, invalid("%w", err)
+			}
+			var fresh atomic.Pointer[cachedRunner]
+			cr = runnerFor(&fresh, all)
+		}
 	}
 	p.runner, p.names = cr.r, cr.names
 	if (a.AllowDelegation || job.Manager) && len(job.Coworkers) > 0 {
