@@ -6,95 +6,187 @@ import (
 	"testing"
 
 	"github.com/crewai-go/crewai/chat"
+	"github.com/crewai-go/crewai/internal/scrub"
 )
 
-// TestContentJSON: the GenAI message lists and tool definitions have the
-// shapes of the conventions, texts go through scrubbing and redaction,
-// arguments and parameters that are JSON stay JSON, and a list longer than
-// its limit is cut whole.
-func TestContentJSON(t *testing.T) {
-	tr, _, _ := newMemTracer(t, WithRedaction(func(s string) string { return strings.ReplaceAll(s, "secret", "***") }))
-	calls := []chat.ToolCall{{ID: "c1", Name: "search", Arguments: `{"q": "go <1>"}`}, {Name: "n", Arguments: "not json"}}
-	for _, c := range []struct {
-		name, got, want string
-	}{
-		{"input", tr.inputMessages([]chat.Message{
-			{Role: chat.RoleSystem, Content: "be brief"},
-			{Role: chat.RoleUser, Content: "a secret <b> & \"q\"\n"},
-			{Role: chat.RoleAssistant, ToolCalls: calls},
-			{Role: chat.RoleTool, ToolCallID: "c1", Content: `{"r":1}`},
-			{Role: chat.RoleAssistant},
-		}), `[{"role":"system","parts":[{"type":"text","content":"be brief"}]},` +
-			`{"role":"user","parts":[{"type":"text","content":"a *** \u003cb\u003e \u0026 \"q\"\n"}]},` +
-			`{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"search","arguments":{"q":"go \u003c1\u003e"}},` +
-			`{"type":"tool_call","name":"n","arguments":"not json"}]},` +
-			`{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":"{\"r\":1}"}]},` +
-			`{"role":"assistant","parts":[]}]`},
-		{"no input", tr.inputMessages(nil), `[]`},
-		{"output", tr.outputMessages("done", calls[:1], "tool_calls"),
-			`[{"role":"assistant","parts":[{"type":"text","content":"done"},` +
-				`{"type":"tool_call","id":"c1","name":"search","arguments":{"q":"go \u003c1\u003e"}}],"finish_reason":"tool_calls"}]`},
-		{"empty output", tr.outputMessages("", nil, ""), `[{"role":"assistant","parts":[]}]`},
-		{"tools", tr.toolDefs([]chat.ToolDef{
-			{Name: "search", Description: "web secret", Parameters: json.RawMessage(`{ "type": "object" }`)},
-			{Name: "bad", Parameters: json.RawMessage(`{oops`)},
-		}), `[{"type":"function","name":"search","description":"web ***","parameters":{"type":"object"}},` +
-			`{"type":"function","name":"bad"}]`},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s:\ngot  %s\nwant %s", c.name, c.got, c.want)
-		}
-	}
+// The reference for the JSON writer of content.go: the same shapes written
+// by encoding/json.
 
-	short, _, _ := newMemTracer(t, WithMaxAttributeLength(64))
-	long := short.inputMessages([]chat.Message{{Role: chat.RoleUser, Content: strings.Repeat("x", 60)},
-		{Role: chat.RoleUser, Content: strings.Repeat("y", 60)}, {Role: chat.RoleUser, Content: strings.Repeat("z", 60)},
-		{Role: chat.RoleUser, Content: strings.Repeat("w", 60)}, {Role: chat.RoleUser, Content: strings.Repeat("v", 60)},
-		{Role: chat.RoleUser, Content: strings.Repeat("u", 60)}, {Role: chat.RoleUser, Content: strings.Repeat("t", 60)},
-		{Role: chat.RoleUser, Content: strings.Repeat("s", 60)}})
-	if !strings.Contains(long, "…[truncated ") || len(long) > jsonFactor*64+len("…[truncated 9999 bytes]") {
-		t.Errorf("a list over %d bytes is not cut: %d bytes %q", jsonFactor*64, len(long), long)
+type refPart struct {
+	Type      string `json:"type"`
+	Content   string `json:"content,omitempty"`
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments any    `json:"arguments,omitempty"`
+	Response  any    `json:"response,omitempty"`
+}
+
+type refMessage struct {
+	Role         string    `json:"role"`
+	Parts        []refPart `json:"parts"`
+	FinishReason string    `json:"finish_reason,omitempty"`
+}
+
+func (t *Tracer) refArg(s string) any {
+	s = t.text(s)
+	if json.Valid([]byte(s)) {
+		return json.RawMessage(s)
+	}
+	return s
+}
+
+func (t *Tracer) refCallParts(parts []refPart, calls []chat.ToolCall) []refPart {
+	for _, c := range calls {
+		parts = append(parts, refPart{Type: "tool_call", ID: c.ID, Name: c.Name, Arguments: t.refArg(c.Arguments)})
+	}
+	return parts
+}
+
+func (t *Tracer) refMarshal(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "[]"
+	}
+	return scrub.Truncate(string(b), jsonFactor*t.maxLen)
+}
+
+func (t *Tracer) refInputMessages(msgs []chat.Message) string {
+	out := make([]refMessage, 0, len(msgs))
+	for _, m := range msgs {
+		gm := refMessage{Role: string(m.Role)}
+		if m.Role == "tool" {
+			gm.Parts = append(gm.Parts, refPart{Type: "tool_call_response", ID: m.ToolCallID, Response: t.text(m.Content)})
+		} else {
+			if m.Content != "" {
+				gm.Parts = append(gm.Parts, refPart{Type: "text", Content: t.text(m.Content)})
+			}
+			gm.Parts = t.refCallParts(gm.Parts, m.ToolCalls)
+		}
+		if gm.Parts == nil {
+			gm.Parts = []refPart{}
+		}
+		out = append(out, gm)
+	}
+	return t.refMarshal(out)
+}
+
+func (t *Tracer) refOutputMessages(content string, calls []chat.ToolCall, finish string) string {
+	gm := refMessage{Role: "assistant", FinishReason: finish, Parts: []refPart{}}
+	if content != "" {
+		gm.Parts = append(gm.Parts, refPart{Type: "text", Content: t.text(content)})
+	}
+	gm.Parts = t.refCallParts(gm.Parts, calls)
+	return t.refMarshal([]refMessage{gm})
+}
+
+func (t *Tracer) refToolDefs(defs []chat.ToolDef) string {
+	type def struct {
+		Type        string          `json:"type"`
+		Name        string          `json:"name"`
+		Description string          `json:"description,omitempty"`
+		Parameters  json.RawMessage `json:"parameters,omitempty"`
+	}
+	out := make([]def, 0, len(defs))
+	for _, d := range defs {
+		p := d.Parameters
+		if len(p) > 0 && !json.Valid(p) {
+			p = nil
+		}
+		out = append(out, def{Type: "function", Name: d.Name, Description: t.text(d.Description), Parameters: p})
+	}
+	return t.refMarshal(out)
+}
+
+// jsonTexts are strings that exercise every escaping rule.
+var jsonTexts = []string{
+	"", "plain", `quote " and \ backslash`, "tab\tnew\nline\rcr\bbs\fff", "\x00\x01\x1f\x7f",
+	"<b>html</b> & more", "line\u2028sep\u2029para", "invalid \xff\xfe utf8 \xe2\x80", "é ü 日本 🎉",
+	`{"q": "go", "n": [1, 2.5, true, null], "s": "a <b> & \"c\" \u00e9"}`, ` [ 1 , { "a" : "x y" } ] `,
+	`"just a string"`, "42", "{bad json", `{"k":"\u2028 raw ` + "\u2028 \u2029" + `"}`,
+	`{"esc":"\\\" \\\\ \/ \n"}`, "sk-abcdefghijklmnopqrstuvwxyz0123", "x" + strings.Repeat("é", 40), strings.Repeat("<ab> \u2028", 200),
+}
+
+func jsonCases() (msgs [][]chat.Message, outs []chat.Message, defs [][]chat.ToolDef) {
+	for i, s := range jsonTexts {
+		u := jsonTexts[(i+3)%len(jsonTexts)]
+		calls := []chat.ToolCall{{ID: u, Name: s, Arguments: s}, {Name: "n", Arguments: u}, {}}
+		msgs = append(msgs, []chat.Message{
+			{Role: "system", Content: s},
+			{Role: "user", Content: u},
+			{Role: "assistant", ToolCalls: calls},
+			{Role: "assistant", Content: s, ToolCalls: calls[:1]},
+			{Role: "tool", ToolCallID: s, Content: u},
+			{Role: "tool"},
+			{Role: chat.Role(s)},
+		})
+		outs = append(outs, chat.Message{Content: s, ToolCalls: calls, Role: chat.Role(u)},
+			chat.Message{Content: s}, chat.Message{ToolCalls: calls[1:]})
+		defs = append(defs, []chat.ToolDef{
+			{Name: s, Description: u, Parameters: json.RawMessage(s)},
+			{Name: u, Parameters: json.RawMessage(u)},
+			{},
+		})
+	}
+	msgs = append(msgs, nil, []chat.Message{})
+	defs = append(defs, nil)
+	return msgs, outs, defs
+}
+
+// TestContentJSONMatchesEncodingJSON checks the JSON writer against
+// encoding/json on strings that exercise every escaping rule, with and
+// without a redaction, and with the length limit cutting the result.
+func TestContentJSONMatchesEncodingJSON(t *testing.T) {
+	msgs, outs, defs := jsonCases()
+	for name, opts := range map[string][]Option{
+		"default": nil,
+		"redacting": {WithRedaction(func(s string) string {
+			if strings.Contains(s, "html") {
+				return ""
+			}
+			return strings.ReplaceAll(s, "go", "<go>")
+		})},
+		"short limit": {WithMaxAttributeLength(64)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr, _, _ := newMemTracer(t, opts...)
+			for _, m := range msgs {
+				if got, want := tr.inputMessages(m), tr.refInputMessages(m); got != want {
+					t.Errorf("input messages %q:\ngot  %s\nwant %s", m, got, want)
+				}
+			}
+			for _, o := range outs {
+				if got, want := tr.outputMessages(o.Content, o.ToolCalls, string(o.Role)), tr.refOutputMessages(o.Content, o.ToolCalls, string(o.Role)); got != want {
+					t.Errorf("output message %q:\ngot  %s\nwant %s", o, got, want)
+				}
+			}
+			for _, d := range defs {
+				if got, want := tr.toolDefs(d), tr.refToolDefs(d); got != want {
+					t.Errorf("tool definitions %q:\ngot  %s\nwant %s", d, got, want)
+				}
+			}
+		})
 	}
 }
 
-// FuzzContentJSON: for any text, the message lists and tool definitions are
-// valid JSON that decodes back to the roles, names and (scrubbed) texts
-// they were made from.
+// FuzzContentJSON compares the JSON writer with encoding/json on any text.
 func FuzzContentJSON(f *testing.F) {
-	for _, s := range []string{"", "plain", `quote " \ <b> & é`, "invalid \xff utf8", `{"q": [1, 2.5]}`, "line\u2028sep",
-		"sk-abcdefghijklmnopqrstuvwxyz0123"} {
-		f.Add(s, "tool")
+	for i, s := range jsonTexts {
+		f.Add(s, jsonTexts[(i+1)%len(jsonTexts)])
 	}
 	tr, _, _ := newMemTracer(f)
 	f.Fuzz(func(t *testing.T, a, b string) {
-		type part struct {
-			Type, Content, ID, Name string
-			Response                any
+		msgs := []chat.Message{{Role: chat.Role(a), Content: b}, {Role: "tool", ToolCallID: a, Content: b},
+			{Role: "assistant", Content: a, ToolCalls: []chat.ToolCall{{ID: b, Name: a, Arguments: b}}}}
+		if got, want := tr.inputMessages(msgs), tr.refInputMessages(msgs); got != want {
+			t.Fatalf("input messages:\ngot  %s\nwant %s", got, want)
 		}
-		type message struct {
-			Role  string
-			Parts []part
+		calls := []chat.ToolCall{{ID: a, Name: b, Arguments: a}}
+		if got, want := tr.outputMessages(b, calls, a), tr.refOutputMessages(b, calls, a); got != want {
+			t.Fatalf("output message:\ngot  %s\nwant %s", got, want)
 		}
-		var msgs []message
-		in := tr.inputMessages([]chat.Message{{Role: chat.Role(a), Content: b}, {Role: chat.RoleTool, ToolCallID: a, Content: b}})
-		if err := json.Unmarshal([]byte(in), &msgs); err != nil {
-			t.Fatalf("input messages are not JSON: %v\n%s", err, in)
-		}
-		valid := func(s string) string { return string([]rune(s)) } // each invalid byte: U+FFFD, as encoding/json writes it
-		if len(msgs) != 2 || msgs[0].Role != valid(a) || msgs[1].Role != "tool" || len(msgs[1].Parts) != 1 ||
-			msgs[1].Parts[0].Response != valid(tr.text(b)) || msgs[1].Parts[0].ID != valid(a) {
-			t.Fatalf("input messages decode to %+v", msgs)
-		}
-		if b != "" && (len(msgs[0].Parts) != 1 || msgs[0].Parts[0].Content != valid(tr.text(b))) {
-			t.Fatalf("text part decodes to %+v", msgs[0].Parts)
-		}
-		out := tr.outputMessages(b, []chat.ToolCall{{ID: a, Name: b, Arguments: a}}, a)
-		if !json.Valid([]byte(out)) {
-			t.Fatalf("output messages are not JSON: %s", out)
-		}
-		defs := tr.toolDefs([]chat.ToolDef{{Name: a, Description: b, Parameters: json.RawMessage(b)}})
-		if !json.Valid([]byte(defs)) {
-			t.Fatalf("tool definitions are not JSON: %s", defs)
+		defs := []chat.ToolDef{{Name: a, Description: b, Parameters: json.RawMessage(b)}}
+		if got, want := tr.toolDefs(defs), tr.refToolDefs(defs); got != want {
+			t.Fatalf("tool definitions:\ngot  %s\nwant %s", got, want)
 		}
 	})
 }
