@@ -1,22 +1,30 @@
 // Package tracing turns the events of traced runs into OpenTelemetry spans and
-// ships them to a backend. A Crew or Flow calls [Attach] at the start of a
-// kickoff; every step of a traced run then becomes a span, started and ended
-// at the times of its events, and the finish function Attach returns flushes
-// the spans at the end of a top-level kickoff. A [Tracer] and everything this
-// package returns are safe for concurrent use.
+// ships them to a configurable backend.
+//
+// A Crew or Flow calls [Attach] at the start of a kickoff. Attach decides
+// whether the run is traced and, if so, attaches a per-run handler to the
+// run's context (see package event): every step (crew, task, agent, LLM call,
+// tool call, guardrail, delegation, flow, flow method) becomes a span, started
+// and ended at the times of its start and end events. The finish function it
+// returns flushes the spans at the end of a top-level kickoff.
 //
 // # Is a run traced?
 //
-//  1. OTEL_SDK_DISABLED=true turns all tracing off.
-//  2. [Requested](true) (a Crew's or Flow's Tracing: true) traces the run.
-//  3. CREWAI_TRACING_ENABLED=true traces every Crew and Flow of the process.
+// In this order:
 //
-// Booleans are true/1/yes/on or false/0/no/off in any case. Any other value
-// is reported once per process with the variable, the value and the
-// accepted values, and the run goes on: untraced for OTEL_SDK_DISABLED, as
-// if unset for CREWAI_TRACING_ENABLED. Nothing is prompted, saved
-// or sent unless a network backend was chosen. A crew kicked off inside a
-// traced flow is part of the flow's trace.
+//  1. OTEL_SDK_DISABLED=true (or 1, yes, on) turns all tracing off, even a
+//     Crew's Tracing: true. An invalid value (anything but true/1/yes/on,
+//     false/0/no/off in any case, or empty) also keeps tracing off.
+//  2. Tracing: true on the Crew or Flow traces its runs.
+//  3. CREWAI_TRACING_ENABLED=true (or 1, yes, on; any case) traces every Crew
+//     and Flow of the process; false/0/no/off or empty does not; any other
+//     value does not either.
+//
+// An invalid value of either variable produces one warning (per process, per
+// value) that names the variable, the value and the accepted values; the run
+// goes on. There is no prompt, no saved consent, and no network traffic
+// unless a network backend was chosen. A crew kicked off inside a traced
+// flow is part of the flow's trace; Attach returns a no-op finish for it.
 //
 // # Spans
 //
@@ -31,79 +39,193 @@
 //	delegation       delegate {coworker role}  INTERNAL  CHAIN
 //	guardrail        guardrail {task}          INTERNAL  GUARDRAIL
 //
-// Each step's mapping is in the file step_<step>.go. Every span carries
-// gen_ai.operation.name and the OpenTelemetry GenAI attributes that apply
-// (names in internal/semconv); a delegation is "delegate" because the
-// coworker's own execution inside it is the invoke_agent span. Retries,
-// rate-limit waits and stream chunks are span events (crewai.retry,
-// crewai.rate_limit_wait, crewai.llm.stream_chunk). LLM spans carry token
-// usage and, when known, llm.cost.total in US dollars; crew and flow spans
-// carry the run's total usage.
+// Every span carries gen_ai.operation.name (the name's first word) and the
+// attributes of the OpenTelemetry GenAI conventions that apply (the names are
+// in internal/semconv). A delegation is named "delegate" rather than
+// "invoke_agent" because the coworker's own execution, inside it, is the
+// invoke_agent span. Retries, rate-limit waits and stream chunks are span
+// events on the step they happen in (crewai.retry, crewai.rate_limit_wait,
+// crewai.llm.stream_chunk). LLM spans carry token usage (gen_ai.usage.* and
+// llm.token_count.*) and, when the emitter priced the call, llm.cost.total in
+// US dollars; crew and flow spans carry the run's total usage.
 //
-// A failed step has status Error, error.type (the ErrorType() of the first
-// error in the chain that has one, else the Go type of the first error that
-// is not a plain fmt.Errorf/errors.Join wrapper, else "_OTHER") and one
-// "exception" event (with the stack of a recovered panic), recorded on the
-// span where the error happened, not again on its parents. The root span's
-// parent is the OpenTelemetry span in the context given to Attach.
+// A failed step has status Error, error.type (the ErrorType() string of the
+// first error in the chain that has such a method, else the Go type name of
+// the first error that is not a plain fmt.Errorf/errors.Join wrapper, else
+// "_OTHER"), and an "exception" event with the (scrubbed) message and, for a
+// recovered panic, the panicking goroutine's stack. The exception is recorded
+// once, on the span where it happened: a parent that fails with an error
+// wrapping one already recorded below it gets status Error and error.type but
+// no second exception event.
+//
+// The root span's parent is the OpenTelemetry span in the context given to
+// Attach, so a user's own span or a propagated context becomes the parent.
 //
 // # Content
 //
 // Prompts, responses, tool arguments and results, inputs, outputs and state
-// are captured by default (input.value, output.value, gen_ai.input.messages
-// and gen_ai.output.messages in the GenAI JSON shape, tool arguments and
-// results, task description, agent goal, flow state).
-// CREWAI_TRACING_CAPTURE_CONTENT=false, or, when it is unset,
-// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false (or NO_CONTENT or
-// EVENT_ONLY) keeps only structure, timings, counts and error messages;
-// [WithContentCapture] overrides both.
+// are captured by default (input.value, output.value, gen_ai.input.messages,
+// gen_ai.output.messages in the GenAI JSON message shape,
+// gen_ai.tool.call.arguments and .result, task description and expected
+// output, agent goal; a flow method's span has the state it started from as
+// input.value and the state it left as crewai.flow.state, the flow's span
+// its final state as crewai.flow.state). CREWAI_TRACING_CAPTURE_CONTENT=false, or, when that
+// variable is unset, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false
+// (or NO_CONTENT or EVENT_ONLY; true, SPAN_ONLY and SPAN_AND_EVENT mean on)
+// keep only structure, timings, counts and error messages. [WithContentCapture]
+// overrides both.
 //
-// Every captured text and error message is scrubbed: the values (8 bytes or
-// more) of environment variables whose names end in _KEY, _TOKEN or _SECRET
-// or contain PASSWORD, "sk-..." keys and "Bearer ..." tokens become
-// "[REDACTED]"; then [WithRedaction]'s function runs; then the text is cut to
-// [DefaultMaxAttributeLength] bytes ([WithMaxAttributeLength]) followed by
-// "…[truncated N bytes]". Message lists are cut whole at 8 times that size.
-// Request headers and API keys never reach a span.
+// Every captured text, and every error message, goes through the same steps:
+// the values of environment variables whose names end in _KEY, _TOKEN or
+// _SECRET or contain PASSWORD (read when the Tracer is built; values of at
+// least 8 bytes), OpenAI-style "sk-..." keys and "Bearer ..." tokens are
+// replaced by "[REDACTED]"; then the user's [WithRedaction] function runs;
+// then the text is cut to [DefaultMaxAttributeLength] (32 KiB, see
+// [WithMaxAttributeLength]) bytes followed by the marker
+// "…[truncated N bytes]". The message lists (gen_ai.*.messages) are built
+// from texts cut that way and are cut whole at 8 times that size. Request
+// headers and API keys are never put on spans.
 //
 // # Backends
 //
 // Chosen by code ([WithTracerProvider], [WithExporter], [WithBackend],
-// [WithFileDir], [WithConsole]) or by OTEL_TRACES_EXPORTER: otlp, console,
-// file or none; unset, otlp when OTEL_EXPORTER_OTLP_ENDPOINT or
-// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, else file.
+// [WithFileDir], [WithConsole], [WithCrewAI]) or by the environment:
 //
-//   - otlp: the OTel Go exporters' clients, configured by the
-//     OTEL_EXPORTER_OTLP_* variables; OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL
-//     picks http/protobuf (default), http/json or grpc. Retries stop after
-//     5 s. For the protobuf protocols the spans are written straight to the
-//     protobuf wire format and handed to the stock client (the same request,
-//     for about a quarter fewer instructions per kickoff than the stock
-//     exporter; see BENCHMARKS.md).
-//   - file (the default): under CREWAI_TRACES_DIR (default .crewai/traces,
-//     created 0700), one file per trace, <trace id>.jsonl (0600), each line
-//     one OTLP/JSON ExportTraceServiceRequest (hex IDs, lowerCamelCase keys),
-//     readable by `crewai traces` and replayable into any OTLP/HTTP JSON
-//     receiver.
-//   - console: one line per span on stderr, for development.
+//   - OTEL_TRACES_EXPORTER=otlp, console, file, none or crewai. Unset: otlp when
+//     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
+//     set, else file. An unknown value: a warning and the unset behaviour.
+//   - otlp: the OTel Go exporters' clients, which read the
+//     OTEL_EXPORTER_OTLP_* variables themselves (endpoint, headers, timeout,
+//     TLS, compression). OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or
+//     OTEL_EXPORTER_OTLP_PROTOCOL picks the exporter: http/protobuf
+//     (default), http/json, or grpc. The exporter's own retries are bounded
+//     to 5 s in total. For http/protobuf and grpc the spans are written
+//     straight to the protobuf wire format (the request a receiver decodes
+//     is the one the stock exporter sends, built with a fraction of its
+//     allocations) and handed to the stock client; http/json, and options
+//     that ask the HTTP client for JSON, go through the stock exporter.
+//   - console: one readable line per span on stderr (name, duration, status,
+//     usage, IDs), for development.
+//   - file (the default): OTLP JSON under CREWAI_TRACES_DIR (default
+//     .crewai/traces, created 0700): one file per trace named
+//     <32-hex-digit trace id>.jsonl, created 0600, each line one
+//     ExportTraceServiceRequest (opentelemetry-proto, collector/trace/v1)
+//     encoded with protojson as OTLP/HTTP JSON requires (hex IDs,
+//     lowerCamelCase keys). A trace's spans may come in several lines. The
+//     files can be replayed into any OTLP/HTTP JSON receiver and are read by
+//     `crewai traces`.
+//   - crewai: CrewAI AOP, the CrewAI platform's trace dashboard (see below).
 //
-// The resource is resource.Default() (OTEL_SERVICE_NAME and
-// OTEL_RESOURCE_ATTRIBUTES apply) with the service name "crewai-go" unless the
-// environment names one, plus crewai.version. This package never sets
-// OpenTelemetry globals, and never shuts down a provider given with
-// [WithTracerProvider]. [Default], the Tracer of every Crew and Flow whose
-// Tracer is nil, is built from the environment on the first traced run;
-// [Shutdown] ends it.
+// The resource is resource.Default() (so OTEL_SERVICE_NAME and
+// OTEL_RESOURCE_ATTRIBUTES apply) with the service name "crewai-go" when the
+// environment names none, plus crewai.version. The instrumentation scope is
+// "github.com/crewai-go/crewai". This package never sets OpenTelemetry
+// globals; a provider given with WithTracerProvider is used as is and never
+// shut down by this package.
+//
+// [Default] is built from the environment once per process, on the first
+// traced run, and shared by every Crew and Flow whose Tracer is nil, like
+// http.DefaultClient; [Shutdown] ends it.
+//
+// # CrewAI AOP
+//
+// The crewai backend sends spans where CrewAI's own tracing sends them, the
+// same way. The credential is CREWAI_USER_PAT, else
+// CREWAI_PLATFORM_INTEGRATION_TOKEN (or [CrewAIConfig].Credential); AOP's
+// address is CREWAI_PLUS_URL, else https://app.crewai.com. Chosen without a
+// credential, the backend warns once, naming both variables, and the spans
+// go to the file backend instead. Nothing is sent to CrewAI unless this
+// backend is chosen, and nothing ever prompts.
+//
+// Each top-level kickoff is one CrewAI execution, whose UUID is derived from
+// the run's ID; a crew kicked off inside a traced flow is part of the flow's
+// execution. The first export of an execution's spans (never at the start
+// of a kickoff; at the latest in the flush that ends it, within its bound)
+// asks AOP for a grant: POST
+// {CREWAI_PLUS_URL}/crewai_plus/api/v1/tracing/grants with the execution
+// UUID and the credential, bounded to 5 s. The answer is checked strictly
+// (token, collector URL, the same execution, an expiry in the future, tier
+// "authenticated"); an invalid answer is an error, never a downgrade to
+// anonymous export. The spans then go by OTLP/HTTP protobuf to the
+// collector the grant names, with the grant as bearer token, each request
+// bounded to 5 s, 200 spans and 3,072,000 encoded bytes: a larger request
+// is split in halves until each part fits, and a span too large on its own
+// is dropped and counted in [Stats].Dropped. A grant with 30 s or less left
+// is renewed before the next request; a collector that refuses a grant
+// gets one retry with a fresh one. A credential refused with 401 or 403 is
+// not asked again for the same execution. The credential goes only to AOP
+// and the grant only to the collector; neither appears in a warning, an
+// error, a span (the credential is masked in captured text like the
+// environment's secrets) or a file. `crewai traces push ID --crewai` sends
+// a stored trace file the same way, as the execution of its run.
+//
+// Every span of this backend carries crewai.execution_uuid and, next to the
+// GenAI and OpenInference attributes, the crewai.* attributes CrewAI's own
+// span handlers set where crewai-go's names differ; other backends get none
+// of them. CrewAI's attributes, and which crewai-go fills:
+//
+//	attribute                               filled from
+//	crewai.execution_uuid                   the run (every span)
+//	crewai.event_name                       the step: crew_kickoff_completed/failed,
+//	                                        task_completed/failed,
+//	                                        agent_execution_completed/error,
+//	                                        llm_call_completed/failed,
+//	                                        tool_usage_finished/error (tools and
+//	                                        delegations), flow_finished/failed,
+//	                                        method_execution_finished/failed,
+//	                                        llm_guardrail_completed
+//	crewai.subject                          crew, flow, method or task name, role,
+//	                                        model, tool
+//	crewai.crew.name, .inputs, .output      gen_ai.workflow.name, input.value,
+//	                                        output.value
+//	crewai.crew.process                     crewai-go's own attribute (same name)
+//	crewai.crew.usage_metrics               the crew span's token counts, as JSON
+//	crewai.crew.execution_duration_ms       the span's duration
+//	crewai.task.name, .description,         crewai-go's own attributes (same names)
+//	  .expected_output
+//	crewai.task.output                      output.value
+//	crewai.agent.role                       gen_ai.agent.name (tool spans:
+//	                                        crewai.tool.agent)
+//	crewai.agent.execution_duration_ms      the span's duration
+//	crewai.flow.name                        crewai-go's own attribute (same name)
+//	crewai.flow.id                          crewai.flow.state_id
+//	crewai.flow.inputs, .result             input.value, output.value
+//	crewai.flow.execution_duration_ms       the span's duration
+//	crewai.method.name, .state, .result     crewai.flow.method, crewai.flow.state,
+//	                                        output.value
+//	crewai.method.duration_ms               the span's duration
+//	crewai.llm.call_type                    tool_call when the model asked for
+//	                                        tools, else llm_call
+//	crewai.guardrail.success                crewai-go's own attribute (same name)
+//	crewai.guardrail.retry_count            crewai.guardrail.attempt - 1
+//
+// Not filled, for want of the value in crewai-go: crewai.crew.id, .key,
+// .num_tasks, .num_agents; crewai.task.id, .key; crewai.agent.key,
+// .llm_calls_count; crewai.flow.method_names,
+// .aggregated_crew_usage_metrics; crewai.method.params; crewai.llm.call_id,
+// .callbacks, .available_functions; crewai.tool.* and crewai.tool.failure.*;
+// the event_id and parent_event_id attributes; and the families of steps
+// crewai-go does not emit (crewai.memory.*, .knowledge.*, .mcp.*, .a2a.*,
+// .reasoning.*, .skill.*, .human_feedback.*, .policy.*). CrewAI's span
+// names ("execute crew", "call llm", ...) are not copied: spans keep the
+// GenAI names above, and AOP identifies a row by crewai.event_name.
+//
+// Tests use a fake AOP (grants and collector on 127.0.0.1); no run against
+// CrewAI's real service was possible while this backend was written.
 //
 // # Flush and failure
 //
-// The finish function of a top-level kickoff flushes the run's spans within
-// CREWAI_TRACING_FLUSH_TIMEOUT (a Go duration or a number of seconds; default
-// 5s; [WithFlushTimeout]), then prints one line naming the trace and, for the
-// file backend, how to view it ([WithNotice]). A backend that refuses,
-// hangs or fails never fails a run nor delays it beyond the flush timeout;
-// each cause is logged once per Tracer. A flush that gives up leaves the
-// export running (bounded to 10 s). Ended spans wait in a bounded queue
-// ([DefaultQueueSize], [WithQueueSize]) and are dropped when it is full;
+// The finish function of a top-level kickoff flushes the run's spans, bounded
+// by CREWAI_TRACING_FLUSH_TIMEOUT (a Go duration such as 300ms, or a number of
+// seconds; default 5s; see [WithFlushTimeout]), then prints one line naming
+// the trace and, for the file backend, where it is and how to view it
+// (`crewai traces view <id>`; see [WithNotice]). A backend that refuses
+// connections, hangs or answers errors never fails a run and never delays it
+// beyond the flush timeout; each cause (connection refused, timeout, an HTTP
+// status, a gRPC code, a traces folder that is unwritable, full or missing) is
+// logged once per Tracer as a warning. A flush that gives up waiting leaves
+// the export running in the background, so a slow backend still gets the
+// spans (an export gives up after 10 s). Ended spans wait in a bounded queue
+// ([DefaultQueueSize], [WithQueueSize]); when it is full they are dropped.
 // [Tracer.Stats] counts spans started, exported, failed and dropped.
 package tracing
