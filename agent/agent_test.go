@@ -889,3 +889,61 @@ func TestCostOnLLMCall(t *testing.T) {
 	}
 	t.Fatal("no LLMCallCompleted")
 }
+
+// sharingModel records the messages, tools and tool calls of each call, as
+// the slices it received and returned.
+type sharingModel struct {
+	mu    sync.Mutex
+	msgs  [][]llm.Message
+	tools [][]llm.ToolDef
+	calls [][]llm.ToolCall
+}
+
+func (m *sharingModel) Info() llm.Info { return llm.Info{Model: "sharing"} }
+func (m *sharingModel) Generate(_ context.Context, req *llm.Request) (*llm.Response, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs, m.tools = append(m.msgs, req.Messages), append(m.tools, req.Tools)
+	if len(m.msgs) == 1 {
+		tc := []llm.ToolCall{{ID: "c1", Name: "search", Arguments: `{"q":"go"}`}}
+		m.calls = append(m.calls, tc)
+		return &llm.Response{ToolCalls: tc, FinishReason: "tool_calls"}, nil
+	}
+	return &llm.Response{Content: "done", FinishReason: "stop"}, nil
+}
+
+// TestEventsShareTheCallsSlices checks that the events of a model call carry
+// the request's and the response's own slices (one set of message types, no
+// copy per call), not copies.
+func TestEventsShareTheCallsSlices(t *testing.T) {
+	m := &sharingModel{}
+	a := &agent.Agent{Role: "R", LLM: m, Tools: []tool.Tool{newEcho("search")}}
+	ctx, rec := record(context.Background())
+	if _, err := a.Execute(ctx, agent.Job{Description: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	var started []*event.LLMCallStarted
+	var done []*event.LLMCallCompleted
+	for _, e := range rec.all() {
+		switch ev := e.(type) {
+		case *event.LLMCallStarted:
+			started = append(started, ev)
+		case *event.LLMCallCompleted:
+			done = append(done, ev)
+		}
+	}
+	if len(started) != 2 || len(done) != 2 || len(m.msgs) != 2 {
+		t.Fatalf("%d started, %d completed events, %d calls; want 2 each", len(started), len(done), len(m.msgs))
+	}
+	for i, ev := range started {
+		if len(ev.Messages) != len(m.msgs[i]) || &ev.Messages[0] != &m.msgs[i][0] {
+			t.Errorf("call %d: the event's messages are not the request's slice", i+1)
+		}
+		if len(ev.Tools) != 1 || &ev.Tools[0] != &m.tools[i][0] {
+			t.Errorf("call %d: the event's tools are not the request's slice", i+1)
+		}
+	}
+	if len(done[0].ToolCalls) != 1 || &done[0].ToolCalls[0] != &m.calls[0][0] {
+		t.Errorf("the completed event's tool calls are not the response's slice")
+	}
+}

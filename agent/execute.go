@@ -389,12 +389,6 @@ func (e *execution) loop(ctx context.Context) (string, error) {
 			}
 			continue
 		}
-		for i := range resp.ToolCalls {
-			if resp.ToolCalls[i].ID == "" {
-				// Some servers send no IDs; the tool messages need one.
-				resp.ToolCalls[i].ID = "call_" + strconv.Itoa(e.iter) + "_" + strconv.Itoa(i+1)
-			}
-		}
 		e.msgs = append(e.msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
 		if len(resp.ToolCalls) == 0 {
 			if strings.TrimSpace(resp.Content) == "" {
@@ -524,7 +518,7 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 	cctx := ctx
 	if event.Enabled(ctx) {
 		ev := event.LLMCallStarted{Model: e.info.Model, Provider: e.info.Provider, ServerAddress: e.info.ServerAddress,
-			Messages: llm.EventMessages(req.Messages), Tools: llm.EventToolDefs(req.Tools), Temperature: req.Temperature,
+			Messages: req.Messages, Tools: req.Tools, Temperature: req.Temperature,
 			MaxTokens: req.MaxTokens, Stop: req.Stop, Stream: e.a.Stream, Agent: e.role}
 		if req.ResponseFormat != nil {
 			ev.ResponseFormat = req.ResponseFormat.Name
@@ -550,6 +544,13 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 		}
 		return nil, fmt.Errorf("model call %d: %w", n, err)
 	}
+	for i := range resp.ToolCalls {
+		if resp.ToolCalls[i].ID == "" {
+			// Some servers send no IDs; the tool messages need one. They are
+			// set before the end event, which shares resp.ToolCalls.
+			resp.ToolCalls[i].ID = "call_" + strconv.Itoa(e.iter) + "_" + strconv.Itoa(i+1)
+		}
+	}
 	e.addUsage(resp.Usage)
 	if st.Active() {
 		priced := resp.Model
@@ -558,7 +559,7 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 		}
 		cost, _ := pricing.Default().Cost(priced, resp.Usage)
 		event.End(st, event.LLMCallCompleted{Model: e.info.Model, ResponseModel: resp.Model, ResponseID: resp.ID,
-			FinishReason: resp.FinishReason, Content: resp.Content, ToolCalls: llm.EventToolCalls(resp.ToolCalls),
+			FinishReason: resp.FinishReason, Content: resp.Content, ToolCalls: resp.ToolCalls,
 			Usage: resp.Usage, Cost: cost})
 	}
 	return resp, nil

@@ -40,6 +40,14 @@
 // # Cost
 //
 // With no subscriber, [Emit] and [Begin] do not allocate and cost a context
-// lookup. Emitters that must do work to build an event's payload (copying
-// messages, say) check [Enabled] first.
+// lookup. Emitters that must do work to build an event's payload check
+// [Enabled] first.
+//
+// # Messages and usage
+//
+// The events of a model call carry the types of package chat (messages, tool
+// calls, tool definitions, usage), the same types package llm sends and
+// receives: an emitter hands over the call's own slices, not copies, and
+// subscribers must treat them as read-only. chat is the only package of
+// crewai-go that event imports.
 package event

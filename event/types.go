@@ -1,8 +1,9 @@
 package event
 
 import (
-	"encoding/json"
 	"time"
+
+	"github.com/crewai-go/crewai/chat"
 )
 
 // Kind names an event type, such as "task_started". Its zero value names no
@@ -94,73 +95,6 @@ type Event interface {
 	Kind() Kind
 }
 
-// Usage counts the tokens of one or more LLM calls. The zero value counts
-// nothing. It is a plain value, safe to copy.
-type Usage struct {
-	// PromptTokens counts the tokens of the prompts.
-	PromptTokens int `json:"prompt_tokens"`
-	// CachedPromptTokens counts the prompt tokens served from the provider's
-	// cache (part of PromptTokens).
-	CachedPromptTokens int `json:"cached_prompt_tokens"`
-	// CompletionTokens counts the generated tokens.
-	CompletionTokens int `json:"completion_tokens"`
-	// ReasoningTokens counts the reasoning tokens (part of CompletionTokens),
-	// when the provider reports them.
-	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
-	// TotalTokens counts prompt and completion tokens together.
-	TotalTokens int `json:"total_tokens"`
-	// Requests counts successful requests.
-	Requests int `json:"successful_requests"`
-}
-
-// Add returns the field-wise sum of u and o.
-func (u Usage) Add(o Usage) Usage {
-	return Usage{
-		PromptTokens:       u.PromptTokens + o.PromptTokens,
-		CachedPromptTokens: u.CachedPromptTokens + o.CachedPromptTokens,
-		CompletionTokens:   u.CompletionTokens + o.CompletionTokens,
-		ReasoningTokens:    u.ReasoningTokens + o.ReasoningTokens,
-		TotalTokens:        u.TotalTokens + o.TotalTokens,
-		Requests:           u.Requests + o.Requests,
-	}
-}
-
-// Message is one chat message as events report it: a copy of what was sent
-// to or received from a model. The zero value is an empty message. It is a
-// plain value, read-only once emitted.
-type Message struct {
-	// Role is the author: "system", "user", "assistant" or "tool".
-	Role string `json:"role"`
-	// Content is the text of the message.
-	Content string `json:"content,omitempty"`
-	// ToolCalls are the calls an assistant message asks for.
-	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
-	// ToolCallID is, on a tool message, the ID of the call it answers.
-	ToolCallID string `json:"tool_call_id,omitempty"`
-}
-
-// ToolCall is one tool call requested by a model, as events report it. The
-// zero value is a call with no name. It is a plain value, safe to copy.
-type ToolCall struct {
-	// ID is the provider's identifier of the call.
-	ID string `json:"id,omitempty"`
-	// Name is the tool's name.
-	Name string `json:"name"`
-	// Arguments is the raw JSON text the model produced.
-	Arguments string `json:"arguments"`
-}
-
-// ToolDef is a tool offered to a model, as events report it. The zero value
-// is a tool with no name. It is a plain value, safe to copy.
-type ToolDef struct {
-	// Name is the tool's name.
-	Name string `json:"name"`
-	// Description tells the model what the tool does.
-	Description string `json:"description,omitempty"`
-	// Parameters is the JSON schema of the arguments.
-	Parameters json.RawMessage `json:"parameters,omitempty"`
-}
-
 // Failure is embedded in every failed event: the error and, when the failure
 // was a recovered panic, its stack. The zero value is no failure. Once
 // emitted it is read-only, like the event that carries it.
@@ -231,7 +165,7 @@ type CrewCompleted struct {
 	// Output is the text of the crew's final output.
 	Output string
 	// Usage counts the tokens of every model call inside the step.
-	Usage Usage
+	Usage chat.Usage
 }
 
 // CrewFailed closes a crew kickoff that failed.
@@ -243,7 +177,7 @@ type CrewFailed struct {
 	Crew string
 	Failure
 	// Usage is what the calls made before the failure cost.
-	Usage Usage
+	Usage chat.Usage
 }
 
 // TaskStarted opens the execution of one task.
@@ -277,7 +211,7 @@ type TaskCompleted struct {
 	// Output is the task's output as text.
 	Output string
 	// Usage counts the tokens of every model call inside the step.
-	Usage Usage
+	Usage chat.Usage
 }
 
 // TaskFailed closes a task that failed.
@@ -332,7 +266,7 @@ type AgentCompleted struct {
 	// Iterations counts the model calls of the execution.
 	Iterations int
 	// Usage counts the tokens of every model call inside the step.
-	Usage Usage
+	Usage chat.Usage
 }
 
 // AgentFailed closes an agent execution that failed.
@@ -359,9 +293,9 @@ type LLMCallStarted struct {
 	// ServerAddress is the host the client talks to, if known.
 	ServerAddress string
 	// Messages are the messages sent, in order.
-	Messages []Message
+	Messages []chat.Message
 	// Tools are the tool definitions offered to the model.
-	Tools []ToolDef
+	Tools []chat.ToolDef
 	// Temperature is the sampling temperature, nil for the provider's default.
 	Temperature *float64
 	// MaxTokens caps the completion length, 0 for none.
@@ -394,9 +328,9 @@ type LLMCallCompleted struct {
 	// Content is the text of the reply.
 	Content string
 	// ToolCalls are the tool calls the model asked for, in order.
-	ToolCalls []ToolCall
+	ToolCalls []chat.ToolCall
 	// Usage counts the tokens of this call.
-	Usage Usage
+	Usage chat.Usage
 	// Cost is the estimated price of the call in US dollars, or 0 if unknown.
 	Cost float64
 }
@@ -421,7 +355,7 @@ type LLMStreamChunk struct {
 	// Chunk is the piece of text received.
 	Chunk string
 	// ToolCall is set when the chunk is a piece of a tool call.
-	ToolCall *ToolCall
+	ToolCall *chat.ToolCall
 }
 
 // ToolStarted opens one tool call.
@@ -606,7 +540,7 @@ type FlowFinished struct {
 	// State is a snapshot of the flow's final state.
 	State any
 	// Usage counts the tokens of every model call of the flow.
-	Usage Usage
+	Usage chat.Usage
 }
 
 // FlowFailed closes a flow kickoff that failed.

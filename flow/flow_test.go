@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
 )
@@ -632,16 +633,16 @@ func TestUsage(t *testing.T) {
 	f.Step(flow.Start("llm"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		// what an agent does around a model call
 		_, st := event.Begin(ctx, event.LLMCallStarted{Model: "m"})
-		event.End(st, event.LLMCallCompleted{Model: "m", Usage: event.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, Requests: 1}})
+		event.End(st, event.LLMCallCompleted{Model: "m", Usage: chat.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, Requests: 1}})
 		return nil, nil
 	})
 	f.Step(flow.Listen("direct", "llm"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
-		s.AddUsage(event.Usage{PromptTokens: 1, TotalTokens: 1, Requests: 1})
+		s.AddUsage(chat.Usage{PromptTokens: 1, TotalTokens: 1, Requests: 1})
 		return nil, nil
 	})
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, event.Usage{PromptTokens: 11, CompletionTokens: 5, TotalTokens: 16, Requests: 2}, res.Usage)
+	assert.Equal(t, chat.Usage{PromptTokens: 11, CompletionTokens: 5, TotalTokens: 16, Requests: 2}, res.Usage)
 }
 
 func TestConcurrentKickoffs(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/tool"
 	"github.com/crewai-go/crewai/tracing"
@@ -39,7 +40,7 @@ type Result[S any] struct {
 	StateID string
 	// Usage sums the token usage of every LLM call made inside the flow (as
 	// their events report it) and what methods added with State.AddUsage.
-	Usage event.Usage
+	Usage chat.Usage
 }
 
 // Trigger tells a method why it runs; get it with [TriggerOf]. The zero value
@@ -197,12 +198,12 @@ func failure(err error) event.Failure {
 // tracing (see tracing.Attach) and a tool run state, and counts the token
 // usage of the LLM calls made under the returned ctx. usage returns the
 // count so far; finish must be called once, after the run's last event.
-func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() event.Usage, finish func()) {
+func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() chat.Usage, finish func()) {
 	ctx = event.StartRun(ctx, f.Bus)
 	ctx, finish = tracing.Attach(ctx, f.Tracer, f.Tracing)
 	ctx = tool.WithRunState(ctx)
 	var mu sync.Mutex
-	var total event.Usage
+	var total chat.Usage
 	ctx = event.WithHandler(ctx, event.HandlerFunc(func(e event.Event) {
 		if c, ok := e.(*event.LLMCallCompleted); ok {
 			mu.Lock()
@@ -210,7 +211,7 @@ func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() 
 			mu.Unlock()
 		}
 	}))
-	return ctx, func() event.Usage {
+	return ctx, func() chat.Usage {
 		mu.Lock()
 		defer mu.Unlock()
 		return total

@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
 	"github.com/crewai-go/crewai/tracing"
@@ -25,8 +26,8 @@ func reviewFlow(bus *event.Bus) *flow.Flow[exampleState] {
 		t := flow.TriggerOf(ctx)
 		s.Update(func(st *exampleState) { st.Counter++; st.Message = t.Method + " gave " + t.Output.(string) })
 		_, step := event.Begin(ctx, event.LLMCallStarted{Model: "m"})
-		event.End(step, event.LLMCallCompleted{Model: "m", Usage: event.Usage{PromptTokens: 3, TotalTokens: 3, Requests: 1}})
-		s.AddUsage(event.Usage{CompletionTokens: 2, TotalTokens: 2})
+		event.End(step, event.LLMCallCompleted{Model: "m", Usage: chat.Usage{PromptTokens: 3, TotalTokens: 3, Requests: 1}})
+		s.AddUsage(chat.Usage{CompletionTokens: 2, TotalTokens: 2})
 		if s.Get().Counter > 5 {
 			return "ok", nil
 		}
@@ -47,7 +48,7 @@ func TestRunMethod(t *testing.T) {
 
 	assert.Equal(t, &flow.Result[exampleState]{Output: "ok", Method: "review", Label: "ok", StateID: "state-7",
 		State: exampleState{ID: "state-7", Counter: 6, Message: "draft gave v1"},
-		Usage: event.Usage{PromptTokens: 3, CompletionTokens: 2, TotalTokens: 5, Requests: 1}}, res)
+		Usage: chat.Usage{PromptTokens: 3, CompletionTokens: 2, TotalTokens: 5, Requests: 1}}, res)
 	assert.Equal(t, exampleState{Counter: 5}, in, "the caller's state is not modified")
 
 	evs := rec.all()

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 )
 
 // State is the state of one kickoff, shared by its methods. Methods that run
@@ -22,7 +22,7 @@ type State[S any] struct {
 	mu    sync.RWMutex
 	v     S
 	id    string
-	usage event.Usage
+	usage chat.Usage
 }
 
 // ID returns the state's ID: a random UUID, or the "id" given to Kickoff.
@@ -59,13 +59,13 @@ func (s *State[S]) Update(fn func(s *S)) {
 // of crews, agents and LLM calls run inside a method is counted from their
 // events automatically: add only usage that emits no event, such as a
 // direct llm.LLM.Generate call.
-func (s *State[S]) AddUsage(u event.Usage) {
+func (s *State[S]) AddUsage(u chat.Usage) {
 	s.mu.Lock()
 	s.usage = s.usage.Add(u)
 	s.mu.Unlock()
 }
 
-func (s *State[S]) addedUsage() event.Usage {
+func (s *State[S]) addedUsage() chat.Usage {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.usage

@@ -50,7 +50,7 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 )
 
 // LLM is a chat model. Generate sends one request and returns the model's
@@ -87,59 +87,33 @@ type Info struct {
 	ContextWindow int
 }
 
-// Role is the author of a message. The zero Role is empty and refused by the
-// client. It is a plain value, safe to share.
-type Role string
+// Role, Message, ToolCall, ToolDef and Usage are the types of package chat,
+// re-exported so that code that calls or implements a model imports llm only.
+// They are the types the events of a model call carry: the agent announces a
+// call with the request's own slices, without copying them.
+type (
+	// Role is the author of a message; see [chat.Role].
+	Role = chat.Role
+	// Message is one chat message; see [chat.Message]. A Message that is
+	// being sent must not be modified until Generate returns.
+	Message = chat.Message
+	// ToolCall is a call of a tool requested by the model; see
+	// [chat.ToolCall].
+	ToolCall = chat.ToolCall
+	// ToolDef offers a tool to the model; see [chat.ToolDef]. The client
+	// refuses a ToolDef without a name, naming the field.
+	ToolDef = chat.ToolDef
+	// Usage counts the tokens of calls; see [chat.Usage].
+	Usage = chat.Usage
+)
 
 // The roles of the chat format.
 const (
-	RoleSystem    Role = "system"
-	RoleUser      Role = "user"
-	RoleAssistant Role = "assistant"
-	RoleTool      Role = "tool"
+	RoleSystem    = chat.RoleSystem
+	RoleUser      = chat.RoleUser
+	RoleAssistant = chat.RoleAssistant
+	RoleTool      = chat.RoleTool
 )
-
-// Message is one chat message. The zero value is an empty message with no
-// role. It is a plain value; a Message that is being sent must not be modified
-// until Generate returns.
-type Message struct {
-	// Role is the author: RoleSystem, RoleUser, RoleAssistant or RoleTool.
-	Role Role
-	// Content is the text of the message (may be empty on an assistant
-	// message that only calls tools).
-	Content string
-	// ToolCalls are the calls an assistant message asks for.
-	ToolCalls []ToolCall
-	// ToolCallID is, on a tool message, the ID of the call it answers.
-	ToolCallID string
-	// Name is, on a tool message, the name of the tool that answered.
-	Name string
-}
-
-// ToolCall is a call of a tool requested by the model. The zero value is a
-// call with no name. It is a plain value, safe to copy and share.
-type ToolCall struct {
-	// ID is the provider's identifier of the call, echoed in the tool
-	// message that answers it.
-	ID string
-	// Name is the tool's name.
-	Name string
-	// Arguments is the raw JSON text the model produced (it may be invalid).
-	Arguments string
-}
-
-// ToolDef offers a tool to the model. The zero value is a tool with no name,
-// which the client refuses naming the field. It is a plain value, safe to
-// share while no one modifies it.
-type ToolDef struct {
-	// Name is the tool's name, as the model must write it (letters, digits,
-	// '_' and '-'; see tool.SanitizeName).
-	Name string
-	// Description tells the model what the tool does and when to use it.
-	Description string
-	// Parameters is the JSON schema of the arguments (an object schema).
-	Parameters json.RawMessage
-}
 
 // ResponseFormat asks the model for JSON that follows a schema. The zero
 // value names no schema: Schema must be set to a JSON object schema, else
@@ -178,11 +152,6 @@ type Request struct {
 	OnChunk func(text string)
 }
 
-// Usage counts the tokens of calls; it is the event package's Usage, so that
-// counts flow from models to events without conversion. The zero value counts
-// nothing; it is a plain value, safe to copy and share.
-type Usage = event.Usage
-
 // Response is a model's reply. The zero value is an empty reply. Generate
 // returns a new Response that the caller owns; it is a plain value, safe to
 // read from many goroutines.
@@ -200,38 +169,4 @@ type Response struct {
 	Model string
 	// Usage counts the tokens of this call; Requests is 1.
 	Usage Usage
-}
-
-// EventMessages converts messages to the form events carry.
-func EventMessages(msgs []Message) []event.Message {
-	out := make([]event.Message, len(msgs))
-	for i, m := range msgs {
-		out[i] = event.Message{Role: string(m.Role), Content: m.Content, ToolCallID: m.ToolCallID,
-			ToolCalls: EventToolCalls(m.ToolCalls)}
-	}
-	return out
-}
-
-// EventToolCalls converts tool calls to the form events carry (nil for none).
-func EventToolCalls(calls []ToolCall) []event.ToolCall {
-	if len(calls) == 0 {
-		return nil
-	}
-	out := make([]event.ToolCall, len(calls))
-	for i, c := range calls {
-		out[i] = event.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments}
-	}
-	return out
-}
-
-// EventToolDefs converts tool definitions to the form events carry.
-func EventToolDefs(defs []ToolDef) []event.ToolDef {
-	if len(defs) == 0 {
-		return nil
-	}
-	out := make([]event.ToolDef, len(defs))
-	for i, d := range defs {
-		out[i] = event.ToolDef{Name: d.Name, Description: d.Description, Parameters: d.Parameters}
-	}
-	return out
 }

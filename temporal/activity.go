@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/crew"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
@@ -45,7 +46,7 @@ type methodOutput struct {
 	Patch  json.RawMessage `json:"patch,omitempty"`
 	Output json.RawMessage `json:"output,omitempty"`
 	Label  string          `json:"label,omitempty"`
-	Usage  event.Usage     `json:"usage"`
+	Usage  chat.Usage      `json:"usage"`
 }
 
 // heartbeat records a heartbeat every interval until the returned stop

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/flow"
 )
 
@@ -28,7 +28,7 @@ type FlowOutput struct {
 	Method  string          `json:"method,omitempty"`
 	State   json.RawMessage `json:"state"`
 	StateID string          `json:"state_id"`
-	Usage   event.Usage     `json:"usage"`
+	Usage   chat.Usage      `json:"usage"`
 }
 
 // fire is one method run to start: what the flow's Scheduler asked for,

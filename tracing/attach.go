@@ -18,6 +18,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/semconv"
 )
@@ -144,7 +145,7 @@ type runTracer struct {
 	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
 
 	// the last tool definitions rendered in this run (a copy) and their JSON
-	defs     []event.ToolDef
+	defs     []chat.ToolDef
 	defsJSON string
 	sopts    [3]trace.SpanStartOption
 	eopts    [1]trace.SpanEndOption
@@ -170,12 +171,12 @@ func (r *runTracer) keep(attrs []attribute.KeyValue) {
 
 // toolDefs is t.toolDefs(defs), remembered for the run: an agent offers the
 // same tools at each of its model calls.
-func (r *runTracer) toolDefs(defs []event.ToolDef) string {
+func (r *runTracer) toolDefs(defs []chat.ToolDef) string {
 	if r.defs != nil && sameDefs(r.defs, defs) {
 		return r.defsJSON
 	}
 	r.defsJSON = r.t.toolDefs(defs)
-	r.defs = make([]event.ToolDef, len(defs))
+	r.defs = make([]chat.ToolDef, len(defs))
 	for i, d := range defs {
 		d.Parameters = bytes.Clone(d.Parameters)
 		r.defs[i] = d
@@ -183,7 +184,7 @@ func (r *runTracer) toolDefs(defs []event.ToolDef) string {
 	return r.defsJSON
 }
 
-func sameDefs(a, b []event.ToolDef) bool {
+func sameDefs(a, b []chat.ToolDef) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -573,7 +574,7 @@ func (t *Tracer) appendText(attrs []attribute.KeyValue, key, mimeKey, s string) 
 	return append(attrs, attribute.String(key, t.text(s)), attribute.String(mimeKey, semconv.MimeText))
 }
 
-func appendUsage(attrs []attribute.KeyValue, u event.Usage, oi bool) []attribute.KeyValue {
+func appendUsage(attrs []attribute.KeyValue, u chat.Usage, oi bool) []attribute.KeyValue {
 	attrs = append(attrs,
 		attribute.Int(semconv.GenAIUsageInputTokens, u.PromptTokens),
 		attribute.Int(semconv.GenAIUsageOutputTokens, u.CompletionTokens),

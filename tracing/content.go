@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/semconv"
 )
 
@@ -183,7 +183,7 @@ func (t *Tracer) jsonResult(bp *[]byte, b []byte) string {
 
 // appendToolCallParts writes the tool_call parts of calls, each preceded
 // by a comma when comma is true or it is not the first.
-func (t *Tracer) appendToolCallParts(b []byte, calls []event.ToolCall, comma bool) []byte {
+func (t *Tracer) appendToolCallParts(b []byte, calls []chat.ToolCall, comma bool) []byte {
 	for _, c := range calls {
 		if comma {
 			b = append(b, ',')
@@ -214,7 +214,7 @@ func appendJSONArg(b []byte, s string) []byte {
 }
 
 // inputMessages renders messages in the GenAI input shape.
-func (t *Tracer) inputMessages(msgs []event.Message) string {
+func (t *Tracer) inputMessages(msgs []chat.Message) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], '[')
 	for i, m := range msgs {
@@ -222,7 +222,7 @@ func (t *Tracer) inputMessages(msgs []event.Message) string {
 			b = append(b, ',')
 		}
 		b = append(b, `{"role":`...)
-		b = appendJSONString(b, m.Role)
+		b = appendJSONString(b, string(m.Role))
 		b = append(b, `,"parts":[`...)
 		if m.Role == "tool" {
 			b = append(b, `{"type":"tool_call_response"`...)
@@ -258,7 +258,7 @@ func appendTextPart(b []byte, s string) []byte {
 }
 
 // outputMessages renders a model reply in the GenAI output shape.
-func (t *Tracer) outputMessages(content string, calls []event.ToolCall, finish string) string {
+func (t *Tracer) outputMessages(content string, calls []chat.ToolCall, finish string) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], `[{"role":"assistant","parts":[`...)
 	comma := false
@@ -276,7 +276,7 @@ func (t *Tracer) outputMessages(content string, calls []event.ToolCall, finish s
 	return t.jsonResult(bp, b)
 }
 
-func (t *Tracer) toolDefs(defs []event.ToolDef) string {
+func (t *Tracer) toolDefs(defs []chat.ToolDef) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], '[')
 	for i, d := range defs {

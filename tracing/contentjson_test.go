@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 )
 
 // The reference for the JSON writer of content.go: the same shapes written
@@ -34,7 +34,7 @@ func (t *Tracer) refArg(s string) any {
 	return s
 }
 
-func (t *Tracer) refCallParts(parts []refPart, calls []event.ToolCall) []refPart {
+func (t *Tracer) refCallParts(parts []refPart, calls []chat.ToolCall) []refPart {
 	for _, c := range calls {
 		parts = append(parts, refPart{Type: "tool_call", ID: c.ID, Name: c.Name, Arguments: t.refArg(c.Arguments)})
 	}
@@ -49,10 +49,10 @@ func (t *Tracer) refMarshal(v any) string {
 	return truncate(string(b), jsonFactor*t.maxLen)
 }
 
-func (t *Tracer) refInputMessages(msgs []event.Message) string {
+func (t *Tracer) refInputMessages(msgs []chat.Message) string {
 	out := make([]refMessage, 0, len(msgs))
 	for _, m := range msgs {
-		gm := refMessage{Role: m.Role}
+		gm := refMessage{Role: string(m.Role)}
 		if m.Role == "tool" {
 			gm.Parts = append(gm.Parts, refPart{Type: "tool_call_response", ID: m.ToolCallID, Response: t.text(m.Content)})
 		} else {
@@ -69,7 +69,7 @@ func (t *Tracer) refInputMessages(msgs []event.Message) string {
 	return t.refMarshal(out)
 }
 
-func (t *Tracer) refOutputMessages(content string, calls []event.ToolCall, finish string) string {
+func (t *Tracer) refOutputMessages(content string, calls []chat.ToolCall, finish string) string {
 	gm := refMessage{Role: "assistant", FinishReason: finish, Parts: []refPart{}}
 	if content != "" {
 		gm.Parts = append(gm.Parts, refPart{Type: "text", Content: t.text(content)})
@@ -78,7 +78,7 @@ func (t *Tracer) refOutputMessages(content string, calls []event.ToolCall, finis
 	return t.refMarshal([]refMessage{gm})
 }
 
-func (t *Tracer) refToolDefs(defs []event.ToolDef) string {
+func (t *Tracer) refToolDefs(defs []chat.ToolDef) string {
 	type def struct {
 		Type        string          `json:"type"`
 		Name        string          `json:"name"`
@@ -105,28 +105,28 @@ var jsonTexts = []string{
 	`{"esc":"\\\" \\\\ \/ \n"}`, "sk-abcdefghijklmnopqrstuvwxyz0123", "x" + strings.Repeat("é", 40), strings.Repeat("<ab> \u2028", 200),
 }
 
-func jsonCases() (msgs [][]event.Message, outs []event.Message, defs [][]event.ToolDef) {
+func jsonCases() (msgs [][]chat.Message, outs []chat.Message, defs [][]chat.ToolDef) {
 	for i, s := range jsonTexts {
 		u := jsonTexts[(i+3)%len(jsonTexts)]
-		calls := []event.ToolCall{{ID: u, Name: s, Arguments: s}, {Name: "n", Arguments: u}, {}}
-		msgs = append(msgs, []event.Message{
+		calls := []chat.ToolCall{{ID: u, Name: s, Arguments: s}, {Name: "n", Arguments: u}, {}}
+		msgs = append(msgs, []chat.Message{
 			{Role: "system", Content: s},
 			{Role: "user", Content: u},
 			{Role: "assistant", ToolCalls: calls},
 			{Role: "assistant", Content: s, ToolCalls: calls[:1]},
 			{Role: "tool", ToolCallID: s, Content: u},
 			{Role: "tool"},
-			{Role: s},
+			{Role: chat.Role(s)},
 		})
-		outs = append(outs, event.Message{Content: s, ToolCalls: calls, Role: u},
-			event.Message{Content: s}, event.Message{ToolCalls: calls[1:]})
-		defs = append(defs, []event.ToolDef{
+		outs = append(outs, chat.Message{Content: s, ToolCalls: calls, Role: chat.Role(u)},
+			chat.Message{Content: s}, chat.Message{ToolCalls: calls[1:]})
+		defs = append(defs, []chat.ToolDef{
 			{Name: s, Description: u, Parameters: json.RawMessage(s)},
 			{Name: u, Parameters: json.RawMessage(u)},
 			{},
 		})
 	}
-	msgs = append(msgs, nil, []event.Message{})
+	msgs = append(msgs, nil, []chat.Message{})
 	defs = append(defs, nil)
 	return msgs, outs, defs
 }
@@ -154,7 +154,7 @@ func TestContentJSONMatchesEncodingJSON(t *testing.T) {
 				}
 			}
 			for _, o := range outs {
-				if got, want := tr.outputMessages(o.Content, o.ToolCalls, o.Role), tr.refOutputMessages(o.Content, o.ToolCalls, o.Role); got != want {
+				if got, want := tr.outputMessages(o.Content, o.ToolCalls, string(o.Role)), tr.refOutputMessages(o.Content, o.ToolCalls, string(o.Role)); got != want {
 					t.Errorf("output message %q:\ngot  %s\nwant %s", o, got, want)
 				}
 			}
@@ -174,16 +174,16 @@ func FuzzContentJSON(f *testing.F) {
 	}
 	tr, _, _ := newMemTracer(f)
 	f.Fuzz(func(t *testing.T, a, b string) {
-		msgs := []event.Message{{Role: a, Content: b}, {Role: "tool", ToolCallID: a, Content: b},
-			{Role: "assistant", Content: a, ToolCalls: []event.ToolCall{{ID: b, Name: a, Arguments: b}}}}
+		msgs := []chat.Message{{Role: chat.Role(a), Content: b}, {Role: "tool", ToolCallID: a, Content: b},
+			{Role: "assistant", Content: a, ToolCalls: []chat.ToolCall{{ID: b, Name: a, Arguments: b}}}}
 		if got, want := tr.inputMessages(msgs), tr.refInputMessages(msgs); got != want {
 			t.Fatalf("input messages:\ngot  %s\nwant %s", got, want)
 		}
-		calls := []event.ToolCall{{ID: a, Name: b, Arguments: a}}
+		calls := []chat.ToolCall{{ID: a, Name: b, Arguments: a}}
 		if got, want := tr.outputMessages(b, calls, a), tr.refOutputMessages(b, calls, a); got != want {
 			t.Fatalf("output message:\ngot  %s\nwant %s", got, want)
 		}
-		defs := []event.ToolDef{{Name: a, Description: b, Parameters: json.RawMessage(b)}}
+		defs := []chat.ToolDef{{Name: a, Description: b, Parameters: json.RawMessage(b)}}
 		if got, want := tr.toolDefs(defs), tr.refToolDefs(defs); got != want {
 			t.Fatalf("tool definitions:\ngot  %s\nwant %s", got, want)
 		}

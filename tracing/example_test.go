@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/tracing"
 )
@@ -27,7 +28,7 @@ func ExampleAttach() {
 	cctx, crew := event.Begin(ctx, event.CrewStarted{Crew: "Research Crew", Process: "sequential"})
 	_, call := event.Begin(cctx, event.LLMCallStarted{Model: "gpt-4o-mini", Provider: "openai"})
 	event.End(call, event.LLMCallCompleted{Model: "gpt-4o-mini", Content: "hi",
-		Usage: event.Usage{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15}})
+		Usage: chat.Usage{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15}})
 	event.End(crew, event.CrewCompleted{Crew: "Research Crew", Output: "hi"})
 	finish() // flushes: the spans are in the exporter now
 

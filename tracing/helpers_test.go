@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 )
 
@@ -184,7 +185,7 @@ func runCrew(ctx context.Context, tr *Tracer, sc scenario) (out string, err erro
 			event.End(cst, event.CrewFailed{Crew: "Research Crew", Failure: event.Failure{Err: err}})
 		} else {
 			event.End(cst, event.CrewCompleted{Crew: "Research Crew", Output: out,
-				Usage: event.Usage{PromptTokens: 40, CompletionTokens: 20, TotalTokens: 60, Requests: 4}})
+				Usage: chat.Usage{PromptTokens: 40, CompletionTokens: 20, TotalTokens: 60, Requests: 4}})
 		}
 	}()
 	for i, task := range []string{"research", "write"} {
@@ -211,15 +212,15 @@ func runTask(ctx context.Context, task, role string, i int, sc scenario) (string
 	}
 	// first model call: asks for the tool
 	_, lst := event.Begin(actx, event.LLMCallStarted{Model: "gpt-4o-mini", Provider: "openai", ServerAddress: "api.openai.com",
-		Messages: []event.Message{{Role: "system", Content: "You are " + role}, {Role: "user", Content: "do " + task + " " + sc.secret}},
-		Tools:    []event.ToolDef{{Name: "search", Parameters: []byte(`{"type":"object"}`)}}, MaxTokens: 100})
+		Messages: []chat.Message{{Role: "system", Content: "You are " + role}, {Role: "user", Content: "do " + task + " " + sc.secret}},
+		Tools:    []chat.ToolDef{{Name: "search", Parameters: []byte(`{"type":"object"}`)}}, MaxTokens: 100})
 	if i == 1 && sc.llmErr != nil {
 		event.End(lst, event.LLMCallFailed{Model: "gpt-4o-mini", Failure: event.Failure{Err: sc.llmErr}})
 		return fail(fmt.Errorf("agent: %w", sc.llmErr))
 	}
 	event.End(lst, event.LLMCallCompleted{Model: "gpt-4o-mini", ResponseModel: "gpt-4o-mini-2024", ResponseID: "r1",
-		FinishReason: "tool_calls", ToolCalls: []event.ToolCall{{ID: "c1", Name: "search", Arguments: `{"q":"ai"}`}},
-		Usage: event.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, Requests: 1}})
+		FinishReason: "tool_calls", ToolCalls: []chat.ToolCall{{ID: "c1", Name: "search", Arguments: `{"q":"ai"}`}},
+		Usage: chat.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, Requests: 1}})
 	_, tost := event.Begin(actx, event.ToolStarted{Tool: "search", CallID: "c1", Arguments: `{"q":"ai"}`, Agent: role, Attempt: 1})
 	switch {
 	case i == 0 && sc.panicTool:
@@ -233,9 +234,9 @@ func runTask(ctx context.Context, task, role string, i int, sc scenario) (string
 	}
 	event.End(tost, event.ToolFinished{Tool: "search", CallID: "c1", Result: "results " + sc.secret, CacheHit: i == 1})
 	_, lst2 := event.Begin(actx, event.LLMCallStarted{Model: "gpt-4o-mini", Provider: "openai",
-		Messages: []event.Message{{Role: "tool", ToolCallID: "c1", Content: "results"}}})
+		Messages: []chat.Message{{Role: "tool", ToolCallID: "c1", Content: "results"}}})
 	event.End(lst2, event.LLMCallCompleted{Model: "gpt-4o-mini", ResponseModel: "gpt-4o-mini-2024", FinishReason: "stop",
-		Content: "answer " + task, Usage: event.Usage{PromptTokens: 10, CompletionTokens: 5, CachedPromptTokens: 2, TotalTokens: 15, Requests: 1}, Cost: 0.0001})
+		Content: "answer " + task, Usage: chat.Usage{PromptTokens: 10, CompletionTokens: 5, CachedPromptTokens: 2, TotalTokens: 15, Requests: 1}, Cost: 0.0001})
 	event.End(ast, event.AgentCompleted{Role: role, Output: "answer " + task, Iterations: 2})
 	event.End(tst, event.TaskCompleted{Task: task, Agent: role, Output: "answer " + task})
 	return "answer " + task, nil

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 )
 
@@ -94,7 +95,7 @@ func TestLeafSpans(t *testing.T) {
 			event.Emit(lctx, event.Retry{Operation: "chat", Attempt: 1, Err: errors.New("503")})
 			event.Emit(lctx, event.LLMStreamChunk{Model: "m", Chunk: "hi"})
 			event.End(lst, event.LLMCallCompleted{Model: "m", Content: "hi", FinishReason: "stop",
-				Usage: event.Usage{PromptTokens: 3, CompletionTokens: 1}})
+				Usage: chat.Usage{PromptTokens: 3, CompletionTokens: 1}})
 
 			// a tool call that delegates: the delegation is the tool span's child
 			tctx, tst := event.Begin(actx, event.ToolStarted{Tool: "delegate", CallID: "c1", Arguments: `{"to":"W"}`})
@@ -212,11 +213,11 @@ func TestLeafSpansParallel(t *testing.T) {
 			ctx := event.StartRun(context.Background(), &event.Bus{})
 			ctx, finish := Attach(ctx, tr, true)
 			actx, ast := event.Begin(ctx, event.AgentStarted{Role: "Boss"})
-			defsA := []event.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object"}`)}}
-			defsB := []event.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object","x":1}`)}}
-			for i, defs := range [][]event.ToolDef{defsA, defsA, defsB, defsA} {
+			defsA := []chat.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object"}`)}}
+			defsB := []chat.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object","x":1}`)}}
+			for i, defs := range [][]chat.ToolDef{defsA, defsA, defsB, defsA} {
 				_, lst := event.Begin(actx, event.LLMCallStarted{Model: fmt.Sprint("m", i), Tools: defs,
-					Messages: []event.Message{{Role: "user", Content: "q"}}})
+					Messages: []chat.Message{{Role: "user", Content: "q"}}})
 				event.End(lst, event.LLMCallCompleted{Model: fmt.Sprint("m", i), Content: "ok"})
 			}
 			const n = 32

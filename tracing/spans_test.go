@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 )
 
@@ -177,7 +178,7 @@ func TestPanicStack(t *testing.T) {
 }
 
 func TestCallCost(t *testing.T) {
-	u := event.Usage{PromptTokens: 1000, CompletionTokens: 1000, TotalTokens: 2000}
+	u := chat.Usage{PromptTokens: 1000, CompletionTokens: 1000, TotalTokens: 2000}
 	if c, ok := callCost(&event.LLMCallCompleted{Model: "gpt-4o-mini", Usage: u, Cost: 0.5}); !ok || c != 0.5 {
 		t.Errorf("emitter cost: %v %v", c, ok)
 	}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 )
 
@@ -188,7 +189,7 @@ func describe(e event.Event) (string, string) {
 	return "", ""
 }
 
-func usage(u event.Usage) string {
+func usage(u chat.Usage) string {
 	req := "requests"
 	if u.Requests == 1 {
 		req = "request"

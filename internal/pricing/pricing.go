@@ -27,8 +27,8 @@
 //
 // # How a cost is computed
 //
-// Usage follows the OpenAI convention: [event.Usage.PromptTokens] includes the
-// cached prompt tokens, and [event.Usage.CompletionTokens] includes the
+// Usage follows the OpenAI convention: [chat.Usage.PromptTokens] includes the
+// cached prompt tokens, and [chat.Usage.CompletionTokens] includes the
 // reasoning tokens. So the cost is
 //
 //	(prompt - cached) × input + cached × cached_input + completion × output
@@ -68,7 +68,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 )
 
 // PricesDate is the date the built-in prices were taken from OpenAI's public
@@ -186,7 +186,7 @@ func (t *Table) Lookup(model string) (Price, bool) {
 // (counted inside PromptTokens) are billed at the cached rate; a cached count
 // larger than the prompt count is capped at the prompt count. It is safe for
 // concurrent use.
-func (t *Table) Cost(model string, u event.Usage) (usd float64, ok bool) {
+func (t *Table) Cost(model string, u chat.Usage) (usd float64, ok bool) {
 	pr, ok := t.Lookup(model)
 	if !ok {
 		return 0, false
@@ -196,7 +196,7 @@ func (t *Table) Cost(model string, u event.Usage) (usd float64, ok bool) {
 
 // Cost returns what usage u costs at price p, and ok=false (with 0) if a
 // token count is negative. See [Table.Cost].
-func (p Price) Cost(u event.Usage) (usd float64, ok bool) {
+func (p Price) Cost(u chat.Usage) (usd float64, ok bool) {
 	if u.PromptTokens < 0 || u.CachedPromptTokens < 0 || u.CompletionTokens < 0 {
 		return 0, false
 	}

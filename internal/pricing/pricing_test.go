@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crewai-go/crewai/chat"
 	"go.uber.org/goleak"
-
-	"github.com/crewai-go/crewai/event"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -21,26 +20,26 @@ func TestCost(t *testing.T) {
 	tests := []struct {
 		name  string
 		model string
-		u     event.Usage
+		u     chat.Usage
 		want  float64
 		ok    bool
 	}{
-		{"exact", "gpt-4o-mini", event.Usage{PromptTokens: 1_000_000, CompletionTokens: 1_000_000}, 0.15 + 0.60, true},
-		{"dated snapshot", "gpt-4o-mini-2024-07-18", event.Usage{PromptTokens: 2_000_000}, 0.30, true},
-		{"snapshot with own price", "gpt-4o-2024-05-13", event.Usage{PromptTokens: 1_000_000}, 5, true},
-		{"gpt-4o snapshot", "gpt-4o-2024-08-06", event.Usage{CompletionTokens: 1000}, 0.01, true},
-		{"cached billed at cached rate", "gpt-4o", event.Usage{PromptTokens: 1_000_000, CachedPromptTokens: 400_000}, 0.6*2.5 + 0.4*1.25, true},
-		{"cached capped at prompt", "gpt-4.1", event.Usage{PromptTokens: 100, CachedPromptTokens: 500}, 100 * 0.5 / 1e6, true},
-		{"case and provider prefix", "OpenAI/GPT-5-Mini", event.Usage{PromptTokens: 1_000_000}, 0.25, true},
-		{"gpt-5 dated", "gpt-5-2025-08-07", event.Usage{CompletionTokens: 1_000_000}, 10, true},
-		{"o3-mini", "o3-mini-2025-01-31", event.Usage{PromptTokens: 1_000_000}, 1.10, true},
-		{"zero usage", "gpt-4o", event.Usage{}, 0, true},
-		{"unknown", "llama3.1:8b", event.Usage{PromptTokens: 10}, 0, false},
-		{"empty model", "", event.Usage{PromptTokens: 10}, 0, false},
-		{"prefix but not snapshot", "gpt-4o-realtime-preview", event.Usage{PromptTokens: 10}, 0, false},
-		{"prefix but other model", "gpt-3.5-turbo-16k", event.Usage{PromptTokens: 10}, 0, false},
-		{"dated unknown family", "gpt-4o-audio-preview-2024-12-17", event.Usage{PromptTokens: 10}, 0, false},
-		{"negative tokens", "gpt-4o", event.Usage{PromptTokens: -1}, 0, false},
+		{"exact", "gpt-4o-mini", chat.Usage{PromptTokens: 1_000_000, CompletionTokens: 1_000_000}, 0.15 + 0.60, true},
+		{"dated snapshot", "gpt-4o-mini-2024-07-18", chat.Usage{PromptTokens: 2_000_000}, 0.30, true},
+		{"snapshot with own price", "gpt-4o-2024-05-13", chat.Usage{PromptTokens: 1_000_000}, 5, true},
+		{"gpt-4o snapshot", "gpt-4o-2024-08-06", chat.Usage{CompletionTokens: 1000}, 0.01, true},
+		{"cached billed at cached rate", "gpt-4o", chat.Usage{PromptTokens: 1_000_000, CachedPromptTokens: 400_000}, 0.6*2.5 + 0.4*1.25, true},
+		{"cached capped at prompt", "gpt-4.1", chat.Usage{PromptTokens: 100, CachedPromptTokens: 500}, 100 * 0.5 / 1e6, true},
+		{"case and provider prefix", "OpenAI/GPT-5-Mini", chat.Usage{PromptTokens: 1_000_000}, 0.25, true},
+		{"gpt-5 dated", "gpt-5-2025-08-07", chat.Usage{CompletionTokens: 1_000_000}, 10, true},
+		{"o3-mini", "o3-mini-2025-01-31", chat.Usage{PromptTokens: 1_000_000}, 1.10, true},
+		{"zero usage", "gpt-4o", chat.Usage{}, 0, true},
+		{"unknown", "llama3.1:8b", chat.Usage{PromptTokens: 10}, 0, false},
+		{"empty model", "", chat.Usage{PromptTokens: 10}, 0, false},
+		{"prefix but not snapshot", "gpt-4o-realtime-preview", chat.Usage{PromptTokens: 10}, 0, false},
+		{"prefix but other model", "gpt-3.5-turbo-16k", chat.Usage{PromptTokens: 10}, 0, false},
+		{"dated unknown family", "gpt-4o-audio-preview-2024-12-17", chat.Usage{PromptTokens: 10}, 0, false},
+		{"negative tokens", "gpt-4o", chat.Usage{PromptTokens: -1}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +52,7 @@ func TestCost(t *testing.T) {
 }
 
 func TestNilAndZeroTableAreDefault(t *testing.T) {
-	u := event.Usage{PromptTokens: 1000, CompletionTokens: 1000}
+	u := chat.Usage{PromptTokens: 1000, CompletionTokens: 1000}
 	want, _ := Default().Cost("gpt-4o", u)
 	var nilT *Table
 	if got, ok := nilT.Cost("gpt-4o", u); !ok || got != want {
@@ -84,14 +83,14 @@ func TestLoadMerges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := tab.Cost("my-model", event.Usage{PromptTokens: 1_000_000, CachedPromptTokens: 500_000, CompletionTokens: 1_000_000}); !ok || !near(got, 1.5+0.5+12) {
+	if got, ok := tab.Cost("my-model", chat.Usage{PromptTokens: 1_000_000, CachedPromptTokens: 500_000, CompletionTokens: 1_000_000}); !ok || !near(got, 1.5+0.5+12) {
 		t.Fatalf("my-model: %v %v", got, ok)
 	}
 	// cached_input defaults to input
 	if pr, _ := tab.Lookup("gpt-4o"); pr != (Price{Input: 1, CachedInput: 1, Output: 2}) {
 		t.Fatalf("gpt-4o override: %+v", pr)
 	}
-	if _, ok := tab.Cost("gpt-4", event.Usage{PromptTokens: 1}); ok {
+	if _, ok := tab.Cost("gpt-4", chat.Usage{PromptTokens: 1}); ok {
 		t.Fatal("gpt-4 should have been removed")
 	}
 	if _, ok := tab.Lookup("gpt-4o-mini"); !ok {
@@ -158,7 +157,7 @@ func TestLoadFileAndFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, ok := tab.Cost("local-model", event.Usage{PromptTokens: 5}); !ok || c != 0 {
+	if c, ok := tab.Cost("local-model", chat.Usage{PromptTokens: 5}); !ok || c != 0 {
 		t.Fatalf("local-model: %v %v", c, ok)
 	}
 	t.Setenv(EnvPricesFile, bad)

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/pricing"
 )
 
@@ -32,7 +32,7 @@ type Summary struct {
 	Start    time.Time     `json:"start"` // UTC
 	Duration time.Duration `json:"duration_ns"`
 	Spans    int           `json:"spans"`
-	Usage    event.Usage   `json:"usage"`
+	Usage    chat.Usage    `json:"usage"`
 	// Cost is the estimated cost in USD; meaningful only if CostKnown.
 	Cost      float64 `json:"cost_usd,omitempty"`
 	CostKnown bool    `json:"cost_known"`
@@ -90,12 +90,12 @@ func (t *Trace) Summary(prices *pricing.Table) Summary {
 // is a plain value, safe for concurrent reads; the zero value is no calls,
 // no tokens and an unknown cost.
 type Total struct {
-	Name      string      `json:"name"`
-	Calls     int         `json:"calls"`
-	Usage     event.Usage `json:"usage"`
-	Cost      float64     `json:"cost_usd,omitempty"`
-	CostKnown bool        `json:"cost_known"`
-	Errors    int         `json:"errors"`
+	Name      string     `json:"name"`
+	Calls     int        `json:"calls"`
+	Usage     chat.Usage `json:"usage"`
+	Cost      float64    `json:"cost_usd,omitempty"`
+	CostKnown bool       `json:"cost_known"`
+	Errors    int        `json:"errors"`
 }
 
 // Totals returns the LLM calls of t grouped by agent and by model, each sorted

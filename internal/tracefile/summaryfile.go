@@ -10,7 +10,7 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/pricing"
 )
 
@@ -26,7 +26,7 @@ type spanRec struct {
 }
 
 type llmRec struct {
-	usage     event.Usage
+	usage     chat.Usage
 	cost      float64
 	costKnown bool
 }

@@ -63,7 +63,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/pricing"
 )
 
@@ -280,12 +280,12 @@ func (s *Span) Model() string {
 
 // Usage returns the token usage recorded on the span (zero if none).
 // PromptTokens includes the cached prompt tokens.
-func (s *Span) Usage() event.Usage {
+func (s *Span) Usage() chat.Usage {
 	in, _ := s.Int(attrInputTokens)
 	out, _ := s.Int(attrOutputTokens)
 	cached, _ := s.Int(attrCacheRead)
 	reasoning, _ := s.Int(attrReasoning)
-	u := event.Usage{PromptTokens: int(in), CompletionTokens: int(out), CachedPromptTokens: int(cached), ReasoningTokens: int(reasoning)}
+	u := chat.Usage{PromptTokens: int(in), CompletionTokens: int(out), CachedPromptTokens: int(cached), ReasoningTokens: int(reasoning)}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	if s.IsLLM() {
 		u.Requests = 1

@@ -63,7 +63,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/tracefile"
 )
@@ -333,7 +333,7 @@ type SpanView struct {
 	Agent      string              `json:"agent,omitempty"`
 	Model      string              `json:"model,omitempty"`
 	Tool       string              `json:"tool,omitempty"`
-	Usage      *event.Usage        `json:"usage,omitempty"`
+	Usage      *chat.Usage         `json:"usage,omitempty"`
 	Cost       float64             `json:"cost_usd,omitempty"`
 	CostKnown  bool                `json:"cost_known"`
 	Input      []tracefile.Message `json:"input_messages,omitempty"`
