@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/crewai-go/crewai/flow"
+	"github.com/crewai-go/crewai/flow/sqlitestore"
 )
 
 // BenchmarkKickoffLoop: the seed's flow (5 method runs, a loop through a
@@ -70,7 +71,7 @@ func BenchmarkKickoffParallel(b *testing.B) {
 // runs, then 1 run and 2 saves).
 func BenchmarkKickoffPersist(b *testing.B) {
 	ctx := context.Background()
-	db, err := flow.OpenSQLite(ctx, filepath.Join(b.TempDir(), "states.db"))
+	db, err := sqlitestore.Open(ctx, filepath.Join(b.TempDir(), "states.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

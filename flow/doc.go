@@ -89,8 +89,9 @@
 //
 // # Persistence and resume
 //
-// With Flow.Persist set to a [Store] (the default is [OpenSQLite], a pure-Go
-// SQLite database; [MemoryStore] keeps states in memory), the state is saved
+// With Flow.Persist set to a [Store] ([MemoryStore] keeps states in memory;
+// package flow/sqlitestore keeps them in a pure-Go SQLite database, in its own
+// package so that programs that do not persist link no SQLite), the state is saved
 // as JSON after every method that completes, together with the kickoff's
 // progress (the method runs completed so far, their triggers, router labels
 // and outputs), and once more, marked finished, when the kickoff succeeds;

@@ -69,7 +69,7 @@ type Flow[S any] struct {
 	// Persist, if not nil, saves the state and the kickoff's progress after
 	// every method that completes, and lets a kickoff with an "id" input
 	// resume a saved state, skipping the methods an unfinished kickoff had
-	// completed. See [Store], [OpenSQLite] and the package doc.
+	// completed. See [Store], package flow/sqlitestore and the package doc.
 	Persist Store
 	// MaxMethodRuns caps how many times one method may run in one kickoff
 	// (loops through routers); when a method would run once more the flow

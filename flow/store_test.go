@@ -2,7 +2,6 @@ package flow_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +16,11 @@ import (
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
+	"github.com/crewai-go/crewai/flow/sqlitestore"
 )
 
 func stores(t *testing.T) map[string]flow.Store {
-	db, err := flow.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "sub", "states.db"))
+	db, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "sub", "states.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, db.Close()) })
 	return map[string]flow.Store{"sqlite": db, "memory": &flow.MemoryStore{}}
@@ -291,73 +291,6 @@ func TestPersistFailureFailsMethod(t *testing.T) {
 	require.ErrorAs(t, err, &me)
 	assert.Equal(t, "first_method", me.Method)
 	assert.Contains(t, err.Error(), "persist state: disk full")
-}
-
-func TestSQLiteSharedFile(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "states.db")
-	a, err := flow.OpenSQLite(ctx, path)
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := flow.OpenSQLite(ctx, path)
-	require.NoError(t, err)
-	defer b.Close()
-	require.NoError(t, a.Save(ctx, flow.Record{Flow: "F", StateID: "s1", Method: "m1", State: []byte(`{"n":1}`)}))
-	require.NoError(t, a.Save(ctx, flow.Record{Flow: "F", StateID: "s1", Method: "m2", State: []byte(`{"n":2}`),
-		Progress: []byte(`{"version":1}`)}))
-	rec, err := b.Load(ctx, "s1")
-	require.NoError(t, err)
-	assert.Equal(t, "m2", rec.Method)
-	assert.JSONEq(t, `{"n":2}`, string(rec.State))
-	assert.JSONEq(t, `{"version":1}`, string(rec.Progress))
-	assert.Equal(t, path, b.Path())
-}
-
-func TestSQLiteMemory(t *testing.T) {
-	ctx := context.Background()
-	db, err := flow.OpenSQLite(ctx, ":memory:")
-	require.NoError(t, err)
-	defer db.Close()
-	f := &flow.Flow[map[string]any]{Name: "M", Persist: db}
-	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[map[string]any]) (any, error) {
-		s.Update(func(m *map[string]any) { (*m)["k"] = "v" })
-		return nil, nil
-	})
-	res, err := f.Kickoff(ctx, nil)
-	require.NoError(t, err)
-	res2, err := f.Kickoff(ctx, map[string]any{"id": res.StateID, "extra": 1})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"id": res.StateID, "k": "v", "extra": 1}, res2.State)
-}
-
-func TestSQLiteUpgradesOldSchema(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite", "file:"+path) // the driver flow registers
-	require.NoError(t, err)
-	_, err = old.ExecContext(ctx, `CREATE TABLE flow_states (id INTEGER PRIMARY KEY AUTOINCREMENT,
-		flow_name TEXT NOT NULL, state_id TEXT NOT NULL, method_name TEXT NOT NULL,
-		saved_at TEXT NOT NULL, state_json TEXT NOT NULL);
-		INSERT INTO flow_states (flow_name, state_id, method_name, saved_at, state_json)
-		VALUES ('F', 's1', 'm1', '2026-01-02T03:04:05Z', '{"n":1}');`)
-	require.NoError(t, err)
-	require.NoError(t, old.Close())
-
-	db, err := flow.OpenSQLite(ctx, path)
-	require.NoError(t, err)
-	defer db.Close()
-	rec, err := db.Load(ctx, "s1")
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"n":1}`, string(rec.State))
-	assert.Nil(t, rec.Progress)
-	require.NoError(t, db.Save(ctx, flow.Record{Flow: "F", StateID: "s1", Method: "m2", State: []byte(`{}`), Progress: []byte(`{"version":1}`)}))
-	rec, err = db.Load(ctx, "s1")
-	require.NoError(t, err)
-	assert.Equal(t, `{"version":1}`, string(rec.Progress))
-
-	again, err := flow.OpenSQLite(ctx, path) // already upgraded: nothing to do
-	require.NoError(t, err)
-	require.NoError(t, again.Close())
 }
 
 // finalFailStore fails only the save a kickoff makes once it has succeeded.

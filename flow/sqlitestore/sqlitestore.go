@@ -1,4 +1,13 @@
-package flow
+// Package sqlitestore is a [flow.Store] in an SQLite database, through the
+// pure-Go modernc.org/sqlite driver (no cgo). It lives in its own package, as
+// database drivers do, so that a program that does not persist flows links no
+// SQLite and registers no database/sql driver: importing this package
+// registers the driver under the name "sqlite".
+//
+// The database has one append-only table, flow_states, whose latest row for
+// a state ID wins. A [*Store] is safe for concurrent use, also by several
+// processes sharing the file (WAL mode, busy timeout).
+package sqlitestore
 
 import (
 	"context"
@@ -11,35 +20,33 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+
+	"github.com/crewai-go/crewai/flow"
 )
 
-// DefaultSQLitePath is the database OpenSQLite uses for an empty path,
-// relative to the working directory.
-const DefaultSQLitePath = ".crewai/flow_states.db"
+// DefaultPath is the database Open uses for an empty path, relative to the
+// working directory.
+const DefaultPath = ".crewai/flow_states.db"
 
-// SQLiteStore is the default [Store]: an SQLite database (through the pure-Go
-// modernc.org/sqlite driver, so no cgo) with one append-only table,
-// flow_states, whose latest row for a state ID wins. Create it with
-// [OpenSQLite] and Close it when done. A database written before the
-// progress_json column existed is upgraded in place when opened. It is safe for concurrent use, also by
-// several processes sharing the file (WAL mode, busy timeout).
-// The zero value is not usable: open one with OpenSQLite.
-type SQLiteStore struct {
+// Store is a [flow.Store] in an SQLite database. Create it with [Open] and
+// Close it when done; the zero value is not usable. A database written before
+// the progress_json column existed is upgraded in place when opened.
+type Store struct {
 	db   *sql.DB
 	path string
 }
 
-// OpenSQLite opens (creating if needed, with its directory) the SQLite
-// database at path; an empty path means DefaultSQLitePath, ":memory:" a
-// private in-memory database.
-func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
+// Open opens (creating if needed, with its directory) the SQLite database at
+// path; an empty path means DefaultPath, ":memory:" a private in-memory
+// database.
+func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
-		path = DefaultSQLitePath
+		path = DefaultPath
 	}
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("flow: open state store %q: %w", path, err)
+				return nil, fmt.Errorf("sqlitestore: open state store %q: %w", path, err)
 			}
 		}
 	}
@@ -49,7 +56,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("flow: open state store %q: %w", path, err)
+		return nil, fmt.Errorf("sqlitestore: open state store %q: %w", path, err)
 	}
 	if path == ":memory:" {
 		db.SetMaxOpenConns(1) // one connection, or each gets its own database
@@ -66,13 +73,13 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 CREATE INDEX IF NOT EXISTS flow_states_state_id ON flow_states(state_id, id);`
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("flow: open state store %q: %w", path, err)
+		return nil, fmt.Errorf("sqlitestore: open state store %q: %w", path, err)
 	}
 	if err := addProgressColumn(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("flow: open state store %q: %w", path, err)
+		return nil, fmt.Errorf("sqlitestore: open state store %q: %w", path, err)
 	}
-	return &SQLiteStore{db: db, path: path}, nil
+	return &Store{db: db, path: path}, nil
 }
 
 // addProgressColumn upgrades a flow_states table created before the
@@ -92,48 +99,48 @@ func addProgressColumn(ctx context.Context, db *sql.DB) error {
 }
 
 // Path returns the database's path.
-func (s *SQLiteStore) Path() string { return s.path }
+func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *SQLiteStore) Close() error {
+func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("flow: close state store %q: %w", s.path, err)
+		return fmt.Errorf("sqlitestore: close state store %q: %w", s.path, err)
 	}
 	return nil
 }
 
 // Save appends a row holding rec as the latest record of rec.StateID,
 // stamped with the current time.
-func (s *SQLiteStore) Save(ctx context.Context, rec Record) error {
+func (s *Store) Save(ctx context.Context, rec flow.Record) error {
 	_, err := s.db.ExecContext(ctx,
 		`INSERT INTO flow_states (flow_name, state_id, method_name, saved_at, state_json, progress_json) VALUES (?, ?, ?, ?, ?, ?)`,
 		rec.Flow, rec.StateID, rec.Method, time.Now().UTC().Format(time.RFC3339Nano), string(rec.State), string(rec.Progress))
 	if err != nil {
-		return fmt.Errorf("flow: save state %q: %w", rec.StateID, err)
+		return fmt.Errorf("sqlitestore: save state %q: %w", rec.StateID, err)
 	}
 	return nil
 }
 
 // Load returns the latest row of stateID, or an error matching
-// ErrStateNotFound.
-func (s *SQLiteStore) Load(ctx context.Context, stateID string) (*Record, error) {
-	var r Record
+// [flow.ErrStateNotFound].
+func (s *Store) Load(ctx context.Context, stateID string) (*flow.Record, error) {
+	var r flow.Record
 	var saved, state, progress string
 	err := s.db.QueryRowContext(ctx,
 		`SELECT flow_name, state_id, method_name, saved_at, state_json, progress_json FROM flow_states WHERE state_id = ? ORDER BY id DESC LIMIT 1`,
 		stateID).Scan(&r.Flow, &r.StateID, &r.Method, &saved, &state, &progress)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("flow: load state %q from %s: %w", stateID, s.path, ErrStateNotFound)
+		return nil, fmt.Errorf("sqlitestore: load state %q from %s: %w", stateID, s.path, flow.ErrStateNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("flow: load state %q from %s: %w", stateID, s.path, err)
+		return nil, fmt.Errorf("sqlitestore: load state %q from %s: %w", stateID, s.path, err)
 	}
 	r.State = []byte(state)
 	if progress != "" {
 		r.Progress = []byte(progress)
 	}
 	if r.Saved, err = time.Parse(time.RFC3339Nano, saved); err != nil {
-		return nil, &CorruptStateError{StateID: stateID, Method: r.Method, Err: fmt.Errorf("saved_at %q: %w", saved, err)}
+		return nil, &flow.CorruptStateError{StateID: stateID, Method: r.Method, Err: fmt.Errorf("saved_at %q: %w", saved, err)}
 	}
 	return &r, nil
 }
