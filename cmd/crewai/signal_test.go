@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,7 +72,7 @@ func TestSignalStopsCommands(t *testing.T) {
 					}
 				}
 			} else {
-				time.Sleep(300 * time.Millisecond) // let it start reading
+				waitReading(t, cmd.Process.Pid, ".jsonl")
 			}
 			if err := cmd.Process.Signal(tt.sig); err != nil {
 				t.Fatal(err)
@@ -103,4 +104,29 @@ func TestSignalStopsCommands(t *testing.T) {
 			t.Logf("exit %d, %v after the signal", code, time.Since(sent).Round(time.Millisecond))
 		})
 	}
+}
+
+// waitReading waits until process pid has a file whose name ends in suffix
+// open (it is then past its signal set-up and reading the trace), or has
+// exited. Linux only (/proc); elsewhere the test is skipped.
+func waitReading(t *testing.T, pid int, suffix string) {
+	t.Helper()
+	fdDir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc to see when the command reads the trace")
+	}
+	deadline := time.Now().Add(60 * time.Second) // hang detector
+	for time.Now().Before(deadline) {
+		fds, err := os.ReadDir(fdDir)
+		if err != nil {
+			return // exited
+		}
+		for _, fd := range fds {
+			if target, err := os.Readlink(fdDir + "/" + fd.Name()); err == nil && strings.HasSuffix(target, suffix) {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the command never opened the trace")
 }
