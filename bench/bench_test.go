@@ -99,7 +99,7 @@ func runAgent(tb testing.TB, a *agent.Agent, job agent.Job, bus *event.Bus, tr *
 	ctx := event.StartRun(context.Background(), bus)
 	finish := func() {}
 	if tr != nil {
-		ctx, finish = tracing.Attach(ctx, tr, true)
+		ctx, finish = tracing.Attach(ctx, tr, tracing.Requested(true))
 	}
 	res, err := a.Execute(ctx, job)
 	finish()

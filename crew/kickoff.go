@@ -57,7 +57,7 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 		return nil, err
 	}
 	ctx = event.StartRun(ctx, c.Bus)
-	ctx, finish := tracing.Attach(ctx, c.Tracer, c.Tracing)
+	ctx, finish := tracing.Attach(ctx, c.Tracer, tracing.Requested(c.Tracing))
 	defer finish()
 	ctx = tool.WithRunState(ctx)
 	if c.Verbose {

@@ -175,17 +175,19 @@ func Begin[E any, P interface {
 
 // End announces the end of the step st (its completed or failed event). Its
 // parent is the step's own parent, and its StartID the step's start event.
-// Ending an inactive Step does nothing.
+// It returns the end event's ID, which a later step may name as its cause
+// (a flow method's MethodStarted.TriggeredBy). Ending an inactive Step does
+// nothing and returns 0.
 func End[E any, P interface {
 	*E
 	Event
-}](st Step, e E) {
+}](st Step, e E) uint64 {
 	if st.s == nil {
-		return
+		return 0
 	}
 	p := P(new(E))
 	*(*E)(p) = e
 	h := p.EventHeader()
 	h.Phase, h.ParentID, h.StartID = Finish, st.s.parent, st.id
-	st.s.deliver(p)
+	return st.s.deliver(p)
 }

@@ -567,6 +567,13 @@ type MethodStarted struct {
 	// Trigger is what made the method run: "start", or the method or router
 	// label whose completion triggered it.
 	Trigger string
+	// TriggeredBy is the ID of the event whose completion made the method
+	// run: the MethodFinished of the method (or of the router, for a
+	// label) that triggered it, and for an And the one that completed it
+	// last, as CrewAI's triggered_by_event_id. 0 for a method run at
+	// kickoff, or when the triggering method ran in another kickoff or
+	// process (a resumed run, a Temporal activity).
+	TriggeredBy uint64
 }
 
 // MethodFinished closes a flow method that succeeded.

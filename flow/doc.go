@@ -35,22 +35,72 @@
 // and they run concurrently (routers included: unlike CrewAI, which runs the
 // routers first, one at a time, this package gives routers no priority).
 //
-// Or fires at most once per round (a round begins at kickoff and at each
-// label a router returns), so a listener on Or("a", "b") runs once when a and
-// b both run in the same pass, and once per pass of a loop. And fires once
-// all its parts have been seen since it last fired, then starts again.
+// # Scheduling rules
 //
-// Loops go through routers (a router may listen to its own label). One
-// method runs at most Flow.MaxMethodRuns times per kickoff (default
-// [DefaultMaxMethodRuns]); one more run fails the flow with an error matching
-// [ErrMaxMethodRuns].
+// These are CrewAI's rules (its flow runtime, read case by case), restated
+// for a scheduler that runs methods concurrently. [Scheduler] holds them as
+// plain data; Kickoff and the Temporal runner both follow it.
+//
+// Conditional starts. Start("m").TriggeredBy(c) is CrewAI's @start(c): a
+// start method with a trigger. At kickoff the flow runs its unconditional
+// start methods; only a flow that has none runs its conditional starts
+// instead. A conditional start also runs each time its condition holds, like
+// a listener: when a method it names completes or a router returns a label
+// it names (CrewAI's runtime fires it only on router labels; its
+// documentation promises method completions too, and this package does
+// both). So a router can loop back into a conditional start.
+//
+// Waves. Every run belongs to a dispatch wave. The kickoff's runs are wave
+// 0. A run triggered by a method's completion joins that method's wave. A
+// router's label opens a new wave, except when the router itself ran
+// because of a label: a chain of routers (router a returns x, router b,
+// listening to x, returns y) is one wave. A wave is CrewAI's "dispatch": the
+// work one completion sets off before the next label of a loop.
+//
+// Or. A listener whose condition is an Or of two or more parts (CrewAI's
+// or_ with several events) runs at most once per wave: when a and b both run
+// in the same wave, a listener on Or("a", "b") runs once; when the routers
+// of a chain return x then y, a listener on Or("x", "y") runs once, not once
+// per label. A later wave re-arms it, so in a loop it runs once per pass;
+// the late completion of a method of an earlier wave does not run it again.
+// A single trigger, or an Or of one part, fires on every completion.
+//
+// Routers and conditional starts are exempt from the Or rule: a router on
+// Or("a", "b") runs each time a or b completes (twice when both do), and
+// each of its labels opens a wave, so the listeners of its label run each
+// time too.
+//
+// And. A listener on an And (or any condition with an And inside) collects
+// the triggers it has seen, runs once its condition holds, then starts
+// collecting again; a trigger seen twice before the others counts once.
+//
+// One listener runs at most once per completion, even when it listens to
+// both the router's name and the label it returned.
+//
+// Limits. Loops go through routers (a router may listen to its own label,
+// never to its own name). One method runs at most Flow.MaxMethodRuns times
+// per kickoff (default [DefaultMaxMethodRuns]): every run counts, its
+// kickoff run and the triggered runs of a conditional start included
+// (CrewAI counts only the runs of listeners, which leaves a loop made of
+// conditional starts alone unbounded); one more run fails the flow with an
+// error matching [ErrMaxMethodRuns].
+//
+// Causes. Each method's MethodStarted event names, in TriggeredBy, the
+// event that made it run: the MethodFinished of the method, or of the router
+// for a label, whose completion triggered it (for an And, the one that
+// completed it last), as CrewAI's triggered_by_event_id does; [TriggerOf]
+// gives it to the method as Trigger.Event. A traced flow draws it as a span
+// link from the method's span to the span of that completion.
 //
 // # Definition errors
 //
 // [Flow.Validate], and Kickoff before running anything, report every mistake
 // as a [DefinitionError] naming the method: a nil function, an empty or
 // duplicate name, a listener on a trigger that no method and no declared
-// label produces, Emits on a plain step, no start method. Routers declare
+// label produces, a condition that names the method itself (its completion
+// would trigger it again for ever; this holds even when a router also
+// returns that name as a label, as CrewAI rejects it), TriggeredBy on a
+// spec that is not a Start spec, Emits on a plain step, no start method. Routers declare
 // their labels with [Spec.Emits]; while some router declares none, a
 // listener on an unknown trigger is accepted as one of its possible labels.
 //
@@ -106,7 +156,7 @@
 //     triggered but did not complete run now, with the Trigger they had
 //     (its Output decoded from the saved JSON: a struct output comes back
 //     as map[string]any, an output JSON cannot encode as nil), followed by
-//     what they trigger, under the same Or/And/round rules and
+//     what they trigger, under the same Or/And/wave rules and
 //     MaxMethodRuns count as if the kickoff had not stopped;
 //   - if it finished (or the record holds no progress), it runs the graph
 //     again from its start methods on the saved state: the way to continue

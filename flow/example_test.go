@@ -126,3 +126,92 @@ func Example_resume() {
 	// publish runs
 	// published [findings]
 }
+
+// A conditional start (CrewAI's @start("loop")): the flow has no
+// unconditional start, so it runs at kickoff, and the router's "loop"
+// label brings it back until the router says "exit".
+func ExampleSpec_TriggeredBy() {
+	f := &flow.Flow[map[string]any]{Name: "Cycle"}
+	var log []string
+	f.Step(flow.Start("step_1").TriggeredBy(flow.On("loop")), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+		log = append(log, "step_1")
+		return nil, nil
+	})
+	f.Router(flow.Listen("step_2", "step_1").Emits("loop", "exit"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+		log = append(log, "step_2")
+		if len(log) < 6 {
+			return "loop", nil
+		}
+		return "exit", nil
+	})
+	if _, err := f.Kickoff(context.Background(), nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(log)
+	// Output: [step_1 step_2 step_1 step_2 step_1 step_2]
+}
+
+// Routers in a chain form one dispatch wave: "classify" returns "urgent",
+// "escalate" (listening to "urgent") returns "paged", and the listener on
+// Or("urgent", "paged") runs once, not once per label.
+func ExampleOr() {
+	f := &flow.Flow[map[string]any]{Name: "Chain"}
+	var notified atomic.Int32
+	f.Step(flow.Start("receive"), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) { return nil, nil })
+	f.Router(flow.Listen("classify", "receive").Emits("urgent"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+		return "urgent", nil
+	})
+	f.Router(flow.Listen("escalate", "urgent").Emits("paged"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+		return "paged", nil
+	})
+	f.Step(flow.When("notify", flow.Or("urgent", "paged")), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+		notified.Add(1)
+		return nil, nil
+	})
+	if _, err := f.Kickoff(context.Background(), nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("notify ran", notified.Load(), "time")
+	// Output: notify ran 1 time
+}
+
+// A router is exempt from the Or once-rule: on Or("a", "b") it runs once
+// for each trigger that completes, and so do the listeners of its label,
+// while a plain listener on the same Or runs once.
+func ExampleFlow_Router() {
+	f := &flow.Flow[map[string]any]{Name: "Routers"}
+	var routed, labelled, plain atomic.Int32
+	nop := func(ctx context.Context, s *flow.State[map[string]any]) (any, error) { return nil, nil }
+	f.Step(flow.Start("a"), nop)
+	f.Step(flow.Start("b"), nop)
+	f.Router(flow.When("route", flow.Or("a", "b")).Emits("go"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+		routed.Add(1)
+		return "go", nil
+	})
+	f.Step(flow.Listen("on_go", "go"), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+		labelled.Add(1)
+		return nil, nil
+	})
+	f.Step(flow.When("join", flow.Or("a", "b")), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+		plain.Add(1)
+		return nil, nil
+	})
+	if _, err := f.Kickoff(context.Background(), nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(routed.Load(), labelled.Load(), plain.Load())
+	// Output: 2 2 1
+}
+
+// A method that listens to its own name is refused before anything runs.
+func ExampleFlow_Validate() {
+	f := &flow.Flow[map[string]any]{Name: "Selfish"}
+	nop := func(ctx context.Context, s *flow.State[map[string]any]) (any, error) { return nil, nil }
+	f.Step(flow.Start("begin"), nop)
+	f.Step(flow.When("retry", flow.Or("begin", "retry")), nop)
+	fmt.Println(f.Validate())
+	// Output: flow "Selfish": method "retry" listens to its own name "retry": its completion would trigger it again, for ever; listen to another method or label, or rename the method
+}

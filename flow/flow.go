@@ -99,11 +99,25 @@ type Spec struct {
 	cond   *Condition
 	labels []string
 	emits  bool
+	trig   bool // TriggeredBy was called
 }
 
 // Start is the spec of a start method, which runs when the flow is kicked
-// off. Several start methods run concurrently.
+// off. Several start methods run concurrently. With [Spec.TriggeredBy] it
+// becomes a conditional start.
 func Start(name string) Spec { return Spec{name: name, start: true} }
+
+// TriggeredBy makes a [Start] spec a conditional start, CrewAI's
+// @start("label"): the method runs at kickoff only when the flow has no
+// unconditional start, and it runs again each time c holds (a method it
+// names completes, or a router returns a label it names), counted against
+// Flow.MaxMethodRuns like any run. A router that returns such a label can
+// loop back into it. TriggeredBy on a spec that is not a Start spec is a
+// definition error.
+func (s Spec) TriggeredBy(c Condition) Spec {
+	s.cond, s.trig = &c, true
+	return s
+}
 
 // Listen is the spec of a method that runs each time trigger completes:
 // trigger names a method (step or router) or a label a router returns.
@@ -142,13 +156,11 @@ const (
 // an empty trigger, which is a definition error. Conditions are immutable
 // values, safe for concurrent use.
 //
-// An Or (and a single trigger) fires at most once per round: a round begins
-// at kickoff and each time a router returns a label, and a completion
-// belongs to the round of the completion (or label) that triggered it. So a
-// listener on Or("a", "b"), where a and b both run because of the same
-// kickoff or label, runs once; in a loop through a router it runs once per
-// pass. An And fires once every one of its parts has held since it last
-// fired, then starts collecting again.
+// A listener on an Or of two or more parts runs once per dispatch wave and
+// is re-armed by a router label of another wave or by a loop; a router or a
+// conditional start on an Or runs each time a part holds; an And fires once
+// every one of its parts has held since it last fired, then starts
+// collecting again (see "Scheduling rules" in the package doc).
 type Condition struct {
 	op      condOp
 	trigger string
@@ -160,7 +172,8 @@ type Condition struct {
 func On(trigger string) Condition { return Condition{op: opTrigger, trigger: trigger} }
 
 // Or is the condition "any of the triggers completed" (method names or router
-// labels); it fires once per round (see [Condition]).
+// labels); a listener on an Or of two or more triggers runs once per
+// dispatch wave (see [Condition]).
 func Or(triggers ...string) Condition { return AnyOf(ons(triggers)...) }
 
 // And is the condition "every trigger completed" (method names or router
@@ -374,6 +387,7 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 		g.maxConc = DefaultMaxConcurrency
 	}
 	undeclared := false // some router declares no labels
+	var allStarts []int
 	for _, m := range f.methods {
 		n := m.spec.name
 		switch {
@@ -389,6 +403,9 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 		}
 		if !m.spec.start && m.spec.cond == nil {
 			fail(n, "has an empty Spec; build it with Start, Listen or When")
+		}
+		if m.spec.trig && !m.spec.start {
+			fail(n, "uses TriggeredBy on a listener spec; TriggeredBy makes a conditional start of a Start spec (use Listen or When for a listener)")
 		}
 		if m.spec.cond != nil {
 			if err := m.spec.cond.check(n); err != nil {
@@ -416,13 +433,23 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 			labels[n] = set
 		}
 		if m.spec.start {
-			p.starts = append(p.starts, len(g.methods))
+			allStarts = append(allStarts, len(g.methods))
+			if m.spec.cond == nil {
+				p.starts = append(p.starts, len(g.methods))
+			}
 		}
 		p.index[n] = len(g.methods)
 		p.specs = append(p.specs, m.spec)
 		p.routers = append(p.routers, m.router)
+		// The Or once-rule: a listener (not a router, not a conditional
+		// start) on an Or of two or more parts.
+		p.once = append(p.once, !m.router && !m.spec.start && m.spec.cond != nil &&
+			m.spec.cond.op == opOr && len(m.spec.cond.subs) > 1)
 		g.byName[n] = m
 		g.methods = append(g.methods, m)
+	}
+	if len(p.starts) == 0 {
+		p.starts = allStarts // only conditional starts: they all run at kickoff
 	}
 	if len(g.methods) > 0 && len(p.starts) == 0 {
 		fail("", "has no start method; register one with Start")
@@ -446,6 +473,11 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 				continue
 			}
 			seen[t] = true
+			if t == m.spec.name {
+				fail(m.spec.name, "listens to its own name %q: its completion would trigger it again, for ever; "+
+					"listen to another method or label, or rename the method", t)
+				continue
+			}
 			p.listeners[t] = append(p.listeners[t], i)
 			if g.byName[t] == nil && !declared[t] && !undeclared {
 				known := make([]string, 0, len(g.byName)+len(declared))

@@ -164,6 +164,7 @@ func TestTriggerOf(t *testing.T) {
 	_, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, flow.Trigger{}, start)
+	got.Event = 0 // see TestMethodStartedNamesTriggeringEvent
 	assert.Equal(t, flow.Trigger{Name: "a", Method: "a", Output: 42}, got)
 }
 

@@ -7,7 +7,9 @@ import (
 )
 
 // progressVersion is the version of the Record.Progress format written.
-const progressVersion = 1
+// Version 1 numbered rounds where version 2 numbers waves; a version 1
+// progress is still resumed, its runs matched without their round.
+const progressVersion = 2
 
 // progress is a kickoff's progress as saved in Record.Progress.
 type progress struct {
@@ -21,7 +23,7 @@ type progress struct {
 // it returned and its output.
 type doneRun struct {
 	Method  string          `json:"method"`
-	Round   int             `json:"round"`
+	Wave    int             `json:"wave"`
 	Trigger string          `json:"trigger,omitempty"`
 	From    string          `json:"from,omitempty"`
 	Label   string          `json:"label,omitempty"`
@@ -35,12 +37,12 @@ func newDoneRun(a Activation, label string, out any) doneRun {
 	if err != nil {
 		raw = nil
 	}
-	return doneRun{Method: a.Method, Round: a.Round, Trigger: a.Trigger.Name, From: a.Trigger.Method,
+	return doneRun{Method: a.Method, Wave: a.Wave, Trigger: a.Trigger.Name, From: a.Trigger.Method,
 		Label: label, Output: raw}
 }
 
 func (d doneRun) activation() Activation {
-	return Activation{Method: d.Method, Round: d.Round, Trigger: Trigger{Name: d.Trigger, Method: d.From}}
+	return Activation{Method: d.Method, Wave: d.Wave, Trigger: Trigger{Name: d.Trigger, Method: d.From}}
 }
 
 func (d doneRun) output() any {
@@ -54,24 +56,25 @@ func (d doneRun) output() any {
 	return v
 }
 
-// decodeProgress decodes a Record.Progress and returns the runs left
-// unfinished: none for empty data (no progress known) or a kickoff that
-// finished.
-func decodeProgress(data []byte) ([]doneRun, error) {
+// decodeProgress decodes a Record.Progress and returns the runs completed
+// by a kickoff that did not finish: none for empty data (no progress known)
+// or a kickoff that finished. waves is false for a version 1 progress,
+// whose runs carry no wave.
+func decodeProgress(data []byte) (runs []doneRun, waves bool, err error) {
 	if len(data) == 0 {
-		return nil, nil
+		return nil, true, nil
 	}
 	var p progress
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("progress: %w", err)
+		return nil, false, fmt.Errorf("progress: %w", err)
 	}
-	if p.Version != progressVersion {
-		return nil, fmt.Errorf("progress: version %d, want %d", p.Version, progressVersion)
+	if p.Version != progressVersion && p.Version != 1 {
+		return nil, false, fmt.Errorf("progress: version %d, want 1 or %d", p.Version, progressVersion)
 	}
 	if p.Finished {
-		return nil, nil
+		return nil, true, nil
 	}
-	return p.Runs, nil
+	return p.Runs, p.Version != 1, nil
 }
 
 // replay rebuilds the Scheduler of a saved kickoff from the runs it
@@ -79,7 +82,9 @@ func decodeProgress(data []byte) ([]doneRun, error) {
 // were still to do: started or triggered, not completed. Each of those
 // carries the (decoded) output of the run that triggered it; from[i] is the
 // index in runs of the run that triggered pending[i] (-1 for a start).
-func (p *plan) replay(runs []doneRun) (s *Scheduler, pending []Activation, from []int, err error) {
+// Without waves (a version 1 progress), a saved run is matched by method
+// and trigger only.
+func (p *plan) replay(runs []doneRun, waves bool) (s *Scheduler, pending []Activation, from []int, err error) {
 	s = p.scheduler()
 	pending = s.Start()
 	from = make([]int, len(pending))
@@ -89,13 +94,15 @@ func (p *plan) replay(runs []doneRun) (s *Scheduler, pending []Activation, from 
 	for i, d := range runs {
 		a := d.activation()
 		j := slices.IndexFunc(pending, func(x Activation) bool {
-			return x.Method == a.Method && x.Round == a.Round &&
+			return x.Method == a.Method && (x.Wave == a.Wave || !waves) &&
 				x.Trigger.Name == a.Trigger.Name && x.Trigger.Method == a.Trigger.Method
 		})
 		if j < 0 {
 			return nil, nil, nil, fmt.Errorf("saved run %d (method %q, trigger %q) is not one this flow would have started: "+
 				"the flow's definition changed since it was saved", i+1, d.Method, d.Trigger)
 		}
+		a.Wave = pending[j].Wave
+		runs[i].Wave = a.Wave // a version 1 run gets its wave, saved from now on
 		pending = slices.Delete(pending, j, j+1)
 		from = slices.Delete(from, j, j+1)
 		next, err := s.Completed(a, d.Label)
@@ -113,14 +120,14 @@ func (p *plan) replay(runs []doneRun) (s *Scheduler, pending []Activation, from 
 }
 
 // runKey identifies an activation as the saved progress does: method,
-// round and trigger.
+// wave and trigger.
 type runKey struct {
 	method, trigger, from string
-	round                 int
+	wave                  int
 }
 
 func keyOf(a Activation) runKey {
-	return runKey{method: a.Method, trigger: a.Trigger.Name, from: a.Trigger.Method, round: a.Round}
+	return runKey{method: a.Method, trigger: a.Trigger.Name, from: a.Trigger.Method, wave: a.Wave}
 }
 
 // outputKeeper decides which completed runs' outputs the saved progress

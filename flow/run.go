@@ -56,6 +56,11 @@ type Trigger struct {
 	Method string
 	// Output is that method's output.
 	Output any
+	// Event is the ID of that completion's MethodFinished event in the
+	// kickoff's run (see event.MethodStarted.TriggeredBy), or 0 when no
+	// one listened to the run's events or the completion happened in an
+	// earlier kickoff.
+	Event uint64
 }
 
 type triggerKey struct{}
@@ -144,32 +149,39 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	return res, nil
 }
 
+// savedRuns are the runs a saved, unfinished kickoff completed; waves is
+// false when they come from a version 1 progress.
+type savedRuns struct {
+	runs  []doneRun
+	waves bool
+}
+
 // newState builds the kickoff's state: initial or restored, inputs merged,
 // ID set. When restored, it also returns the runs the saved kickoff had
 // completed.
-func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]any) (*State[S], []doneRun, error) {
+func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]any) (*State[S], savedRuns, error) {
 	st := &State[S]{v: deepCopy(f.Initial)}
-	var done []doneRun
+	var done savedRuns
 	if raw, ok := inputs["id"]; ok {
 		id, isStr := raw.(string)
 		if !isStr || id == "" {
-			return nil, nil, &InputError{Field: "id", Value: raw, Want: "is not a valid state ID (a non-empty string)"}
+			return nil, savedRuns{}, &InputError{Field: "id", Value: raw, Want: "is not a valid state ID (a non-empty string)"}
 		}
 		st.id = id
 		if f.Persist != nil {
 			rec, err := f.Persist.Load(ctx, id)
 			if err != nil {
-				return nil, nil, fmt.Errorf("flow %q: resume: %w", g.name, err)
+				return nil, savedRuns{}, fmt.Errorf("flow %q: resume: %w", g.name, err)
 			}
 			if rec.Flow != g.name {
-				return nil, nil, fmt.Errorf("flow %q: resume: state %q was saved by flow %q", g.name, id, rec.Flow)
+				return nil, savedRuns{}, fmt.Errorf("flow %q: resume: state %q was saved by flow %q", g.name, id, rec.Flow)
 			}
 			var v S
 			if err := json.Unmarshal(rec.State, &v); err != nil {
-				return nil, nil, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
+				return nil, savedRuns{}, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
 			}
-			if done, err = decodeProgress(rec.Progress); err != nil {
-				return nil, nil, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
+			if done.runs, done.waves, err = decodeProgress(rec.Progress); err != nil {
+				return nil, savedRuns{}, &CorruptStateError{StateID: id, Method: rec.Method, Err: err}
 			}
 			st.v = v
 		}
@@ -179,7 +191,7 @@ func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]a
 	rv := reflect.ValueOf(&st.v).Elem()
 	prepare(rv)
 	if err := mergeInputs(rv, inputs); err != nil {
-		return nil, nil, err
+		return nil, savedRuns{}, err
 	}
 	setID(rv, st.id)
 	return st, done, nil
@@ -200,7 +212,7 @@ func failure(err error) event.Failure {
 // count so far; finish must be called once, after the run's last event.
 func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() chat.Usage, finish func()) {
 	ctx = event.StartRun(ctx, f.Bus)
-	ctx, finish = tracing.Attach(ctx, f.Tracer, f.Tracing)
+	ctx, finish = tracing.Attach(ctx, f.Tracer, tracing.Requested(f.Tracing))
 	ctx = tool.WithRunState(ctx)
 	var mu sync.Mutex
 	var total chat.Usage
@@ -270,7 +282,7 @@ func (f *Flow[S]) RunMethod(ctx context.Context, name, stateID string, state S, 
 		return res, fmt.Errorf("flow %q: %w", g.name, err)
 	}
 	ctx, usage, finish := f.openRun(ctx)
-	res.Output, res.Label, err = g.invoke(ctx, m, st, trig, nil)
+	res.Output, res.Label, _, err = g.invoke(ctx, m, st, trig, nil)
 	finish()
 	res.State, res.Usage = st.v, usage().Add(st.addedUsage())
 	return res, err
@@ -281,7 +293,7 @@ func (f *Flow[S]) RunMethod(ctx context.Context, name, stateID string, state S, 
 // runs once the method has returned without error, before its end event,
 // with the method's output and label; its error fails the method (Kickoff
 // schedules the next runs and saves the state there).
-func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig Trigger, after func(out any, label string) error) (any, string, error) {
+func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig Trigger, after func(out any, label string) error) (_ any, _ string, finished uint64, _ error) {
 	name := m.spec.name
 	src := event.Header{Source: "flow:" + g.name}
 	trigger := trig.Name
@@ -293,7 +305,7 @@ func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig 
 		snap = st.Get()
 	}
 	mctx, step := event.Begin(ctx, event.MethodStarted{Header: src, Flow: g.name, Method: name,
-		State: snap, Trigger: trigger})
+		State: snap, Trigger: trigger, TriggeredBy: trig.Event})
 	mctx = context.WithValue(mctx, triggerKey{}, trig)
 
 	out, label, err := m.call(mctx, st)
@@ -306,14 +318,14 @@ func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig 
 	if err != nil {
 		merr := &MethodError{Flow: g.name, Method: name, Err: err}
 		event.End(step, event.MethodFailed{Header: src, Flow: g.name, Method: name, Failure: failure(merr)})
-		return nil, "", merr
+		return nil, "", 0, merr
 	}
 	if step.Active() {
 		snap = st.Get()
 	}
-	event.End(step, event.MethodFinished{Header: src, Flow: g.name, Method: name, Result: out,
+	id := event.End(step, event.MethodFinished{Header: src, Flow: g.name, Method: name, Result: out,
 		RouterLabel: label, State: snap})
-	return out, label, nil
+	return out, label, id, nil
 }
 
 // call runs the method's function, turning a panic into a *PanicError.
@@ -353,9 +365,9 @@ type runner[S any] struct {
 // plan sets the scheduler and the first runs: the start methods, or, when
 // the kickoff resumes a saved one that had runs left to do, those runs,
 // with the saved progress carried on.
-func (r *runner[S]) plan(done []doneRun) error {
-	if len(done) > 0 {
-		sched, pending, from, err := r.g.plan.replay(done)
+func (r *runner[S]) plan(saved savedRuns) error {
+	if done := saved.runs; len(done) > 0 {
+		sched, pending, from, err := r.g.plan.replay(done, saved.waves)
 		if err != nil {
 			return fmt.Errorf("flow %q: resume state %q: %w", r.g.name, r.st.id, err)
 		}
@@ -426,7 +438,7 @@ func (r *runner[S]) exec(ctx context.Context, a Activation) error {
 		r.last, r.lastMethod, r.lastLabel = out, a.Method, label
 		return nil
 	}
-	out, _, err := r.g.invoke(ctx, r.g.byName[a.Method], r.st, a.Trigger, completed)
+	out, _, finished, err := r.g.invoke(ctx, r.g.byName[a.Method], r.st, a.Trigger, completed)
 	if err != nil {
 		return err
 	}
@@ -437,7 +449,7 @@ func (r *runner[S]) exec(ctx context.Context, a Activation) error {
 		return nil // the first error, or the caller's cancellation, is reported by run
 	}
 	for i := range next {
-		next[i].Trigger.Output = out
+		next[i].Trigger.Output, next[i].Trigger.Event = out, finished
 	}
 	r.spawn(ctx, next)
 	return nil

@@ -6,35 +6,36 @@ import (
 )
 
 // Activation is one method run that a [Scheduler] asks for: which method,
-// why, and in which round. It is a plain value, safe to copy. The zero
-// value names no method.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
+// why, and in which wave. The zero value names no method.
 type Activation struct {
 	// Method is the name of the method to run.
 	Method string
-	// Trigger says why it runs (the zero Trigger for a start method). The
-	// Scheduler sets Name and Method and leaves Output nil: the caller,
-	// which holds the output of the completion it reported, fills it in
-	// before handing the Trigger to the method.
+	// Trigger says why it runs (the zero Trigger for a start method run at
+	// kickoff). The Scheduler sets Name and Method and leaves Output and
+	// Event empty: the caller, which holds the output and the finish event
+	// of the completion it reported, fills them in before handing the
+	// Trigger to the method.
 	Trigger Trigger
-	// Round is the round the run belongs to: 0 at kickoff, then one more
-	// for each label a router returns (see [Condition]). Hand the
-	// Activation back to [Scheduler.Completed] unchanged.
-	Round int
+	// Wave is the dispatch wave the run belongs to (see "Scheduling rules"
+	// in the package doc): 0 at kickoff; a router's label opens a new wave
+	// unless the router itself ran because of a label, and every other
+	// run belongs to the wave of the completion that triggered it. Hand
+	// the Activation back to [Scheduler.Completed] unchanged.
+	Wave int
 }
 
 // Scheduler is the scheduling logic of one flow run, as plain data: which
 // methods start, and which listeners each completion triggers, with the
-// rules [Flow.Kickoff] follows (rounds, an Or firing once per round, an And
-// collecting its parts then starting again, a router's label opening a new
-// round, Flow.MaxMethodRuns). It runs no method, starts no goroutine, reads
-// no clock and does not depend on map iteration order: the same calls give
-// the same answers, in the same order, every time, which is what a
-// Temporal workflow replaying its history needs. Kickoff drives one
-// Scheduler per kickoff; a runner that runs methods elsewhere (each as a
-// Temporal activity, say) drives its own, and runs each method with
-// [Flow.RunMethod].
+// rules [Flow.Kickoff] follows (see "Scheduling rules" in the package doc:
+// conditional starts, waves, an Or listener firing once per wave, routers
+// and conditional starts exempt from that, an And collecting its parts then
+// starting again, Flow.MaxMethodRuns). It runs no method,
+// starts no goroutine, reads no clock and does not depend on map iteration
+// order: the same calls give the same answers, in the same order, every
+// time, which is what a Temporal workflow replaying its history needs.
+// Kickoff drives one Scheduler per kickoff; a runner that runs methods
+// elsewhere (each as a Temporal activity, say) drives its own, and runs
+// each method with [Flow.RunMethod].
 //
 // Get one with [Flow.Scheduler]; the zero value is not usable. A Scheduler
 // is not safe for concurrent use: the caller serializes its calls.
@@ -42,7 +43,7 @@ type Scheduler struct {
 	p     *plan
 	runs  []int       // runs per method index
 	conds []condState // per method index
-	round int
+	wave  int         // the last wave opened
 	begun bool
 }
 
@@ -52,16 +53,18 @@ type plan struct {
 	name      string
 	specs     []Spec // by method index, in registration order
 	routers   []bool // by method index
+	once      []bool // by method index: an Or listener that fires once per wave
 	index     map[string]int
-	starts    []int
-	listeners map[string][]int // trigger -> indexes of its listeners, in registration order
+	starts    []int            // the methods run at kickoff
+	listeners map[string][]int // trigger -> indexes of its listeners (conditional starts included), in registration order
 	maxRuns   int
 }
 
-// condState is what a listener's condition has seen.
+// condState is what a listener's condition has seen, and for an Or
+// listener the waves in which it fired.
 type condState struct {
-	seen   map[string]bool
-	rounds map[int]bool
+	seen  map[string]bool
+	waves map[int]bool
 }
 
 // Scheduler returns a new Scheduler for one run of the flow, after checking
@@ -80,8 +83,10 @@ func (p *plan) scheduler() *Scheduler {
 	return &Scheduler{p: p, runs: make([]int, len(p.specs)), conds: make([]condState, len(p.specs))}
 }
 
-// Start returns the start methods to run, in registration order, all in
-// round 0. Only the first call returns them; later calls return nil.
+// Start returns the methods to run at kickoff, in registration order, all
+// in wave 0: the unconditional start methods, or, when the flow has none,
+// every start method (conditional ones included). Only the first call
+// returns them; later calls return nil.
 func (s *Scheduler) Start() []Activation {
 	if s.begun {
 		return nil
@@ -98,13 +103,13 @@ func (s *Scheduler) Start() []Activation {
 // Completed records that the run a completed, its router having returned
 // label (empty for a plain step, or a router that returned none), and
 // returns the runs that completion triggers, in a deterministic order: the
-// listeners of a.Method in a.Round, then those of label in a new round, each
-// in registration order, a listener at most once. It fails with a
-// *[MethodError] when a listener would run more than MaxMethodRuns times
-// (matching [ErrMaxMethodRuns]) or when label is one a.Method cannot return
-// (a plain step, or a router that declares other labels), and with an
-// error naming the method when the flow has no method a.Method; on error
-// it triggers nothing.
+// listeners of a.Method, then those of label, each in registration order,
+// a listener at most once. It fails with a *[MethodError] when a listener
+// would run more than MaxMethodRuns times (matching [ErrMaxMethodRuns]) or
+// when label is one a.Method cannot return (a plain step, or a router that
+// declares other labels), and with an error naming the method when the
+// flow has no method a.Method; on error it triggers nothing, and the run
+// is over (the Scheduler is not meant to be used further).
 func (s *Scheduler) Completed(a Activation, label string) ([]Activation, error) {
 	p := s.p
 	mi, ok := p.index[a.Method]
@@ -115,19 +120,29 @@ func (s *Scheduler) Completed(a Activation, label string) ([]Activation, error) 
 		return nil, &MethodError{Flow: p.name, Method: a.Method, Err: err}
 	}
 	type trig struct {
-		name  string
-		round int
+		name string
+		wave int
 	}
-	trigs := []trig{{a.Method, a.Round}}
+	trigs := [2]trig{{a.Method, a.Wave}}
 	if label != "" {
-		s.round++
-		trigs = append(trigs, trig{label, s.round})
+		// A router that runs because of a label carries that label's wave
+		// on (a chain of routers is one wave); any other router's label
+		// opens a new wave.
+		w := a.Wave
+		if a.Trigger.Name == "" || a.Trigger.Name == a.Trigger.Method {
+			s.wave++
+			w = s.wave
+		}
+		trigs[1] = trig{label, w}
 	}
 	var out []Activation
 	var fired []int
 	for _, t := range trigs {
+		if t.name == "" {
+			continue
+		}
 		for _, i := range p.listeners[t.name] {
-			if slices.Contains(fired, i) || !s.offer(i, t.name, t.round) {
+			if slices.Contains(fired, i) || !s.offer(i, t.name, t.wave) {
 				continue
 			}
 			fired = append(fired, i)
@@ -137,32 +152,34 @@ func (s *Scheduler) Completed(a Activation, label string) ([]Activation, error) 
 				return nil, &MethodError{Flow: p.name, Method: name,
 					Err: fmt.Errorf("%w: it would run a %dth time (MaxMethodRuns is %d)", ErrMaxMethodRuns, n, p.maxRuns)}
 			}
-			out = append(out, Activation{Method: name, Round: t.round, Trigger: Trigger{Name: t.name, Method: a.Method}})
+			out = append(out, Activation{Method: name, Wave: t.wave, Trigger: Trigger{Name: t.name, Method: a.Method}})
 		}
 	}
 	return out, nil
 }
 
-// offer tells listener i's condition that trigger completed in round; it
-// reports whether the listener must run.
-func (s *Scheduler) offer(i int, trigger string, round int) bool {
-	c := s.p.specs[i].cond
+// offer tells listener i's condition that trigger completed (or was
+// returned as a label) in wave; it reports whether the listener must run.
+func (s *Scheduler) offer(i int, trigger string, wave int) bool {
+	once := s.p.once[i]
 	cs := &s.conds[i]
+	if once && cs.waves[wave] {
+		return false // an Or listener that fired in this wave
+	}
 	if cs.seen == nil {
-		cs.seen, cs.rounds = map[string]bool{}, map[int]bool{}
+		cs.seen = map[string]bool{}
 	}
 	cs.seen[trigger] = true
-	if !c.holds(cs.seen) {
+	if !s.p.specs[i].cond.holds(cs.seen) {
 		return false
 	}
 	clear(cs.seen)
-	if c.hasAnd() {
-		return true
+	if once {
+		if cs.waves == nil {
+			cs.waves = map[int]bool{}
+		}
+		cs.waves[wave] = true
 	}
-	if cs.rounds[round] {
-		return false
-	}
-	cs.rounds[round] = true
 	return true
 }
 

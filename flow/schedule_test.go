@@ -14,9 +14,9 @@ func nop(ctxT, *flow.State[orState]) (any, error)      { return nil, nil }
 func route(ctxT, *flow.State[orState]) (string, error) { return "", nil }
 
 // act is an Activation written compactly: method, trigger name, trigger
-// method, round.
-func act(method, trig, from string, round int) flow.Activation {
-	return flow.Activation{Method: method, Trigger: flow.Trigger{Name: trig, Method: from}, Round: round}
+// method, wave.
+func act(method, trig, from string, wave int) flow.Activation {
+	return flow.Activation{Method: method, Trigger: flow.Trigger{Name: trig, Method: from}, Wave: wave}
 }
 
 func newScheduler(t *testing.T, f *flow.Flow[orState]) *flow.Scheduler {
@@ -42,7 +42,7 @@ func TestScheduler(t *testing.T) {
 		steps  []completion
 	}{
 		{
-			name: "Or fires once per round",
+			name: "Or fires once per wave",
 			define: func(f *flow.Flow[orState]) {
 				f.Step(flow.Start("a"), nop)
 				f.Step(flow.Start("b"), nop)
@@ -72,7 +72,7 @@ func TestScheduler(t *testing.T) {
 			},
 		},
 		{
-			name: "router loop: each label opens a round, an Or fires once in each",
+			name: "router loop: each label opens a wave, an Or fires once in each",
 			define: func(f *flow.Flow[orState]) {
 				f.Router(flow.Start("begin").Emits("pass"), route)
 				f.Step(flow.Listen("x", "pass"), nop)
@@ -106,11 +106,12 @@ func TestScheduler(t *testing.T) {
 			},
 		},
 		{
-			// s1 and s2 both fire "a" in round 0 (an And over an Or fires
-			// on every completion), so "a" completes twice in one round:
+			// s1 and s2 both fire "a" in wave 0 (an And over an Or fires
+			// on every completion), so "a" completes twice in one wave:
 			// the single-element AllOf keeps And semantics and fires
-			// twice, the single-element AnyOf fires once.
-			name: "single-element AllOf is an And, not an Or",
+			// twice, and so does the single-element AnyOf: as in CrewAI,
+			// the once-per-wave rule is for an Or of two or more parts.
+			name: "single-element AllOf and AnyOf fire on every completion",
 			define: func(f *flow.Flow[orState]) {
 				f.Step(flow.Start("s1"), nop)
 				f.Step(flow.Start("s2"), nop)
@@ -123,7 +124,7 @@ func TestScheduler(t *testing.T) {
 				{a: act("s1", "", "", 0), want: []flow.Activation{act("a", "s1", "s1", 0)}},
 				{a: act("s2", "", "", 0), want: []flow.Activation{act("a", "s2", "s2", 0)}},
 				{a: act("a", "s1", "s1", 0), want: []flow.Activation{act("all", "a", "a", 0), act("any", "a", "a", 0)}},
-				{a: act("a", "s2", "s2", 0), want: []flow.Activation{act("all", "a", "a", 0)}},
+				{a: act("a", "s2", "s2", 0), want: []flow.Activation{act("all", "a", "a", 0), act("any", "a", "a", 0)}},
 			},
 		},
 	}
@@ -273,5 +274,5 @@ func TestKickoffSingleAllOf(t *testing.T) {
 	f.Step(flow.When("any", flow.AnyOf(flow.On("a"))), count("any"))
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"s1": 1, "s2": 1, "a": 2, "all": 2, "any": 1}, res.State.Runs)
+	assert.Equal(t, map[string]int{"s1": 1, "s2": 1, "a": 2, "all": 2, "any": 2}, res.State.Runs)
 }

@@ -35,7 +35,7 @@ type Record struct {
 	// State is the state as JSON.
 	State []byte
 	// Progress is the kickoff's progress when it was saved, as JSON: the
-	// method runs completed so far, in order, with their trigger, round and
+	// method runs completed so far, in order, with their trigger, wave and
 	// router label, and the outputs a resume still needs (those of runs
 	// whose triggered runs are still to do, and of the last run; the others
 	// are left out so that the progress does not grow with every output of a

@@ -24,6 +24,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/otlpjson"
+	"github.com/crewai-go/crewai/internal/traceenv"
 )
 
 // receiver collects the spans an OTLP receiver was sent.
@@ -69,7 +71,7 @@ func httpReceiver(t *testing.T, rec *receiver) *httptest.Server {
 		switch ct {
 		case "application/json":
 			// the official exporter's JSON must decode with ours
-			err = UnmarshalOTLPJSON(body, &req)
+			err = otlpjson.Unmarshal(body, &req)
 		default:
 			err = proto.Unmarshal(body, &req)
 		}
@@ -95,8 +97,8 @@ func (g *grpcTraceService) Export(_ context.Context, req *coltracepb.ExportTrace
 }
 
 func clearOTLPEnv(t *testing.T) {
-	for _, k := range []string{EnvTracesExporter, EnvOTLPEndpoint, EnvOTLPTracesEP, EnvOTLPProtocol, EnvOTLPTracesProto,
-		EnvTracesDir, EnvFlushTimeout, EnvTracingEnabled, EnvSDKDisabled, "OTEL_EXPORTER_OTLP_TIMEOUT"} {
+	for _, k := range []string{traceenv.EnvTracesExporter, traceenv.EnvOTLPEndpoint, traceenv.EnvOTLPTracesEP, traceenv.EnvOTLPProtocol, traceenv.EnvOTLPTracesProto,
+		traceenv.EnvTracesDir, traceenv.EnvFlushTimeout, traceenv.EnvTracingEnabled, traceenv.EnvSDKDisabled, "OTEL_EXPORTER_OTLP_TIMEOUT"} {
 		t.Setenv(k, "")
 	}
 }
@@ -126,8 +128,8 @@ func TestOTLPBackends(t *testing.T) {
 			} else {
 				endpoint = httpReceiver(t, rec).URL
 			}
-			t.Setenv(EnvOTLPEndpoint, endpoint)
-			t.Setenv(EnvOTLPProtocol, proto)
+			t.Setenv(traceenv.EnvOTLPEndpoint, endpoint)
+			t.Setenv(traceenv.EnvOTLPProtocol, proto)
 			notice := &logBuf{}
 			logs := &logBuf{}
 			tr, err := New(WithNotice(notice), WithLogger(logs.logger()))
@@ -158,7 +160,7 @@ func TestOTLPBackends(t *testing.T) {
 func TestFileBackend(t *testing.T) {
 	clearOTLPEnv(t)
 	dir := filepath.Join(t.TempDir(), "traces")
-	t.Setenv(EnvTracesDir, dir)
+	t.Setenv(traceenv.EnvTracesDir, dir)
 	notice := &logBuf{}
 	logs := &logBuf{}
 	tr, err := New(WithNotice(notice), WithLogger(logs.logger()))
@@ -259,7 +261,7 @@ func readTraceFile(t *testing.T, path string) []*tracepb.Span {
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for sc.Scan() {
 		var req coltracepb.ExportTraceServiceRequest
-		if err := UnmarshalOTLPJSON(sc.Bytes(), &req); err != nil {
+		if err := otlpjson.Unmarshal(sc.Bytes(), &req); err != nil {
 			t.Fatalf("line does not decode: %v", err)
 		}
 		for _, rs := range req.ResourceSpans {
@@ -297,8 +299,8 @@ func TestConsoleAndNoneBackends(t *testing.T) {
 	}
 
 	for _, c := range []struct{ env, want string }{{"console", BackendConsole}, {"none", BackendNone}, {"file", BackendFile}} {
-		t.Setenv(EnvTracesExporter, c.env)
-		t.Setenv(EnvTracesDir, t.TempDir())
+		t.Setenv(traceenv.EnvTracesExporter, c.env)
+		t.Setenv(traceenv.EnvTracesDir, t.TempDir())
 		tr, err := New(WithNotice(nil))
 		if err != nil {
 			t.Fatal(err)
@@ -321,12 +323,12 @@ func TestConsoleAndNoneBackends(t *testing.T) {
 func TestDefaultTracer(t *testing.T) {
 	clearOTLPEnv(t)
 	dir := t.TempDir()
-	t.Setenv(EnvTracesDir, dir)
-	t.Setenv(EnvTracingEnabled, "true")
+	t.Setenv(traceenv.EnvTracesDir, dir)
+	t.Setenv(traceenv.EnvTracingEnabled, "true")
 	defer func() { _ = Shutdown(context.Background()) }()
 	bus := &event.Bus{}
 	ctx := event.StartRun(context.Background(), bus)
-	ctx, finish := Attach(ctx, nil, false)
+	ctx, finish := Attach(ctx, nil)
 	_, st := event.Begin(ctx, event.CrewStarted{Crew: "C"})
 	event.End(st, event.CrewCompleted{Crew: "C"})
 	tid := TraceID(ctx)

@@ -68,7 +68,7 @@ func TestConcurrentFlushesShareExports(t *testing.T) {
 			var wg sync.WaitGroup
 			for i := range runs {
 				wg.Go(func() {
-					ctx, finish := Attach(event.StartRun(context.Background(), &event.Bus{}), tr, true)
+					ctx, finish := Attach(event.StartRun(context.Background(), &event.Bus{}), tr, Requested(true))
 					cctx, cst := event.Begin(ctx, event.CrewStarted{Crew: "c"})
 					tctx, tst := event.Begin(cctx, event.TaskStarted{Task: fmt.Sprint("t", i)})
 					_, lst := event.Begin(tctx, event.LLMCallStarted{Model: "m"})
@@ -86,9 +86,7 @@ func TestConcurrentFlushesShareExports(t *testing.T) {
 			// Every kickoff ends up waiting for its flush while the
 			// exports are held at the gate.
 			for {
-				tr.batch.mu.Lock()
-				n := len(tr.batch.waiters)
-				tr.batch.mu.Unlock()
+				n := tr.batch.Waiting()
 				if n == runs {
 					break
 				}
@@ -137,9 +135,7 @@ func TestFlushWaitsForItsOwnSpans(t *testing.T) {
 	if err := tr.ForceFlush(ctx); err == nil {
 		t.Fatal("flush returned before its span was exported")
 	}
-	tr.batch.mu.Lock()
-	left := len(tr.batch.waiters)
-	tr.batch.mu.Unlock()
+	left := tr.batch.Waiting()
 	if left != 0 {
 		t.Errorf("%d waiters left behind by a flush that gave up", left)
 	}

@@ -6,14 +6,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/semconv"
@@ -123,7 +118,7 @@ func BenchmarkSpans(b *testing.B) {
 		}
 		defer tr.Shutdown(context.Background())
 		ctx := event.StartRun(context.Background(), &event.Bus{})
-		ctx, finish := Attach(ctx, tr, true)
+		ctx, finish := Attach(ctx, tr, Requested(true))
 		defer finish()
 		ctx, st := event.Begin(ctx, event.CrewStarted{Crew: "c"})
 		defer event.End(st, event.CrewCompleted{Crew: "c"})
@@ -158,61 +153,5 @@ func TestBenchAttrsMatch(t *testing.T) {
 	want := attribute.NewSet(append(sa, ea...)...)
 	if got := attribute.NewSet(s.Attributes...); !got.Equals(&want) {
 		t.Errorf("attributes differ:\n%v\nwant\n%v", s.Attributes, append(sa, ea...))
-	}
-}
-
-// marshalClient is an OTLP client that marshals the request, as the stock
-// clients do before sending it, and sends nothing.
-type marshalClient struct{ bytes int }
-
-func (*marshalClient) Start(context.Context) error { return nil }
-func (*marshalClient) Stop(context.Context) error  { return nil }
-func (c *marshalClient) UploadTraces(_ context.Context, rss []*tracepb.ResourceSpans) error {
-	b, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rss})
-	c.bytes = len(b)
-	return err
-}
-
-// BenchmarkOTLPExport is the cost of one OTLP export of 512 spans like a
-// traced kickoff's (a dozen attributes each, some content), up to the bytes
-// the client sends: the stock exporter (a message per span, attribute and
-// value, then proto.Marshal) against wireExporter (written straight to the
-// wire format).
-func BenchmarkOTLPExport(b *testing.B) {
-	res := resource.NewSchemaless(attribute.String("service.name", "bench"))
-	stubs := make(tracetest.SpanStubs, 512)
-	for i := range stubs {
-		s := wireStub("Research Go and sum it up in one sentence.", int64(i), 0.25)
-		s.Resource = res
-		s.Events, s.Links = nil, nil
-		s.Status = sdktrace.Status{}
-		stubs[i] = s
-	}
-	spans := stubs.Snapshots()
-	ctx := context.Background()
-	for _, c := range []struct {
-		name string
-		exp  func(otlptrace.Client) sdktrace.SpanExporter
-	}{
-		{"stock", func(c otlptrace.Client) sdktrace.SpanExporter { return otlptrace.NewUnstarted(c) }},
-		{"wire", func(c otlptrace.Client) sdktrace.SpanExporter {
-			exp, err := newWireExporter(ctx, c)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return exp
-		}},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			client := &marshalClient{}
-			exp := c.exp(client)
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := exp.ExportSpans(ctx, spans); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(client.bytes), "bytes/export")
-		})
 	}
 }

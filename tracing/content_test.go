@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/scrub"
+	"github.com/crewai-go/crewai/internal/traceenv"
 )
 
 var contentKeys = []string{
@@ -39,14 +41,14 @@ func TestContentCapture(t *testing.T) {
 		capture bool
 	}{
 		{"default on", nil, nil, true},
-		{"crewai false", map[string]string{EnvCaptureContent: "false"}, nil, false},
-		{"crewai OFF", map[string]string{EnvCaptureContent: "OFF"}, nil, false},
-		{"otel false", map[string]string{EnvOTelCapture: "false"}, nil, false},
-		{"otel NO_CONTENT", map[string]string{EnvOTelCapture: "no_content"}, nil, false},
-		{"otel SPAN_ONLY", map[string]string{EnvOTelCapture: "SPAN_ONLY"}, nil, true},
-		{"otel SPAN_AND_EVENT", map[string]string{EnvOTelCapture: "SPAN_AND_EVENT"}, nil, true},
-		{"crewai wins over otel", map[string]string{EnvCaptureContent: "true", EnvOTelCapture: "false"}, nil, true},
-		{"option wins over env", map[string]string{EnvCaptureContent: "false"}, []Option{WithContentCapture(true)}, true},
+		{"crewai false", map[string]string{traceenv.EnvCaptureContent: "false"}, nil, false},
+		{"crewai OFF", map[string]string{traceenv.EnvCaptureContent: "OFF"}, nil, false},
+		{"otel false", map[string]string{traceenv.EnvOTelCapture: "false"}, nil, false},
+		{"otel NO_CONTENT", map[string]string{traceenv.EnvOTelCapture: "no_content"}, nil, false},
+		{"otel SPAN_ONLY", map[string]string{traceenv.EnvOTelCapture: "SPAN_ONLY"}, nil, true},
+		{"otel SPAN_AND_EVENT", map[string]string{traceenv.EnvOTelCapture: "SPAN_AND_EVENT"}, nil, true},
+		{"crewai wins over otel", map[string]string{traceenv.EnvCaptureContent: "true", traceenv.EnvOTelCapture: "false"}, nil, true},
+		{"option wins over env", map[string]string{traceenv.EnvCaptureContent: "false"}, []Option{WithContentCapture(true)}, true},
 		{"option off", nil, []Option{WithContentCapture(false)}, false},
 	}
 	// The span tree (names, kinds, parents, status, counts) with content
@@ -55,8 +57,8 @@ func TestContentCapture(t *testing.T) {
 		return render(spanTree(spans), "gen_ai.operation.name", "openinference.span.kind", "gen_ai.request.model",
 			"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.tool.name", "crewai.tool.cache_hit")
 	}
-	t.Setenv(EnvCaptureContent, "")
-	t.Setenv(EnvOTelCapture, "")
+	t.Setenv(traceenv.EnvCaptureContent, "")
+	t.Setenv(traceenv.EnvOTelCapture, "")
 	baseTr, baseExp, _ := newMemTracer(t)
 	if _, err := runCrew(context.Background(), baseTr, scenario{}); err != nil {
 		t.Fatal(err)
@@ -64,8 +66,8 @@ func TestContentCapture(t *testing.T) {
 	want := structure(baseExp.GetSpans())
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			t.Setenv(EnvCaptureContent, "")
-			t.Setenv(EnvOTelCapture, "")
+			t.Setenv(traceenv.EnvCaptureContent, "")
+			t.Setenv(traceenv.EnvOTelCapture, "")
 			for k, v := range c.env {
 				t.Setenv(k, v)
 			}
@@ -128,25 +130,6 @@ func TestSecretsAndRedaction(t *testing.T) {
 	}
 }
 
-func TestScrubber(t *testing.T) {
-	s := newScrubber([]string{"OPENAI_API_KEY=sk-live-0123456789abcdefXYZ", "DB_PASSWORD=hunter2hunter2", "PATH=/usr/bin", "X_TOKEN=1"})
-	cases := []struct{ in, want string }{
-		{"plain text", "plain text"},
-		{"key sk-live-0123456789abcdefXYZ end", "key [REDACTED] end"},
-		{"pw=hunter2hunter2", "pw=[REDACTED]"},
-		{"ask-me sk-short", "ask-me sk-short"},
-		{"risk-assessment-of-the-whole-project", "risk-assessment-of-the-whole-project"},
-		{"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "Authorization: Bearer [REDACTED]"},
-		{"a sk-ABCDEFGHIJKLMNOPQRST and sk-ZYXWVUTSRQPONMLKJIHG", "a sk-[REDACTED] and sk-[REDACTED]"},
-		{"/usr/bin is fine, 1 is fine", "/usr/bin is fine, 1 is fine"},
-	}
-	for _, c := range cases {
-		if got := s.scrub(c.in); got != c.want {
-			t.Errorf("scrub(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestTruncation(t *testing.T) {
 	cases := []struct {
 		in   string
@@ -159,7 +142,7 @@ func TestTruncation(t *testing.T) {
 		{strings.Repeat("a", 63) + "é" + "bb", 64, strings.Repeat("a", 63) + "…[truncated 4 bytes]"},
 	}
 	for _, c := range cases {
-		if got := truncate(c.in, c.max); got != c.want {
+		if got := scrub.Truncate(c.in, c.max); got != c.want {
 			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
 		}
 	}
@@ -228,13 +211,13 @@ func TestNestedAndParent(t *testing.T) {
 	// A traced flow whose method kicks off a traced crew: one trace.
 	bus := &event.Bus{}
 	fctx := event.StartRun(ctx, bus)
-	fctx, finish := Attach(fctx, tr, true)
+	fctx, finish := Attach(fctx, tr, Requested(true))
 	if !Traced(fctx) {
 		t.Fatal("flow not traced")
 	}
 	fctx, fst := event.Begin(fctx, event.FlowStarted{Flow: "ExampleFlow", StateID: "s1"})
 	mctx, mst := event.Begin(fctx, event.MethodStarted{Flow: "ExampleFlow", Method: "first", Trigger: "start"})
-	inner, innerFinish := Attach(mctx, nil, false) // nil Tracer: must not build Default
+	inner, innerFinish := Attach(mctx, nil) // nil Tracer: must not build Default
 	if inner != mctx {
 		t.Error("nested Attach changed ctx")
 	}
@@ -271,9 +254,9 @@ func TestUntracedFlowTracedCrew(t *testing.T) {
 	seen := 0
 	defer bus.Subscribe(event.HandlerFunc(func(event.Event) { seen++ }))()
 	ctx := event.StartRun(context.Background(), bus)
-	ctx, finishFlow := Attach(ctx, tr, false) // untraced flow
+	ctx, finishFlow := Attach(ctx, tr) // untraced flow
 	ctx, fst := event.Begin(ctx, event.FlowStarted{Flow: "F"})
-	ctx, finishCrew := Attach(ctx, tr, true)
+	ctx, finishCrew := Attach(ctx, tr, Requested(true))
 	_, cst := event.Begin(ctx, event.CrewStarted{Crew: "C"})
 	event.End(cst, event.CrewCompleted{Crew: "C"})
 	finishCrew()
@@ -291,7 +274,7 @@ func TestUntracedFlowTracedCrew(t *testing.T) {
 func TestPointEvents(t *testing.T) {
 	tr, exp, _ := newMemTracer(t)
 	ctx := event.StartRun(context.Background(), &event.Bus{})
-	ctx, finish := Attach(ctx, tr, true)
+	ctx, finish := Attach(ctx, tr, Requested(true))
 	lctx, lst := event.Begin(ctx, event.LLMCallStarted{Model: "m", Stream: true})
 	event.Emit(lctx, event.Retry{Operation: "chat", Attempt: 1, Err: fmt.Errorf("503")})
 	event.Emit(lctx, event.RateLimitWait{Limiter: "rpm"})

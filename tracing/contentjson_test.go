@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/crewai-go/crewai/chat"
+	"github.com/crewai-go/crewai/internal/scrub"
 )
 
 // The reference for the JSON writer of content.go: the same shapes written
@@ -46,7 +47,7 @@ func (t *Tracer) refMarshal(v any) string {
 	if err != nil {
 		return "[]"
 	}
-	return truncate(string(b), jsonFactor*t.maxLen)
+	return scrub.Truncate(string(b), jsonFactor*t.maxLen)
 }
 
 func (t *Tracer) refInputMessages(msgs []chat.Message) string {

@@ -24,7 +24,7 @@ func ExampleAttach() {
 	defer tr.Shutdown(context.Background())
 
 	ctx := event.StartRun(context.Background(), &event.Bus{})
-	ctx, finish := tracing.Attach(ctx, tr, true) // Crew.Tracing == true
+	ctx, finish := tracing.Attach(ctx, tr, tracing.Requested(true)) // as Crew.Tracing == true does
 	cctx, crew := event.Begin(ctx, event.CrewStarted{Crew: "Research Crew", Process: "sequential"})
 	_, call := event.Begin(cctx, event.LLMCallStarted{Model: "gpt-4o-mini", Provider: "openai"})
 	event.End(call, event.LLMCallCompleted{Model: "gpt-4o-mini", Content: "hi",
@@ -38,19 +38,6 @@ func ExampleAttach() {
 	// Output:
 	// chat gpt-4o-mini client
 	// invoke_workflow Research Crew internal
-}
-
-// The enablement rules, read from the environment on every call.
-func ExampleEnabled() {
-	os.Setenv("CREWAI_TRACING_ENABLED", "yes")
-	fmt.Println(tracing.Enabled(false, nil))
-	os.Setenv("OTEL_SDK_DISABLED", "true")
-	fmt.Println(tracing.Enabled(true, nil))
-	os.Unsetenv("CREWAI_TRACING_ENABLED")
-	os.Unsetenv("OTEL_SDK_DISABLED")
-	// Output:
-	// true
-	// false
 }
 
 // A file backend in a folder of your choice; each trace is one

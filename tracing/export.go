@@ -12,6 +12,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/crewai-go/crewai/internal/batch"
+	"github.com/crewai-go/crewai/internal/fileexport"
 )
 
 // countingExporter counts what its exporter accepted and refused, and
@@ -30,23 +33,23 @@ func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 		return nil
 	}
 	c.failed.Add(uint64(len(spans)))
-	if c.t.batch != nil && c.t.batch.exportCtx.Err() != nil {
+	if c.t.batch != nil && c.t.batch.ShutDown() {
 		return err // canceled by Shutdown: nothing to report
 	}
 	cause := causeOf(err)
 	c.t.warnOnce(cause, "tracing: exporting spans failed ("+cause+"); the run goes on, the spans are counted as "+
 		"failed in Tracer.Stats (reported once per cause)",
-		"backend", c.t.backend, "error", c.t.scrub.scrub(err.Error()))
+		"backend", c.t.backend, "error", c.t.scrub.Scrub(err.Error()))
 	return err
 }
 
 func (c *countingExporter) Shutdown(ctx context.Context) error { return c.next.Shutdown(ctx) }
 
-// closeIdle passes the batcher's idle signal on to an exporter that holds
-// resources open.
-func (c *countingExporter) closeIdle() {
-	if ic, ok := c.next.(idleCloser); ok {
-		ic.closeIdle()
+// CloseIdle passes the batch processor's idle signal on to an exporter
+// that holds resources open.
+func (c *countingExporter) CloseIdle() {
+	if ic, ok := c.next.(batch.IdleCloser); ok {
+		ic.CloseIdle()
 	}
 }
 
@@ -57,9 +60,9 @@ var statusRE = regexp.MustCompile(`: ([1-5][0-9][0-9]) [A-Za-z]`)
 // causeOf names the cause of an export failure in few words, so that each
 // cause is reported once.
 func causeOf(err error) string {
-	var fe *fileError
+	var fe *fileexport.Error
 	if errors.As(err, &fe) {
-		return "traces folder: " + fe.cause
+		return "traces folder: " + fe.Cause
 	}
 	msg := err.Error()
 	var ne net.Error

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crewai-go/crewai/internal/traceenv"
 )
 
 // runWithDeadline runs the synthetic crew and fails the test if it has not
@@ -78,8 +80,8 @@ func TestBackendFaults(t *testing.T) {
 				defer srv.Close()
 				endpoint = srv.URL
 			}
-			t.Setenv(EnvOTLPEndpoint, endpoint)
-			t.Setenv(EnvFlushTimeout, "300ms")
+			t.Setenv(traceenv.EnvOTLPEndpoint, endpoint)
+			t.Setenv(traceenv.EnvFlushTimeout, "300ms")
 			logs := &logBuf{}
 			notice := &logBuf{}
 			tr, err := New(WithLogger(logs.logger()), WithNotice(notice))
@@ -122,7 +124,7 @@ func TestUnwritableTracesDir(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(EnvTracesDir, filepath.Join(file, "traces"))
+	t.Setenv(traceenv.EnvTracesDir, filepath.Join(file, "traces"))
 	logs := &logBuf{}
 	tr, err := New(WithLogger(logs.logger()), WithNotice(nil))
 	if err != nil {

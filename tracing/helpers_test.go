@@ -176,7 +176,7 @@ func runCrew(ctx context.Context, tr *Tracer, sc scenario) (out string, err erro
 		bus = &event.Bus{}
 	}
 	ctx = event.StartRun(ctx, bus)
-	ctx, finish := Attach(ctx, tr, true)
+	ctx, finish := Attach(ctx, tr, Requested(true))
 	defer finish()
 	cctx, cst := event.Begin(ctx, event.CrewStarted{Crew: "Research Crew", Process: "sequential",
 		Inputs: map[string]any{"topic": "AI " + sc.secret}})

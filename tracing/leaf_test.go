@@ -87,7 +87,7 @@ func TestLeafSpans(t *testing.T) {
 			bus := &event.Bus{}
 			defer bus.Subscribe(times)()
 			ctx := event.StartRun(context.Background(), bus)
-			ctx, finish := Attach(ctx, tr, true)
+			ctx, finish := Attach(ctx, tr, Requested(true))
 			actx, ast := event.Begin(ctx, event.AgentStarted{Role: "Boss"})
 
 			// a model call with a retry and stream chunks on it
@@ -211,7 +211,7 @@ func TestLeafSpansParallel(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tr, exp := mk()
 			ctx := event.StartRun(context.Background(), &event.Bus{})
-			ctx, finish := Attach(ctx, tr, true)
+			ctx, finish := Attach(ctx, tr, Requested(true))
 			actx, ast := event.Begin(ctx, event.AgentStarted{Role: "Boss"})
 			defsA := []chat.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object"}`)}}
 			defsB := []chat.ToolDef{{Name: "a", Parameters: []byte(`{"type":"object","x":1}`)}}

@@ -21,15 +21,22 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/crewai-go/crewai/internal/batch"
+	"github.com/crewai-go/crewai/internal/consoleexport"
+	"github.com/crewai-go/crewai/internal/fileexport"
+	"github.com/crewai-go/crewai/internal/genaijson"
+	"github.com/crewai-go/crewai/internal/otlpexport"
+	"github.com/crewai-go/crewai/internal/scrub"
 	"github.com/crewai-go/crewai/internal/semconv"
+	"github.com/crewai-go/crewai/internal/traceenv"
 )
 
 // Backend names, as accepted by OTEL_TRACES_EXPORTER and [WithBackend].
 const (
-	BackendOTLP    = "otlp"
-	BackendConsole = "console"
-	BackendFile    = "file"
-	BackendNone    = "none"
+	BackendOTLP    = traceenv.BackendOTLP
+	BackendConsole = traceenv.BackendConsole
+	BackendFile    = traceenv.BackendFile
+	BackendNone    = traceenv.BackendNone
 )
 
 // Defaults of a [Tracer] built without options from an empty environment.
@@ -40,30 +47,13 @@ const (
 	DefaultMaxAttributeLength = 32 << 10
 	// DefaultFlushTimeout bounds how long the end of a top-level kickoff waits
 	// for its spans to be exported.
-	DefaultFlushTimeout = 5 * time.Second
+	DefaultFlushTimeout = traceenv.DefaultFlushTimeout
 	// DefaultQueueSize is the number of ended spans held while waiting for
 	// export; when the queue is full further spans are dropped and counted.
 	DefaultQueueSize = 4096
 	// DefaultTracesDir is the folder of the file backend, relative to the
 	// working directory.
 	DefaultTracesDir = ".crewai/traces"
-)
-
-// Environment variables read by this package.
-const (
-	EnvTracingEnabled   = "CREWAI_TRACING_ENABLED"
-	EnvSDKDisabled      = "OTEL_SDK_DISABLED"
-	EnvCaptureContent   = "CREWAI_TRACING_CAPTURE_CONTENT"
-	EnvOTelCapture      = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
-	EnvTracesExporter   = "OTEL_TRACES_EXPORTER"
-	EnvTracesDir        = "CREWAI_TRACES_DIR"
-	EnvFlushTimeout     = "CREWAI_TRACING_FLUSH_TIMEOUT"
-	EnvOTLPEndpoint     = "OTEL_EXPORTER_OTLP_ENDPOINT"
-	EnvOTLPTracesEP     = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-	EnvOTLPProtocol     = "OTEL_EXPORTER_OTLP_PROTOCOL"
-	EnvOTLPTracesProto  = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-	EnvOTelServiceName  = "OTEL_SERVICE_NAME"
-	EnvOTelResourceAttr = "OTEL_RESOURCE_ATTRIBUTES"
 )
 
 // Tracer turns the events of traced runs into spans and owns, unless the user
@@ -75,7 +65,7 @@ type Tracer struct {
 	provider trace.TracerProvider
 	tracer   trace.Tracer
 	owned    *sdktrace.TracerProvider // nil for a user's provider
-	batch    *batcher                 // nil for a user's provider
+	batch    *batch.Processor         // nil for a user's provider
 	exp      *countingExporter        // nil for a user's provider
 
 	backend      string
@@ -83,7 +73,8 @@ type Tracer struct {
 	endpoint     string // otlp backend only, for the notice
 	capture      bool
 	redact       func(string) string
-	scrub        *scrubber
+	scrub        *scrub.Scrubber
+	genai        genaijson.Encoder
 	maxLen       int
 	flushTimeout time.Duration
 	logger       *slog.Logger
@@ -121,7 +112,7 @@ func (t *Tracer) Stats() Stats {
 		s.Failed = t.exp.failed.Load()
 	}
 	if t.batch != nil {
-		s.Dropped = t.batch.dropped.Load()
+		s.Dropped = t.batch.Dropped()
 	}
 	return s
 }
@@ -392,14 +383,15 @@ func New(opts ...Option) (*Tracer, error) {
 		t.maxLen = DefaultMaxAttributeLength
 	}
 	if t.flushTimeout == 0 {
-		t.flushTimeout = flushTimeoutFromEnv(t.logger)
+		t.flushTimeout = traceenv.FlushTimeout(t.logger)
 	}
 	if c.capture != nil {
 		t.capture = *c.capture
 	} else {
-		t.capture = captureFromEnv(t.logger)
+		t.capture = traceenv.Capture(t.logger)
 	}
-	t.scrub = newScrubber(os.Environ())
+	t.scrub = scrub.New(os.Environ())
+	t.genai = genaijson.Encoder{Text: t.text, Max: jsonFactor * t.maxLen}
 
 	if c.provider != nil {
 		t.provider, t.backend = c.provider, "provider"
@@ -414,7 +406,7 @@ func New(opts ...Option) (*Tracer, error) {
 	default:
 		backend := c.backend
 		if backend == "" {
-			backend = backendFromEnv(t.logger)
+			backend = traceenv.Backend(t.logger)
 		}
 		t.backend = backend
 		var err error
@@ -445,8 +437,15 @@ func New(opts ...Option) (*Tracer, error) {
 			inflight = maxConcurrentExports
 		}
 	}
-	t.batch = newBatcher(t.exp, queue, maxExportBatch, inflight, delay, 10*time.Second, t)
-	t.batch.inline = c.exporter == nil // the library's own exporters honour ctx
+	t.batch = batch.New(batch.Config{
+		Exporter: t.exp, QueueSize: queue, MaxBatch: maxExportBatch, MaxInflight: inflight,
+		Delay: delay, ExportTimeout: 10 * time.Second,
+		Inline: c.exporter == nil, // the library's own exporters honour ctx
+		OnFirstDrop: func() {
+			t.warnOnce("queue full", "tracing: the span export queue is full (the backend is slow or down); "+
+				"spans are dropped and counted in Tracer.Stats (reported once)", "queue", queue)
+		},
+	})
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),
 		sdktrace.WithResource(res),
@@ -465,11 +464,11 @@ func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter
 		if w == nil {
 			w = os.Stderr
 		}
-		return newConsoleExporter(w), nil
+		return consoleexport.New(w), nil
 	case BackendFile:
 		dir := c.fileDir
 		if dir == "" {
-			dir = os.Getenv(EnvTracesDir)
+			dir = os.Getenv(traceenv.EnvTracesDir)
 		}
 		if dir == "" {
 			dir = DefaultTracesDir
@@ -478,7 +477,7 @@ func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter
 			dir = abs
 		}
 		t.fileDir = dir
-		return newFileExporter(dir), nil
+		return fileexport.New(dir), nil
 	case BackendOTLP:
 		return t.buildOTLP(c)
 	}
@@ -493,59 +492,18 @@ const (
 	maxConcurrentExports = 4
 )
 
-// otlpRetry keeps the exporter's own retries short, so that shutting down
-// cannot wait a minute on a backend that is down.
-var otlpRetry = struct {
-	initial, max, elapsed time.Duration
-}{500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
-
 func (t *Tracer) buildOTLP(c *config) (sdktrace.SpanExporter, error) {
-	proto := protocolFromEnv(t.logger)
-	t.endpoint = os.Getenv(EnvOTLPTracesEP)
-	if t.endpoint == "" {
-		t.endpoint = os.Getenv(EnvOTLPEndpoint)
-	}
-	ctx := context.Background()
-	if proto == "grpc" {
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-			Enabled: true, InitialInterval: otlpRetry.initial, MaxInterval: otlpRetry.max, MaxElapsedTime: otlpRetry.elapsed,
-		})}
-		opts = append(opts, c.otlpGRPC...)
-		exp, err := newWireExporter(ctx, otlptracegrpc.NewClient(opts...))
-		if err != nil {
-			return nil, fmt.Errorf("tracing: otlp/grpc exporter: %w", err)
-		}
-		if t.endpoint == "" {
-			t.endpoint = "localhost:4317"
-		}
-		return exp, nil
-	}
-	enc := otlptracehttp.EncodingProtobuf
-	if proto == "http/json" {
-		enc = otlptracehttp.EncodingJSON
-	}
-	opts := []otlptracehttp.Option{
-		otlptracehttp.WithEncoding(enc),
-		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
-			Enabled: true, InitialInterval: otlpRetry.initial, MaxInterval: otlpRetry.max, MaxElapsedTime: otlpRetry.elapsed,
-		}),
-	}
-	opts = append(opts, c.otlpHTTP...)
+	proto := traceenv.Protocol(t.logger)
+	t.endpoint = traceenv.Endpoint()
 	if t.endpoint == "" {
 		t.endpoint = "localhost:4318"
-	}
-	if enc == otlptracehttp.EncodingProtobuf && httpSendsProtobuf(opts) {
-		exp, err := newWireExporter(ctx, otlptracehttp.NewClient(opts...))
-		if err != nil {
-			return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
+		if proto == "grpc" {
+			t.endpoint = "localhost:4317"
 		}
-		return exp, nil
 	}
-	exp, err := otlptracehttp.New(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
-	}
-	return exp, nil
+	return otlpexport.New(context.Background(), otlpexport.Config{
+		Protocol: proto, HTTP: c.otlpHTTP, GRPC: c.otlpGRPC, MaxConcurrentExports: maxConcurrentExports,
+	})
 }
 
 // Shutdown flushes what is queued and shuts down the provider and exporter

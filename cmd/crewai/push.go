@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/crewai-go/crewai/internal/tracefile"
+	"github.com/crewai-go/crewai/internal/otlpjson"
 )
 
 const pushAbout = `Sends a stored trace to an OTLP endpoint (an OpenTelemetry Collector, Jaeger, Phoenix, Langfuse, ...),
@@ -165,7 +165,7 @@ func httpSender(u string, asJSON bool, hdr map[string]string) func(context.Conte
 		ctype := "application/x-protobuf"
 		if asJSON {
 			ctype = "application/json"
-			body, err = tracefile.MarshalOTLPJSON(req)
+			body, err = otlpjson.Marshal(req)
 		} else {
 			body, err = proto.Marshal(req)
 		}

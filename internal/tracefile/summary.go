@@ -2,9 +2,6 @@ package tracefile
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +11,6 @@ import (
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/crewai-go/crewai/chat"
@@ -327,47 +323,4 @@ func (t *Trace) Merged() *coltracepb.ExportTraceServiceRequest {
 		out.ResourceSpans = append(out.ResourceSpans, c.ResourceSpans...)
 	}
 	return out
-}
-
-// MarshalOTLPJSON encodes req as the OTLP/JSON specification says: field
-// names in lowerCamelCase, enums as numbers, and trace and span IDs as hex
-// strings (protojson alone would write them in base64, which collectors
-// misread).
-func MarshalOTLPJSON(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
-	raw, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("tracefile: encoding OTLP JSON: %w", err)
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return nil, fmt.Errorf("tracefile: encoding OTLP JSON: %w", err)
-	}
-	hexIDs(tree)
-	out, err := json.Marshal(tree)
-	if err != nil {
-		return nil, fmt.Errorf("tracefile: encoding OTLP JSON: %w", err)
-	}
-	return out, nil
-}
-
-func hexIDs(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			switch k {
-			case "traceId", "spanId", "parentSpanId":
-				if s, ok := e.(string); ok {
-					if b, err := base64.StdEncoding.DecodeString(s); err == nil {
-						x[k] = hex.EncodeToString(b)
-					}
-				}
-			default:
-				hexIDs(e)
-			}
-		}
-	case []any:
-		for _, e := range x {
-			hexIDs(e)
-		}
-	}
 }

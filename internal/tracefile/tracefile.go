@@ -7,7 +7,8 @@
 // A traces folder (CREWAI_TRACES_DIR, default .crewai/traces) holds one file
 // per trace, named "<32-hex trace id>.jsonl". Each line is one OTLP
 // ExportTraceServiceRequest in JSON; a trace's spans may be spread over
-// several lines. Lines are decoded with protojson, ignoring unknown fields.
+// several lines. Lines are decoded with internal/otlpjson, the codec the
+// file backend writes with, ignoring unknown fields.
 // Trace and span IDs are accepted both as the OTLP/JSON specification (and the
 // tracing package) writes them, in hex, and as plain protojson writes them, in
 // base64; either way [Trace.Requests] holds the IDs' real bytes. A file is rejected as a
@@ -64,6 +65,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/crewai-go/crewai/chat"
+	"github.com/crewai-go/crewai/internal/otlpjson"
 	"github.com/crewai-go/crewai/internal/pricing"
 )
 
@@ -423,7 +425,20 @@ func ReadFile(path string) (*Trace, error) {
 // Read reads a trace from r, in the trace file format.
 func Read(r io.Reader) (*Trace, error) { return read(r, "") }
 
-var unmarshal = protojson.UnmarshalOptions{DiscardUnknown: true}
+// unmarshal decodes a line with the trace-file codec (hex IDs, as the file
+// backend writes them), else as plain protojson writes it (base64 IDs).
+func unmarshal(line []byte, req *coltracepb.ExportTraceServiceRequest) error {
+	err := otlpjson.Unmarshal(line, req)
+	if err == nil {
+		return nil
+	}
+	proto.Reset(req)
+	if (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(line, req) == nil {
+		return nil
+	}
+	proto.Reset(req)
+	return err
+}
 
 func read(r io.Reader, path string) (*Trace, error) {
 	t := &Trace{}
@@ -476,7 +491,7 @@ func eachRequest(ctx context.Context, r io.Reader, path string,
 			} else {
 				proto.Reset(req)
 			}
-			if uerr := unmarshal.Unmarshal(trimmed, req); uerr != nil {
+			if uerr := unmarshal(trimmed, req); uerr != nil {
 				if errors.Is(err, io.EOF) { // the last line, without its newline
 					warnings = append(warnings, fmt.Sprintf("line %d: truncated last line ignored (%d bytes, no newline, not valid JSON)", lineNo, len(line)))
 					return warnings, nil

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/crewai-go/crewai/internal/otlpjson"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/tracefile"
 	"github.com/crewai-go/crewai/internal/tracefile/tracefiletest"
@@ -171,7 +172,7 @@ func TestHexIDsAccepted(t *testing.T) {
 	reqs := tracefiletest.Crew(id, base, tracefiletest.CrewOptions{})
 	var buf bytes.Buffer
 	for _, r := range reqs {
-		b, err := tracefile.MarshalOTLPJSON(r)
+		b, err := otlpjson.Marshal(r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +208,7 @@ func TestMergedRoundTrip(t *testing.T) {
 	if len(m.ResourceSpans) != 2 {
 		t.Fatalf("merged %d", len(m.ResourceSpans))
 	}
-	b, err := tracefile.MarshalOTLPJSON(m)
+	b, err := otlpjson.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +426,7 @@ func FuzzReadTraceFile(f *testing.F) {
 				_ = tracefile.FormatValue(a.Value)
 			}
 		}
-		if _, err := tracefile.MarshalOTLPJSON(tr.Merged()); err != nil {
+		if _, err := otlpjson.Marshal(tr.Merged()); err != nil {
 			t.Fatal(err)
 		}
 		_ = protojson.Format(&coltracepb.ExportTraceServiceRequest{})

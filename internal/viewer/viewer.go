@@ -64,6 +64,7 @@ import (
 	"time"
 
 	"github.com/crewai-go/crewai/chat"
+	"github.com/crewai-go/crewai/internal/otlpjson"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/tracefile"
 )
@@ -290,7 +291,7 @@ func (h *handler) otlp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	b, err := tracefile.MarshalOTLPJSON(t.Merged())
+	b, err := otlpjson.Marshal(t.Merged())
 	if err != nil {
 		writeError(w, err)
 		return

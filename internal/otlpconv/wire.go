@@ -1,4 +1,4 @@
-package tracing
+package otlpconv
 
 import (
 	"math"
@@ -16,9 +16,9 @@ import (
 
 // This file writes spans straight to the OTLP protobuf wire format, with
 // the same content and field order that proto.Marshal gives the request
-// [ToOTLP] builds, without building it: no message per span, attribute and
+// [Request] builds, without building it: no message per span, attribute and
 // value, so an export of a few hundred spans costs a few allocations instead
-// of several thousand. The OTLP exporter (wireExporter) hands the result to
+// of several thousand. The OTLP exporter (internal/otlpexport) hands the result to
 // the stock OTLP client as the unknown fields of a ResourceSpans message,
 // which proto.Marshal copies verbatim. Text that is not UTF-8 is mended
 // (see appendStringMember).
@@ -93,12 +93,12 @@ type wireGroup struct {
 	spans []sdktrace.ReadOnlySpan
 }
 
-// appendOTLPWire appends the ResourceSpans of spans to buf, grouped as
-// [ToOTLP] groups them (resources by identity and scopes within a resource,
+// AppendWire appends the ResourceSpans of spans to buf, grouped as
+// [Request] groups them (resources by identity and scopes within a resource,
 // each in order of first appearance; nil spans are skipped). It returns the
 // extended buffer and, for each resource, the end offset of its
 // ResourceSpans fields in it (the first starts at len(buf) on entry).
-func appendOTLPWire(buf []byte, spans []sdktrace.ReadOnlySpan, ends []int) ([]byte, []int) {
+func AppendWire(buf []byte, spans []sdktrace.ReadOnlySpan, ends []int) ([]byte, []int) {
 	groups := groupSpans(spans)
 	for i := 0; i < len(groups); {
 		res := groups[i].res

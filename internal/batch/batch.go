@@ -1,4 +1,8 @@
-package tracing
+// Package batch is the span processor of a Tracer's own provider: a bounded
+// queue of ended spans, handed to an exporter in batches, with flushes that
+// wait only for the spans ended before them. A Processor is safe for
+// concurrent use.
+package batch
 
 import (
 	"context"
@@ -10,10 +14,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// batcher is the span processor of a Tracer's own provider.
+// Processor is the span processor of a Tracer's own provider.
 //
 // Ended spans wait in a bounded queue (a full queue drops and counts, so that
-// [Tracer.Stats] can report it). Every accepted span gets a sequence number.
+// the Tracer can report it). Every accepted span gets a sequence number.
 // A dispatcher goroutine hands the queue to exports in batches of at most
 // maxBatch spans, up to maxInflight exports at a time; each export covers a
 // contiguous range of sequence numbers. ForceFlush does not force an export
@@ -35,9 +39,10 @@ import (
 // gets its spans after the kickoffs' flushes gave up waiting. A user's
 // exporter may ignore ctx: its exports always run on the batcher's
 // goroutines, and a flush only waits for them.
-type batcher struct {
+type Processor struct {
 	exp           sdktrace.SpanExporter
-	inline        bool          // a flush may export in its own goroutine (exp honours ctx)
+	inline        bool // a flush may export in its own goroutine (exp honours ctx)
+	onFirstDrop   func()
 	lastOK        bool          // the last export ended without error (b.mu)
 	lastTook      time.Duration // how long it took (b.mu)
 	maxQueue      int
@@ -45,7 +50,6 @@ type batcher struct {
 	maxInflight   int
 	delay         time.Duration
 	exportTimeout time.Duration
-	t             *Tracer
 
 	exportCtx context.Context // canceled when Shutdown gives up waiting
 	cancel    context.CancelFunc
@@ -81,22 +85,55 @@ type waiter struct {
 	ch     chan struct{}
 }
 
-func newBatcher(exp sdktrace.SpanExporter, queue, maxBatch, maxInflight int, delay, exportTimeout time.Duration, t *Tracer) *batcher {
+// Config configures a Processor.
+type Config struct {
+	Exporter      sdktrace.SpanExporter
+	QueueSize     int           // ended spans held at most; more are dropped
+	MaxBatch      int           // spans per export at most
+	MaxInflight   int           // exports under way at once at most (at least 1)
+	Delay         time.Duration // how long a span may wait without a flush
+	ExportTimeout time.Duration // bound of one export
+	// Inline lets a flush export in its own goroutine: set it only for an
+	// exporter that gives up when its ctx ends.
+	Inline bool
+	// OnFirstDrop, when set, is called once, when the first span is
+	// dropped because the queue is full.
+	OnFirstDrop func()
+}
+
+// New starts a Processor; its Shutdown stops it.
+func New(c Config) *Processor {
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &batcher{
-		exp: exp, maxQueue: queue, maxBatch: maxBatch, maxInflight: max(maxInflight, 1),
-		delay: delay, exportTimeout: exportTimeout, t: t,
+	b := &Processor{
+		exp: c.Exporter, inline: c.Inline, onFirstDrop: c.OnFirstDrop,
+		maxQueue: c.QueueSize, maxBatch: c.MaxBatch, maxInflight: max(c.MaxInflight, 1),
+		delay: c.Delay, exportTimeout: c.ExportTimeout,
 		exportCtx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		pending: make([]sdktrace.ReadOnlySpan, 0, min(queue, maxBatch)),
+		pending: make([]sdktrace.ReadOnlySpan, 0, min(c.QueueSize, c.MaxBatch)),
 	}
 	go b.loop()
 	return b
 }
 
-func (b *batcher) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+// Dropped counts the spans dropped because the queue was full or the
+// Processor was shut down.
+func (b *Processor) Dropped() uint64 { return b.dropped.Load() }
 
-func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
+// ShutDown reports whether Shutdown canceled the exports under way (an
+// export failing then needs no report).
+func (b *Processor) ShutDown() bool { return b.exportCtx.Err() != nil }
+
+// Waiting returns the number of flushes waiting for their spans.
+func (b *Processor) Waiting() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.waiters)
+}
+
+func (b *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+func (b *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return
 	}
@@ -108,9 +145,8 @@ func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	if len(b.pending) >= b.maxQueue {
 		b.mu.Unlock()
-		if b.dropped.Add(1) == 1 && b.t != nil {
-			b.t.warnOnce("queue full", "tracing: the span export queue is full (the backend is slow or down); "+
-				"spans are dropped and counted in Tracer.Stats (reported once)", "queue", b.maxQueue)
+		if b.dropped.Add(1) == 1 && b.onFirstDrop != nil {
+			b.onFirstDrop()
 		}
 		return
 	}
@@ -124,7 +160,7 @@ func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // signal wakes the dispatcher.
-func (b *batcher) signal() {
+func (b *Processor) signal() {
 	select {
 	case b.wake <- struct{}{}:
 	default:
@@ -133,14 +169,14 @@ func (b *batcher) signal() {
 
 // completed is the sequence number below which every span is out. b.mu is
 // held.
-func (b *batcher) completed() uint64 {
+func (b *Processor) completed() uint64 {
 	if len(b.inflight) > 0 {
 		return b.inflight[0].lo
 	}
 	return b.taken
 }
 
-func (b *batcher) loop() {
+func (b *Processor) loop() {
 	timer := time.NewTimer(b.delay)
 	defer timer.Stop()
 	lastTick := b.nExports.Load()
@@ -163,8 +199,8 @@ func (b *batcher) loop() {
 			// Nothing exported for a whole delay: let the exporter
 			// release what it holds open.
 			if n := b.nExports.Load(); n == lastTick {
-				if c, ok := b.exp.(idleCloser); ok {
-					c.closeIdle()
+				if c, ok := b.exp.(IdleCloser); ok {
+					c.CloseIdle()
 				}
 			} else {
 				lastTick = n
@@ -192,7 +228,7 @@ func (b *batcher) loop() {
 // dispatch starts exports while there are free slots and spans that should
 // go: a full batch, spans a flush waits for, or all of them when all is
 // true. b.mu is held.
-func (b *batcher) dispatch(all bool) {
+func (b *Processor) dispatch(all bool) {
 	for len(b.pending) > 0 && len(b.inflight) < b.maxInflight &&
 		(all || len(b.pending) >= b.maxBatch || b.flushTo > b.taken) {
 		f, batch := b.take()
@@ -202,7 +238,7 @@ func (b *batcher) dispatch(all bool) {
 
 // take moves the next batch (at most maxBatch pending spans) into a new
 // flight. b.mu is held, and there are pending spans and a free slot.
-func (b *batcher) take() (*flight, []sdktrace.ReadOnlySpan) {
+func (b *Processor) take() (*flight, []sdktrace.ReadOnlySpan) {
 	n := min(len(b.pending), b.maxBatch)
 	batch := make([]sdktrace.ReadOnlySpan, n)
 	copy(batch, b.pending)
@@ -220,7 +256,7 @@ func (b *batcher) take() (*flight, []sdktrace.ReadOnlySpan) {
 // export sends one batch, then releases the flushes it completes. It is
 // bounded by the export timeout and by Shutdown, and also by flushCtx when
 // a flush runs it in its own goroutine (flushCtx is nil otherwise).
-func (b *batcher) export(flushCtx context.Context, f *flight, batch []sdktrace.ReadOnlySpan) {
+func (b *Processor) export(flushCtx context.Context, f *flight, batch []sdktrace.ReadOnlySpan) {
 	defer b.exports.Done()
 	deadline := time.Now().Add(b.exportTimeout)
 	if flushCtx != nil {
@@ -238,7 +274,7 @@ func (b *batcher) export(flushCtx context.Context, f *flight, batch []sdktrace.R
 		defer stop()
 	}
 	began := time.Now()
-	err := b.exp.ExportSpans(ctx, batch) // errors are counted and reported by countingExporter
+	err := b.exp.ExportSpans(ctx, batch) // errors are counted and reported by the exporter
 	took := time.Since(began)
 	cancel()
 	b.mu.Lock()
@@ -276,7 +312,7 @@ func (b *batcher) export(flushCtx context.Context, f *flight, batch []sdktrace.R
 // fast reports whether the backend answered the last export well within
 // the time a flush with ctx has left, so that the flush may export itself.
 // b.mu is held.
-func (b *batcher) fast(ctx context.Context) bool {
+func (b *Processor) fast(ctx context.Context) bool {
 	if !b.lastOK {
 		return false
 	}
@@ -288,7 +324,7 @@ func (b *batcher) fast(ctx context.Context) bool {
 // exported (or its export failed), or returns ctx's error when ctx ends
 // first (the export goes on in the background, bounded by the export
 // timeout). Concurrent calls share exports.
-func (b *batcher) ForceFlush(ctx context.Context) error {
+func (b *Processor) ForceFlush(ctx context.Context) error {
 	b.mu.Lock()
 	if b.stopped {
 		b.mu.Unlock()
@@ -341,7 +377,7 @@ func (b *batcher) ForceFlush(ctx context.Context) error {
 // Shutdown exports what is queued, waits for the exports under way and shuts
 // the exporter down, bounded by ctx; when ctx ends first the exports in
 // progress are canceled.
-func (b *batcher) Shutdown(ctx context.Context) error {
+func (b *Processor) Shutdown(ctx context.Context) error {
 	b.stopOnce.Do(func() {
 		b.mu.Lock()
 		b.stopped = true
@@ -368,6 +404,7 @@ func (b *batcher) Shutdown(ctx context.Context) error {
 	return b.stopErr
 }
 
-// idleCloser is an exporter holding resources (open files) that it can
-// release when no span has been exported for a while.
-type idleCloser interface{ closeIdle() }
+// IdleCloser is an exporter holding resources (open files) that it can
+// release when no span has been exported for a while: the Processor calls
+// CloseIdle after a whole Delay without an export.
+type IdleCloser interface{ CloseIdle() }

@@ -1,4 +1,9 @@
-package tracing
+// Package otlpjson is the codec of the trace-file format: one OTLP
+// ExportTraceServiceRequest per line in OTLP/JSON, as the OTLP/HTTP
+// specification writes it. The file backend writes with it, and
+// internal/tracefile and `crewai traces` read and re-encode with it. Its
+// functions are safe for concurrent use.
+package otlpjson
 
 import (
 	"bytes"
@@ -15,46 +20,46 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// MarshalOTLPJSON encodes req as OTLP/JSON, as the OTLP/HTTP specification
+// Marshal encodes req as OTLP/JSON, as the OTLP/HTTP specification
 // requires and the file backend writes it: lowerCamelCase keys, trace and
 // span IDs as hexadecimal strings (not base64), enums as integers, 64-bit
-// integers as strings, on one line. It is safe for concurrent use.
+// integers as strings, on one line.
 //
 // The request is written directly (see appendRequest), with exactly the
 // fields, values and field order protojson gives it; what that writer does
 // not cover (fields OTLP uses only for profiles, nil list elements, text
 // that is not UTF-8) goes through protojson, which also reports the errors.
-func MarshalOTLPJSON(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
+func Marshal(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
 	if out, ok := appendRequest(make([]byte, 0, 1024), req); ok {
 		return out, nil
 	}
-	return marshalOTLPJSONProto(req)
+	return marshalProto(req)
 }
 
-// marshalOTLPJSONProto is MarshalOTLPJSON through protojson.
-func marshalOTLPJSONProto(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
+// marshalProto is Marshal through protojson.
+func marshalProto(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
 	b, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("tracing: encoding OTLP JSON: %w", err)
+		return nil, fmt.Errorf("otlpjson: encoding OTLP JSON: %w", err)
 	}
 	out, err := rewriteIDs(b, len(b)+len(b)/8, base64ToHex)
 	if err != nil {
-		return nil, fmt.Errorf("tracing: encoding OTLP JSON IDs: %w", err)
+		return nil, fmt.Errorf("otlpjson: encoding OTLP JSON IDs: %w", err)
 	}
 	return out, nil
 }
 
-// UnmarshalOTLPJSON decodes one OTLP/JSON ExportTraceServiceRequest (a line
-// of a trace file, or an OTLP/HTTP JSON body) into req. Trace and span IDs
-// must be hexadecimal, as the specification says; unknown fields are
-// ignored. It never panics on bad input and is safe for concurrent use.
-func UnmarshalOTLPJSON(b []byte, req *coltracepb.ExportTraceServiceRequest) error {
+// Unmarshal decodes one OTLP/JSON ExportTraceServiceRequest (a line of a
+// trace file, or an OTLP/HTTP JSON body) into req. Trace and span IDs must
+// be hexadecimal, as the specification says; unknown fields are ignored. It
+// never panics on bad input.
+func Unmarshal(b []byte, req *coltracepb.ExportTraceServiceRequest) error {
 	b, err := rewriteIDs(b, len(b), hexToBase64)
 	if err != nil {
 		return err
 	}
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, req); err != nil {
-		return fmt.Errorf("tracing: decoding OTLP JSON: %w", err)
+		return fmt.Errorf("otlpjson: decoding OTLP JSON: %w", err)
 	}
 	return nil
 }
@@ -72,7 +77,7 @@ func hexToBase64(dst []byte, key, val []byte) ([]byte, error) {
 	var buf [48]byte
 	raw, err := hex.AppendDecode(buf[:0], val)
 	if err != nil {
-		return dst, fmt.Errorf("tracing: OTLP JSON %s %q is not hexadecimal: %w", key, val, err)
+		return dst, fmt.Errorf("otlpjson: OTLP JSON %s %q is not hexadecimal: %w", key, val, err)
 	}
 	return base64.StdEncoding.AppendEncode(dst, raw), nil
 }
@@ -137,7 +142,7 @@ func rewriteIDs(b []byte, capHint int, conv func(dst, key, val []byte) ([]byte, 
 		}
 		val := b[j+1 : vEnd]
 		if bytes.IndexByte(val, '\\') >= 0 {
-			return nil, fmt.Errorf("tracing: OTLP JSON %s %q is not hexadecimal: escapes are not accepted", key, val)
+			return nil, fmt.Errorf("otlpjson: OTLP JSON %s %q is not hexadecimal: escapes are not accepted", key, val)
 		}
 		if out == nil {
 			out = make([]byte, 0, max(capHint, len(b)))

@@ -1,4 +1,7 @@
-package tracing
+// Package fileexport is the file backend: each trace in its own file,
+// <trace id>.jsonl, one OTLP/JSON export request per line (see
+// internal/otlpjson). An Exporter is safe for concurrent use.
+package fileexport
 
 import (
 	"container/list"
@@ -14,24 +17,27 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crewai-go/crewai/internal/otlpconv"
+	"github.com/crewai-go/crewai/internal/otlpjson"
 )
 
-// maxOpenTraceFiles bounds the trace files the file backend keeps open.
-const maxOpenTraceFiles = 64
+// maxOpenFiles bounds the trace files the file backend keeps open.
+const maxOpenFiles = 64
 
-// fileExporter is the file backend: one file per trace, <trace id>.jsonl,
+// Exporter is the file backend: one file per trace, <trace id>.jsonl,
 // each line one OTLP/JSON ExportTraceServiceRequest holding spans of that
 // trace. Files are created 0600, the folder 0700.
 //
 // The files of recent traces stay open between exports (at most
-// maxOpenTraceFiles, least recently used closed first; a trace's file is
+// maxOpenFiles, least recently used closed first; a trace's file is
 // closed once its root span is written, and all are closed when the batcher
 // reports it idle and at Shutdown). Every line is one unbuffered write, so
 // nothing written waits in the process. Exports run concurrently: each
 // encodes its lines on its own, and a lock per file keeps the lines of one
 // trace whole. A file removed or replaced while open (the folder cleaned up
 // under a running trace) is noticed before the next write and opened again.
-type fileExporter struct {
+type Exporter struct {
 	dir string
 
 	mu     sync.Mutex // guards files, lru, closed
@@ -45,29 +51,38 @@ type fileExporter struct {
 
 // traceFile is the open file of one trace.
 type traceFile struct {
-	f    *fileExporter
+	f    *Exporter
 	id   trace.TraceID
 	path string
-	elem *list.Element // in fileExporter.lru, nil once out of the set
-	refs int           // exports using it, guarded by fileExporter.mu
+	elem *list.Element // in Exporter.lru, nil once out of the set
+	refs int           // exports using it, guarded by Exporter.mu
 
 	mu sync.Mutex // serialises writes to fh
 	fh *os.File   // nil when not open
 	fi os.FileInfo
 }
 
-func newFileExporter(dir string) *fileExporter {
-	return &fileExporter{dir: dir, files: map[trace.TraceID]*traceFile{}}
+// New returns an Exporter writing into dir (created 0700 when missing).
+func New(dir string) *Exporter {
+	return &Exporter{dir: dir, files: map[trace.TraceID]*traceFile{}}
 }
 
-// fileError is a failure of the file backend, with a short cause.
-type fileError struct {
-	cause string
-	err   error
+// Opened counts the files opened so far.
+func (f *Exporter) Opened() int64 { return f.opened.Load() }
+
+// OpenNow counts the files open now.
+func (f *Exporter) OpenNow() int64 { return f.openNow.Load() }
+
+// Error is a failure to write a trace file, with a short cause ("disk
+// full", "permission denied", "folder missing", "not a folder", "write
+// error").
+type Error struct {
+	Cause string
+	Err   error
 }
 
-func (e *fileError) Error() string { return "tracing: file backend: " + e.err.Error() }
-func (e *fileError) Unwrap() error { return e.err }
+func (e *Error) Error() string { return "tracing: file backend: " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
 
 func fileCause(err error) string {
 	switch {
@@ -85,7 +100,7 @@ func fileCause(err error) string {
 
 var errFileShutdown = errors.New("tracing: file backend: exporter shut down")
 
-func (f *fileExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+func (f *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	// Group by trace, keeping order; note the traces whose root is here.
 	type group struct {
 		spans []sdktrace.ReadOnlySpan
@@ -113,7 +128,7 @@ func (f *fileExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 		return errFileShutdown
 	}
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
-		return &fileError{cause: fileCause(err), err: err}
+		return &Error{Cause: fileCause(err), Err: err}
 	}
 	var errs []error
 	for _, id := range order {
@@ -121,14 +136,14 @@ func (f *fileExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 			return errors.Join(append(errs, err)...)
 		}
 		g := groups[id]
-		line, err := MarshalOTLPJSON(ToOTLP(g.spans))
+		line, err := otlpjson.Marshal(otlpconv.Request(g.spans))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tracing: file backend: encoding trace %s: %w", id, err))
 			continue
 		}
 		line = append(line, '\n')
 		if err := f.appendLine(id, line, g.root); err != nil {
-			errs = append(errs, &fileError{cause: fileCause(err), err: err})
+			errs = append(errs, &Error{Cause: fileCause(err), Err: err})
 		}
 	}
 	return errors.Join(errs...)
@@ -136,7 +151,7 @@ func (f *fileExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 
 // appendLine writes line to the file of trace id, opening it when needed,
 // and closes the file after the write when last is true.
-func (f *fileExporter) appendLine(id trace.TraceID, line []byte, last bool) error {
+func (f *Exporter) appendLine(id trace.TraceID, line []byte, last bool) error {
 	tf, err := f.acquire(id)
 	if err != nil {
 		return err
@@ -152,7 +167,7 @@ func (f *fileExporter) appendLine(id trace.TraceID, line []byte, last bool) erro
 }
 
 // acquire returns the entry of trace id, in use until release.
-func (f *fileExporter) acquire(id trace.TraceID) (*traceFile, error) {
+func (f *Exporter) acquire(id trace.TraceID) (*traceFile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -173,7 +188,7 @@ func (f *fileExporter) acquire(id trace.TraceID) (*traceFile, error) {
 
 // release ends a use of tf; an entry that left the set meanwhile (evicted,
 // idle, shut down) is closed by its last user.
-func (f *fileExporter) release(tf *traceFile) {
+func (f *Exporter) release(tf *traceFile) {
 	f.mu.Lock()
 	tf.refs--
 	gone := tf.refs == 0 && tf.elem == nil
@@ -195,8 +210,8 @@ func (f *fileExporter) release(tf *traceFile) {
 
 // evictLocked closes the least recently used files beyond the bound. f.mu is
 // held.
-func (f *fileExporter) evictLocked() {
-	for e := f.lru.Back(); e != nil && f.lru.Len() > maxOpenTraceFiles; {
+func (f *Exporter) evictLocked() {
+	for e := f.lru.Back(); e != nil && f.lru.Len() > maxOpenFiles; {
 		prev := e.Prev()
 		tf := e.Value.(*traceFile)
 		f.removeLocked(tf)
@@ -211,7 +226,7 @@ func (f *fileExporter) evictLocked() {
 
 // removeLocked takes tf out of the set; its last user closes it. f.mu is
 // held.
-func (f *fileExporter) removeLocked(tf *traceFile) {
+func (f *Exporter) removeLocked(tf *traceFile) {
 	if tf.elem == nil {
 		return
 	}
@@ -223,7 +238,7 @@ func (f *fileExporter) removeLocked(tf *traceFile) {
 // closeAll takes every file out of the set and closes those not in use
 // (the others are closed by their last user). When shut is true no file is
 // opened any more.
-func (f *fileExporter) closeAll(shut bool) error {
+func (f *Exporter) closeAll(shut bool) error {
 	f.mu.Lock()
 	if shut {
 		f.closed = true
@@ -243,18 +258,19 @@ func (f *fileExporter) closeAll(shut bool) error {
 	for _, tf := range idle {
 		tf.mu.Lock()
 		if err := tf.closeFile(); err != nil {
-			errs = append(errs, &fileError{cause: fileCause(err), err: err})
+			errs = append(errs, &Error{Cause: fileCause(err), Err: err})
 		}
 		tf.mu.Unlock()
 	}
 	return errors.Join(errs...)
 }
 
-// closeIdle closes every open trace file (the batcher's idle signal).
-func (f *fileExporter) closeIdle() { _ = f.closeAll(false) }
+// CloseIdle closes every open trace file (the batch processor's idle
+// signal).
+func (f *Exporter) CloseIdle() { _ = f.closeAll(false) }
 
 // Shutdown closes every open trace file; later exports fail.
-func (f *fileExporter) Shutdown(context.Context) error { return f.closeAll(true) }
+func (f *Exporter) Shutdown(context.Context) error { return f.closeAll(true) }
 
 // write appends line to the trace file, opening it first when it is not
 // open or no longer is the file at its path. tf.mu is held.

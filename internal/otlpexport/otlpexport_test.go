@@ -1,4 +1,4 @@
-package tracing
+package otlpexport
 
 import (
 	"bytes"
@@ -28,12 +28,14 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/crewai-go/crewai/internal/otlpconv"
 )
 
 // wireRequest is what wireExporter hands the OTLP client for spans, as a
 // request message.
 func wireRequest(spans []sdktrace.ReadOnlySpan) *coltracepb.ExportTraceServiceRequest {
-	buf, ends := appendOTLPWire(nil, spans, nil)
+	buf, ends := otlpconv.AppendWire(nil, spans, nil)
 	req := &coltracepb.ExportTraceServiceRequest{}
 	from := 0
 	for _, end := range ends {
@@ -52,7 +54,7 @@ func sameWire(t testing.TB, spans []sdktrace.ReadOnlySpan) {
 	t.Helper()
 	got, err := proto.Marshal(wireRequest(spans))
 	require.NoError(t, err)
-	wantReq := ToOTLP(spans)
+	wantReq := otlpconv.Request(spans)
 	mendUTF8(wantReq.ProtoReflect())
 	want, err := proto.Marshal(wantReq)
 	require.NoError(t, err)
@@ -177,7 +179,7 @@ func TestOTLPWireMatchesToOTLP(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { sameWire(t, spans) })
 	}
-	buf, ends := appendOTLPWire(nil, []sdktrace.ReadOnlySpan{nil}, nil)
+	buf, ends := otlpconv.AppendWire(nil, []sdktrace.ReadOnlySpan{nil}, nil)
 	require.Empty(t, buf)
 	require.Empty(t, ends)
 }
@@ -231,7 +233,7 @@ func TestOTLPWireMatchesStockExporter(t *testing.T) {
 	require.NoError(t, stock.ExportSpans(ctx, spans))
 
 	wireClient := &captureClient{}
-	wire, err := newWireExporter(ctx, wireClient)
+	wire, err := newWireExporter(ctx, wireClient, 4)
 	require.NoError(t, err)
 	require.NoError(t, wire.ExportSpans(ctx, spans))
 	require.NoError(t, wire.ExportSpans(ctx, nil))
@@ -291,13 +293,12 @@ func TestWireExporterOverHTTP(t *testing.T) {
 			if c.wire {
 				opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 			}
-			tr, err := New(WithBackend(BackendOTLP), WithNotice(nil), WithOTLPHTTPOptions(opts...))
+			exp, err := New(context.Background(), Config{Protocol: "http/protobuf", HTTP: opts, MaxConcurrentExports: 4})
 			require.NoError(t, err)
-			exp := tr.exp.next
 			_, isWire := exp.(*wireExporter)
 			require.Equal(t, c.wire, isWire, "exporter %T", exp)
 			require.NoError(t, exp.ExportSpans(context.Background(), spans))
-			require.NoError(t, tr.Shutdown(context.Background()))
+			require.NoError(t, exp.Shutdown(context.Background()))
 
 			mu.Lock()
 			defer mu.Unlock()
@@ -315,8 +316,8 @@ func TestWireExporterOverHTTP(t *testing.T) {
 			body, err := io.ReadAll(zr)
 			require.NoError(t, err)
 			require.NoError(t, proto.Unmarshal(body, &req))
-			if !proto.Equal(&req, ToOTLP(spans)) {
-				t.Fatalf("received %v\nwant %v", &req, ToOTLP(spans))
+			if !proto.Equal(&req, otlpconv.Request(spans)) {
+				t.Fatalf("received %v\nwant %v", &req, otlpconv.Request(spans))
 			}
 		})
 	}
@@ -342,4 +343,60 @@ func FuzzOTLPWireMatchesToOTLP(f *testing.F) {
 		}
 		sameWire(t, stubs.Snapshots())
 	})
+}
+
+// marshalClient is an OTLP client that marshals the request, as the stock
+// clients do before sending it, and sends nothing.
+type marshalClient struct{ bytes int }
+
+func (*marshalClient) Start(context.Context) error { return nil }
+func (*marshalClient) Stop(context.Context) error  { return nil }
+func (c *marshalClient) UploadTraces(_ context.Context, rss []*tracepb.ResourceSpans) error {
+	b, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rss})
+	c.bytes = len(b)
+	return err
+}
+
+// BenchmarkOTLPExport is the cost of one OTLP export of 512 spans like a
+// traced kickoff's (a dozen attributes each, some content), up to the bytes
+// the client sends: the stock exporter (a message per span, attribute and
+// value, then proto.Marshal) against wireExporter (written straight to the
+// wire format).
+func BenchmarkOTLPExport(b *testing.B) {
+	res := resource.NewSchemaless(attribute.String("service.name", "bench"))
+	stubs := make(tracetest.SpanStubs, 512)
+	for i := range stubs {
+		s := wireStub("Research Go and sum it up in one sentence.", int64(i), 0.25)
+		s.Resource = res
+		s.Events, s.Links = nil, nil
+		s.Status = sdktrace.Status{}
+		stubs[i] = s
+	}
+	spans := stubs.Snapshots()
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		exp  func(otlptrace.Client) sdktrace.SpanExporter
+	}{
+		{"stock", func(c otlptrace.Client) sdktrace.SpanExporter { return otlptrace.NewUnstarted(c) }},
+		{"wire", func(c otlptrace.Client) sdktrace.SpanExporter {
+			exp, err := newWireExporter(ctx, c, 4)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return exp
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			client := &marshalClient{}
+			exp := c.exp(client)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := exp.ExportSpans(ctx, spans); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(client.bytes), "bytes/export")
+		})
+	}
 }

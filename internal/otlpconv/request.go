@@ -1,4 +1,6 @@
-package tracing
+// Package otlpconv converts ended SDK spans to OTLP protobuf messages. Its
+// functions are safe for concurrent use.
+package otlpconv
 
 import (
 	"go.opentelemetry.io/otel/attribute"
@@ -13,11 +15,10 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
-// ToOTLP converts ended spans to one OTLP ExportTraceServiceRequest, grouped
-// by resource and instrumentation scope in order of first appearance: the
-// payload of the file backend, and of `crewai traces push`. It is safe for
-// concurrent use.
-func ToOTLP(spans []sdktrace.ReadOnlySpan) *coltracepb.ExportTraceServiceRequest {
+// Request converts ended spans to one OTLP ExportTraceServiceRequest,
+// grouped by resource and instrumentation scope in order of first
+// appearance: the payload of the file backend.
+func Request(spans []sdktrace.ReadOnlySpan) *coltracepb.ExportTraceServiceRequest {
 	type scopeKey struct {
 		res   *resource.Resource
 		scope instrumentation.Scope

@@ -1,4 +1,6 @@
-package tracing
+// Package consoleexport is the console backend: one readable line per
+// span, for development. An Exporter is safe for concurrent use.
+package consoleexport
 
 import (
 	"context"
@@ -15,15 +17,15 @@ import (
 	"github.com/crewai-go/crewai/internal/semconv"
 )
 
-// consoleExporter is the console backend: one readable line per span, for
-// development. Content attributes are left out; structure, timing, usage and
+// Exporter writes one line per span. Content attributes are left out; structure, timing, usage and
 // errors are shown.
-type consoleExporter struct {
+type Exporter struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
-func newConsoleExporter(w io.Writer) *consoleExporter { return &consoleExporter{w: w} }
+// New returns an Exporter writing to w.
+func New(w io.Writer) *Exporter { return &Exporter{w: w} }
 
 // consoleKeys are the attributes a console line shows, in order.
 var consoleKeys = []string{
@@ -32,7 +34,7 @@ var consoleKeys = []string{
 	semconv.CrewAIFlowRouterLabel, semconv.OILLMCostTotal, semconv.ErrorType,
 }
 
-func (c *consoleExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+func (c *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	var b strings.Builder
 	for _, s := range spans {
 		sc := s.SpanContext()
@@ -83,4 +85,4 @@ func consoleValue(v attribute.Value) string {
 	return v.Emit()
 }
 
-func (c *consoleExporter) Shutdown(context.Context) error { return nil }
+func (c *Exporter) Shutdown(context.Context) error { return nil }

@@ -1,4 +1,7 @@
-package tracing
+// Package otlpexport builds the OTLP exporter of the otlp backend
+// (http/protobuf, http/json or grpc) on the stock OTel Go clients, with
+// short retries. Its exporters are safe for concurrent use.
+package otlpexport
 
 import (
 	"context"
@@ -8,15 +11,76 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/crewai-go/crewai/internal/otlpconv"
 )
+
+// Config says which exporter New builds.
+type Config struct {
+	// Protocol is http/protobuf (the default when empty), http/json or
+	// grpc.
+	Protocol string
+	// HTTP and GRPC are the user's options for the HTTP and gRPC clients,
+	// applied after this package's retry settings.
+	HTTP []otlptracehttp.Option
+	GRPC []otlptracegrpc.Option
+	// MaxConcurrentExports is how many exports may be under way at once
+	// (buffers kept for reuse).
+	MaxConcurrentExports int
+}
+
+// Retry keeps the exporter's own retries short, so that shutting down
+// cannot wait a minute on a backend that is down.
+var Retry = struct {
+	Initial, Max, Elapsed time.Duration
+}{500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
+// New builds the exporter c asks for. It does not connect.
+func New(ctx context.Context, c Config) (sdktrace.SpanExporter, error) {
+	if c.Protocol == "grpc" {
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
+			Enabled: true, InitialInterval: Retry.Initial, MaxInterval: Retry.Max, MaxElapsedTime: Retry.Elapsed,
+		})}
+		opts = append(opts, c.GRPC...)
+		exp, err := newWireExporter(ctx, otlptracegrpc.NewClient(opts...), c.MaxConcurrentExports)
+		if err != nil {
+			return nil, fmt.Errorf("tracing: otlp/grpc exporter: %w", err)
+		}
+		return exp, nil
+	}
+	enc := otlptracehttp.EncodingProtobuf
+	if c.Protocol == "http/json" {
+		enc = otlptracehttp.EncodingJSON
+	}
+	opts := []otlptracehttp.Option{
+		otlptracehttp.WithEncoding(enc),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{
+			Enabled: true, InitialInterval: Retry.Initial, MaxInterval: Retry.Max, MaxElapsedTime: Retry.Elapsed,
+		}),
+	}
+	opts = append(opts, c.HTTP...)
+	if enc == otlptracehttp.EncodingProtobuf && httpSendsProtobuf(opts) {
+		exp, err := newWireExporter(ctx, otlptracehttp.NewClient(opts...), c.MaxConcurrentExports)
+		if err != nil {
+			return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
+		}
+		return exp, nil
+	}
+	exp, err := otlptracehttp.New(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: otlp/http exporter: %w", err)
+	}
+	return exp, nil
+}
 
 // wireExporter is the OTLP exporter of a Tracer's own provider for the
 // protobuf protocols (http/protobuf and grpc). It writes the spans with
-// appendOTLPWire and uploads them through the stock OTLP client, which
+// otlpconv.AppendWire and uploads them through the stock OTLP client, which
 // keeps everything else it does: endpoint, headers, TLS, compression,
 // retries, timeouts, partial-success reports. The stock exporter would build
 // a message per span, attribute and value first (about 60% of the objects a
@@ -41,11 +105,11 @@ const maxPooledWireBuf = 4 << 20
 
 // newWireExporter starts client and returns an exporter that uploads
 // through it.
-func newWireExporter(ctx context.Context, client otlptrace.Client) (*wireExporter, error) {
+func newWireExporter(ctx context.Context, client otlptrace.Client, pooled int) (*wireExporter, error) {
 	if err := client.Start(ctx); err != nil {
 		return nil, err
 	}
-	return &wireExporter{client: client, bufs: make(chan *wireBuf, maxConcurrentExports)}, nil
+	return &wireExporter{client: client, bufs: make(chan *wireBuf, max(pooled, 1))}, nil
 }
 
 // ExportSpans encodes spans and uploads them in one request. The buffer is
@@ -70,7 +134,7 @@ func (e *wireExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 		default:
 		}
 	}()
-	wb.b, wb.ends = appendOTLPWire(wb.b[:0], spans, wb.ends[:0])
+	wb.b, wb.ends = otlpconv.AppendWire(wb.b[:0], spans, wb.ends[:0])
 	if len(wb.ends) == 0 {
 		return nil
 	}

@@ -1,0 +1,450 @@
+package tracing
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crewai-go/crewai/chat"
+	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/semconv"
+)
+
+// openSpan is a step's span waiting for its end event.
+//
+// A leaf step (a model call or a tool call under another step) is pending
+// until it ends: span is nil and name, kind, parent and attrs keep what its
+// start event said, so that the SDK span is started once, at the end event,
+// with the step's start time and every attribute (the SDK then neither adds
+// attributes to a live span nor grows its attribute slice twice). A pending
+// step is started earlier when something needs its span: a child step, a
+// point event, or the end of the run.
+type openSpan struct {
+	span     trace.Span      // nil while pending
+	ctx      context.Context // holds span, the parent context of its children
+	start    time.Time
+	sawChunk bool
+
+	// pending only
+	name   string
+	kind   trace.SpanStartOption
+	parent context.Context
+	attrs  []attribute.KeyValue // owned: the start attributes
+}
+
+// openSpans recycles openSpan values and their attribute buffers.
+var openSpans = sync.Pool{New: func() any { return new(openSpan) }}
+
+// attrBufs recycles the runTracers' attribute buffers.
+var attrBufs = sync.Pool{New: func() any { b := make([]attribute.KeyValue, 0, 24); return &b }}
+
+// The span kinds as start options, boxed once.
+var (
+	kindInternal = trace.WithSpanKind(trace.SpanKindInternal)
+	kindClient   = trace.WithSpanKind(trace.SpanKindClient)
+)
+
+// runTracer is the per-run event handler: it owns the event-ID → span map
+// and the errors already recorded, for one run only.
+type runTracer struct {
+	t      *Tracer
+	parent trace.SpanContext // the OTel span in ctx at Attach time
+
+	// reuse is true when the provider is the OpenTelemetry SDK, which copies
+	// the attributes and options it is given: the attribute buffers and
+	// option slices below are then reused from one span to the next.
+	reuse bool
+
+	mu       sync.Mutex
+	spans    map[uint64]*openSpan
+	recorded []error
+	traceID  trace.TraceID
+	started  int
+	done     bool
+	rootCtx  context.Context // holds parent, made on first use
+
+	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
+
+	// the last tool definitions rendered in this run (a copy) and their JSON
+	defs     []chat.ToolDef
+	defsJSON string
+	sopts    [3]trace.SpanStartOption
+	eopts    [1]trace.SpanEndOption
+}
+
+// scratch returns an empty attribute buffer for one event.
+func (r *runTracer) scratch() []attribute.KeyValue {
+	if !r.reuse {
+		return nil
+	}
+	if r.buf == nil {
+		r.buf = attrBufs.Get().(*[]attribute.KeyValue)
+	}
+	return (*r.buf)[:0]
+}
+
+// keep stores back the (maybe grown) buffer that scratch returned.
+func (r *runTracer) keep(attrs []attribute.KeyValue) {
+	if r.buf != nil && cap(attrs) > cap(*r.buf) {
+		*r.buf = attrs[:0]
+	}
+}
+
+// toolDefs is t.toolDefs(defs), remembered for the run: an agent offers the
+// same tools at each of its model calls.
+func (r *runTracer) toolDefs(defs []chat.ToolDef) string {
+	if r.defs != nil && sameDefs(r.defs, defs) {
+		return r.defsJSON
+	}
+	r.defsJSON = r.t.toolDefs(defs)
+	r.defs = make([]chat.ToolDef, len(defs))
+	for i, d := range defs {
+		d.Parameters = bytes.Clone(d.Parameters)
+		r.defs[i] = d
+	}
+	return r.defsJSON
+}
+
+func sameDefs(a, b []chat.ToolDef) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Description != b[i].Description || !bytes.Equal(a[i].Parameters, b[i].Parameters) {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseBuf returns the attribute buffer to its pool once the run is done.
+func (r *runTracer) releaseBuf() {
+	if r.buf == nil {
+		return
+	}
+	b := (*r.buf)[:cap(*r.buf)]
+	clear(b)
+	*r.buf = b[:0]
+	attrBufs.Put(r.buf)
+	r.buf = nil
+}
+
+// parentCtx is the context a step's span starts in: its parent step's span
+// (started now if it was pending), else the span that was in the context
+// given to Attach, else none. step reports whether the parent is a step of
+// this run.
+func (r *runTracer) parentCtx(h *event.Header) (ctx context.Context, step bool) {
+	if h.ParentID != 0 {
+		if p := r.spans[h.ParentID]; p != nil {
+			return r.materialize(p), true
+		}
+	}
+	if r.parent.IsValid() {
+		if r.rootCtx == nil {
+			r.rootCtx = trace.ContextWithSpanContext(context.Background(), r.parent)
+		}
+		return r.rootCtx, false
+	}
+	return context.Background(), false
+}
+
+// startSpan starts an SDK span and returns it with its context.
+func (r *runTracer) startSpan(ctx context.Context, name string, kind trace.SpanStartOption, at time.Time,
+	attrs []attribute.KeyValue) (context.Context, trace.Span) {
+	if !r.reuse {
+		return r.t.tracer.Start(ctx, name, kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...))
+	}
+	// With the Tracer's own provider, whose sampler does not look at
+	// attributes, they go in with SetAttributes right after Start, which
+	// spares the SDK one copy of them (the Start option's).
+	if r.t.owned != nil {
+		r.sopts[0], r.sopts[1] = kind, trace.WithTimestamp(at)
+		ctx, sp := r.t.tracer.Start(ctx, name, r.sopts[:2]...)
+		r.sopts = [3]trace.SpanStartOption{}
+		sp.SetAttributes(attrs...)
+		return ctx, sp
+	}
+	r.sopts[0], r.sopts[1], r.sopts[2] = kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...)
+	ctx, sp := r.t.tracer.Start(ctx, name, r.sopts[:]...)
+	r.sopts = [3]trace.SpanStartOption{}
+	return ctx, sp
+}
+
+// endSpan ends sp at the given time.
+func (r *runTracer) endSpan(sp trace.Span, at time.Time) {
+	if !r.reuse {
+		sp.End(trace.WithTimestamp(at))
+		return
+	}
+	r.eopts[0] = trace.WithTimestamp(at)
+	sp.End(r.eopts[:]...)
+	r.eopts[0] = nil
+}
+
+// materialize starts the SDK span of a pending step and returns the context
+// holding the step's span.
+func (r *runTracer) materialize(op *openSpan) context.Context {
+	if op.span == nil {
+		op.ctx, op.span = r.startSpan(op.parent, op.name, op.kind, op.start, op.attrs)
+		op.parent = nil
+	}
+	return op.ctx
+}
+
+// release recycles an ended step's openSpan.
+func (r *runTracer) release(op *openSpan) {
+	attrs := op.attrs
+	clear(attrs)
+	*op = openSpan{}
+	if r.reuse {
+		op.attrs = attrs[:0]
+	}
+	openSpans.Put(op)
+}
+
+// maxRecorded bounds the errors remembered per run to avoid recording twice.
+const maxRecorded = 32
+
+// Handle turns one event into span operations. Events of one run arrive one
+// at a time, in sequence order.
+func (r *runTracer) Handle(e event.Event) {
+	h := e.EventHeader()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return
+	}
+	switch h.Phase {
+	case event.Start:
+		r.start(e, h)
+	case event.Finish:
+		r.end(e, h)
+	default:
+		r.point(e, h)
+	}
+}
+
+// spanStart is what a start event says of its step's span.
+type spanStart struct {
+	name  string
+	kind  trace.SpanStartOption
+	attrs []attribute.KeyValue
+	leaf  bool // a model or tool call: pending until it ends (see openSpan)
+}
+
+// start opens the span of a step; the step_*.go files map each kind of
+// start event.
+func (r *runTracer) start(e event.Event, h *event.Header) {
+	t := r.t
+	s := spanStart{kind: kindInternal, attrs: r.scratch()}
+	switch v := e.(type) {
+	case *event.CrewStarted:
+		r.crewStarted(&s, v, h)
+	case *event.FlowStarted:
+		r.flowStarted(&s, v, h)
+	case *event.MethodStarted:
+		r.methodStarted(&s, v)
+	case *event.TaskStarted:
+		r.taskStarted(&s, v)
+	case *event.AgentStarted:
+		r.agentStarted(&s, v)
+	case *event.LLMCallStarted:
+		r.llmCallStarted(&s, v)
+	case *event.ToolStarted:
+		r.toolStarted(&s, v)
+	case *event.GuardrailStarted:
+		r.guardrailStarted(&s, v)
+	case *event.DelegationStarted:
+		r.delegationStarted(&s, v)
+	default:
+		s.name = string(e.Kind())
+	}
+	name, kind, attrs, leaf := s.name, s.kind, s.attrs, s.leaf
+
+	ctx, step := r.parentCtx(h)
+	r.started++
+	t.started.Add(1)
+	op := openSpans.Get().(*openSpan)
+	op.start = h.Time
+	if leaf && step {
+		// Started at its end event, or when something needs it; the trace ID
+		// of the run is known already, from the parent step's span.
+		op.name, op.kind, op.parent = name, kind, ctx
+		op.attrs = append(op.attrs[:0], attrs...)
+	} else {
+		op.ctx, op.span = r.startSpan(ctx, name, kind, h.Time, attrs)
+		if r.started == 1 {
+			r.traceID = op.span.SpanContext().TraceID()
+		}
+	}
+	r.keep(attrs)
+	r.spans[h.ID] = op
+}
+
+func (r *runTracer) end(e event.Event, h *event.Header) {
+	op := r.spans[h.StartID]
+	if op == nil {
+		return // its start was not seen by this run
+	}
+	delete(r.spans, h.StartID)
+	// A pending step's end attributes follow its start attributes, and all
+	// go to the SDK in one Start below.
+	pending := op.span == nil
+	var attrs []attribute.KeyValue
+	if pending {
+		attrs = op.attrs
+	} else {
+		attrs = r.scratch()
+	}
+	switch v := e.(type) {
+	case *event.CrewCompleted:
+		attrs = r.crewCompleted(attrs, v)
+	case *event.CrewFailed:
+		attrs = r.crewFailed(attrs, v)
+	case *event.FlowFinished:
+		attrs = r.flowFinished(attrs, v)
+	case *event.MethodFinished:
+		attrs = r.methodFinished(attrs, v)
+	case *event.TaskCompleted:
+		attrs = r.taskCompleted(attrs, v)
+	case *event.AgentCompleted:
+		attrs = r.agentCompleted(attrs, v)
+	case *event.LLMCallCompleted:
+		attrs = r.llmCallCompleted(attrs, v)
+	case *event.ToolFinished:
+		attrs = r.toolFinished(attrs, v)
+	case *event.GuardrailCompleted:
+		attrs = r.guardrailCompleted(attrs, v)
+	case *event.DelegationCompleted:
+		attrs = r.delegationCompleted(attrs, v)
+	}
+	if pending {
+		op.attrs = attrs
+		r.materialize(op)
+	} else {
+		if len(attrs) > 0 {
+			op.span.SetAttributes(attrs...)
+		}
+		r.keep(attrs)
+	}
+	sp := op.span
+	if f := event.FailureOf(e); f != nil && f.Err != nil {
+		r.fail(sp, f, h.Time)
+	}
+	r.endSpan(sp, h.Time)
+	r.release(op)
+}
+
+func (r *runTracer) point(e event.Event, h *event.Header) {
+	op := r.spans[h.ParentID]
+	if op == nil {
+		return
+	}
+	r.materialize(op)
+	sp := op.span
+	switch v := e.(type) {
+	case *event.Retry:
+		attrs := []attribute.KeyValue{
+			attribute.String(semconv.CrewAIRetryOperation, v.Operation),
+			attribute.Int(semconv.CrewAIRetryAttempt, v.Attempt),
+			attribute.Int64(semconv.CrewAIRetryWait, v.Wait.Milliseconds()),
+		}
+		if v.Err != nil {
+			attrs = append(attrs, attribute.String(semconv.CrewAIRetryError, r.t.text(v.Err.Error())))
+		}
+		sp.AddEvent(semconv.EventRetry, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
+	case *event.RateLimitWait:
+		sp.AddEvent(semconv.EventRateLimitWait, trace.WithTimestamp(h.Time), trace.WithAttributes(
+			attribute.String(semconv.CrewAIRateLimiter, v.Limiter),
+			attribute.Int64(semconv.CrewAIRateLimitWait, v.Wait.Milliseconds())))
+	case *event.LLMStreamChunk:
+		if !op.sawChunk {
+			op.sawChunk = true
+			sp.SetAttributes(attribute.Float64(semconv.GenAIResponseTimeToFirst, h.Time.Sub(op.start).Seconds()))
+		}
+		var attrs []attribute.KeyValue
+		if r.t.capture {
+			attrs = append(attrs, attribute.String(semconv.CrewAIChunk, r.t.text(v.Chunk)))
+			if v.ToolCall != nil && v.ToolCall.Name != "" {
+				attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, v.ToolCall.Name))
+			}
+		}
+		sp.AddEvent(semconv.EventStreamChunk, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
+	default:
+		sp.AddEvent(string(e.Kind()), trace.WithTimestamp(h.Time))
+	}
+}
+
+// finishRun ends what is left open, flushes, warns, and prints the notice.
+func (r *runTracer) finishRun() {
+	r.mu.Lock()
+	if r.done {
+		r.mu.Unlock()
+		return
+	}
+	r.done = true
+	now := time.Now()
+	for id, op := range r.spans {
+		r.materialize(op)
+		op.span.SetStatus(codes.Error, "step not ended before the kickoff returned")
+		r.endSpan(op.span, now)
+		delete(r.spans, id)
+		r.release(op)
+	}
+	r.releaseBuf()
+	r.rootCtx, r.defs, r.defsJSON = nil, nil, ""
+	started, tid := r.started, r.traceID
+	r.mu.Unlock()
+	if started == 0 {
+		return
+	}
+	t := r.t
+	var failedBefore uint64
+	if t.exp != nil {
+		failedBefore = t.exp.failed.Load()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), t.flushTimeout)
+	err := t.ForceFlush(ctx)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.warnOnce(causeTimeout, "tracing: the trace backend did not take the spans within the flush timeout; "+
+				"the run goes on, spans still queued are sent later or dropped (reported once)",
+				"backend", t.backend, "flush_timeout", t.flushTimeout.String())
+		} else {
+			t.warnOnce("flush:"+causeOf(err), "tracing: flushing spans failed; the run goes on (reported once)",
+				"backend", t.backend, "error", t.scrub.Scrub(err.Error()))
+		}
+		return
+	}
+	if t.exp != nil && t.exp.failed.Load() != failedBefore {
+		return
+	}
+	t.printNotice(tid)
+}
+
+func (t *Tracer) printNotice(tid trace.TraceID) {
+	if t.notice == nil || !tid.IsValid() {
+		return
+	}
+	id := tid.String()
+	switch t.backend {
+	case BackendFile:
+		path := filepath.Join(t.fileDir, id+".jsonl")
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+		fmt.Fprintf(t.notice, "crewai: trace %s saved to %s (view it with: crewai traces view %s)\n", id, path, id)
+	case BackendOTLP:
+		fmt.Fprintf(t.notice, "crewai: trace %s sent over OTLP to %s\n", id, t.endpoint)
+	}
+}
