@@ -712,6 +712,12 @@ func FailureOf(e Event) *Failure {
 		return &v.Failure
 	case *MethodFailed:
 		return &v.Failure
+	case *EmbeddingFailed:
+		return &v.Failure
+	case *RetrievalFailed:
+		return &v.Failure
+	case *MemorySaveFailed:
+		return &v.Failure
 	}
 	return nil
 }

@@ -35,6 +35,14 @@ type ServerConfig struct {
 	// Latency is waited before every reply (in addition to Reply.Delay),
 	// honouring the request's context.
 	Latency time.Duration
+	// EmbeddingDimensions is the length of the vectors POST .../embeddings
+	// answers with; 0 means [DefaultEmbeddingDimensions].
+	EmbeddingDimensions int
+	// EmbeddingFaults are injected, in order, into the first embeddings
+	// requests (one per request, retries included); later requests are
+	// answered. Only the HTTP faults (rate limit, server errors, bad
+	// request, status), FaultReset and FaultHang apply.
+	EmbeddingFaults []Reply
 	// MaxRecorded bounds the requests kept for [Server.Requests] (the first
 	// ones are kept): 0 means [DefaultMaxRecorded], a negative value keeps
 	// none (for load tests). [Server.Count] counts every request anyway.
@@ -71,7 +79,8 @@ type ServerRequest struct {
 
 // Server is a fake OpenAI-compatible chat-completions server on a loopback
 // port (an httptest.Server). It serves POST .../chat/completions (any prefix,
-// so Azure's deployment paths work), plays its script, injects the replies'
+// so Azure's deployment paths work) and POST .../embeddings (deterministic
+// vectors, see [Server.Embeddings]), plays its script, injects the replies'
 // faults, and streams (server-sent events, with a final usage event when
 // stream_options.include_usage is set) when the request asks. A Server is safe
 // for concurrent use; it starts no goroutine of its own beyond net/http's per
@@ -84,6 +93,7 @@ type Server struct {
 	closing sync.Once
 	count   atomic.Int64
 	next    atomic.Int64
+	nextEmb atomic.Int64
 	mu      sync.Mutex
 	reqs    []ServerRequest
 }
@@ -126,9 +136,13 @@ func (s *Server) Requests() []ServerRequest {
 // ServeHTTP answers one request; it is what the httptest server runs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seq := s.count.Add(1)
+	if strings.HasSuffix(r.URL.Path, "/embeddings") {
+		s.embeddings(w, r, seq)
+		return
+	}
 	if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url",
-			fmt.Sprintf("llmtest: no route %s %s; the fake server serves POST .../chat/completions", r.Method, r.URL.Path))
+			fmt.Sprintf("llmtest: no route %s %s; the fake server serves POST .../chat/completions and .../embeddings", r.Method, r.URL.Path))
 		return
 	}
 	if r.Method != http.MethodPost {

@@ -1,0 +1,68 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/crewai-go/crewai/tool"
+)
+
+// The names of the memory tools an agent gets.
+const (
+	SearchToolName = "search_memory"
+	SaveToolName   = "save_to_memory"
+)
+
+// SearchArgs are the arguments of the search_memory tool.
+type SearchArgs struct {
+	Query string `json:"query" desc:"What to look for in memory, in a few words"`
+}
+
+// SaveArgs are the arguments of the save_to_memory tool.
+type SaveArgs struct {
+	Text       string  `json:"text" desc:"One self-contained fact to remember for future tasks"`
+	Importance float64 `json:"importance,omitempty" desc:"From 0 (minor) to 1 (essential); default 0.5"`
+}
+
+// Tools returns the tools that let an agent search its crew's memories and
+// save a fact explicitly, in the scope of crew and agent. Each call is a
+// tool step on the bus (and the search a retrieval step inside it).
+func (m *Memory) Tools(crew, agent string) []tool.Tool {
+	search := tool.New(SearchToolName, "Search what the team remembers from earlier tasks and kickoffs. "+
+		"Returns the most relevant memories, best first.",
+		func(ctx context.Context, a SearchArgs) (string, error) {
+			if strings.TrimSpace(a.Query) == "" {
+				return "", fmt.Errorf("query is empty; say what to look for")
+			}
+			res, err := m.Search(ctx, crew, "", a.Query)
+			if err != nil {
+				return "", err
+			}
+			if len(res) == 0 {
+				return "Nothing relevant is remembered.", nil
+			}
+			var b strings.Builder
+			for _, r := range res {
+				b.WriteString("- ")
+				b.WriteString(r.Text)
+				b.WriteByte('\n')
+			}
+			return b.String(), nil
+		})
+	save := tool.New(SaveToolName, "Save one fact to the team's memory so that later tasks and kickoffs can use it.",
+		func(ctx context.Context, a SaveArgs) (string, error) {
+			imp := a.Importance
+			if imp == 0 {
+				imp = 0.5
+			}
+			if imp < 0 || imp > 1 {
+				return "", fmt.Errorf("importance %v is not between 0 and 1", a.Importance)
+			}
+			if _, err := m.Remember(ctx, Item{Text: a.Text, Crew: crew, Agent: agent, Importance: imp, Source: "tool"}); err != nil {
+				return "", err
+			}
+			return "Saved.", nil
+		})
+	return []tool.Tool{search, save}
+}
