@@ -33,6 +33,7 @@ type openSpan struct {
 	ctx      context.Context // holds span, the parent context of its children
 	start    time.Time
 	sawChunk bool
+	chunkOff int // bytes of the streamed reply before the next chunk
 
 	// pending only
 	name   string
@@ -268,6 +269,10 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 	default:
 		s.name = string(e.Kind())
 	}
+	// Names can carry input values (a role filled from kickoff inputs):
+	// they are scrubbed as content is, whether content is captured or not.
+	s.name = t.scrub.Scrub(s.name)
+	scrubIdentity(t, s.attrs)
 	name, kind, attrs, leaf := s.name, s.kind, s.attrs, s.leaf
 
 	ctx, step := r.parentCtx(h)
@@ -371,12 +376,17 @@ func (r *runTracer) point(e event.Event, h *event.Header) {
 			op.sawChunk = true
 			sp.SetAttributes(attribute.Float64(semconv.GenAIResponseTimeToFirst, h.Time.Sub(op.start).Seconds()))
 		}
-		var attrs []attribute.KeyValue
-		if r.t.capture {
-			attrs = append(attrs, attribute.String(semconv.CrewAIChunk, r.t.text(v.Chunk)))
-			if v.ToolCall != nil && v.ToolCall.Name != "" {
-				attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, v.ToolCall.Name))
-			}
+		// A chunk's text is never recorded: a secret split across chunks
+		// ("sk-pro" | "j-...") cannot be found in the pieces. The reply is
+		// recorded whole, and scrubbed whole, on the span's end; a chunk
+		// records where its text sits in it.
+		attrs := []attribute.KeyValue{
+			attribute.Int(semconv.CrewAIChunkOffset, op.chunkOff),
+			attribute.Int(semconv.CrewAIChunkSize, len(v.Chunk)),
+		}
+		op.chunkOff += len(v.Chunk)
+		if r.t.capture && v.ToolCall != nil && v.ToolCall.Name != "" {
+			attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, r.t.scrub.Scrub(v.ToolCall.Name)))
 		}
 		sp.AddEvent(semconv.EventStreamChunk, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
 	default:
