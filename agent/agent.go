@@ -1,10 +1,11 @@
 package agent
 
 import (
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"golang.org/x/time/rate"
 
@@ -17,9 +18,7 @@ import (
 // it never modifies its exported fields, so one Agent may execute many jobs
 // at once, from many goroutines. Its zero value is not runnable (it needs at
 // least Role and LLM). An Agent must not be copied after its first Execute
-// (it holds the token bucket of MaxRPM and its prepared tools), and the
-// elements of its Tools slice (or of a Job's) must not be replaced in place
-// once used: build a new Agent or a new slice instead.
+// (it holds the token bucket of MaxRPM and its prepared tools).
 type Agent struct {
 	// Role names the agent ("Senior Research Analyst"); it may hold
 	// {placeholders} filled from the kickoff inputs. Required.
@@ -46,8 +45,9 @@ type Agent struct {
 	MaxExecutionTime time.Duration
 	// MaxRetryLimit is how many times a failed execution is run again. 0
 	// means 2; a negative value means no retry. Cancellation, timeouts,
-	// invalid definitions, panics and the model's authentication and
-	// bad-request errors are never retried.
+	// invalid definitions, panics and model errors that the model client
+	// has classified (an *llm.Error, which its own retries already
+	// covered; an empty reply excepted) are never run again.
 	MaxRetryLimit int
 	// AllowDelegation gives the agent the tools to delegate work to, and ask
 	// questions of, the coworkers named in a Job.
@@ -86,8 +86,14 @@ type Agent struct {
 // runnerCache keeps the tool runners of the agent's own tools and of the
 // last job-level tool list, with the tool definitions offered to the model
 // and the tool names, so that argument schemas are compiled and definitions
-// built once, not at every execution. A cached runner is used only for a
-// tool slice with the same backing array and length.
+// built once, not at every execution. The cache is keyed by the tools
+// themselves: a cached runner is used only while the slice holds the same
+// tools, compared one by one with the copy the runner was made from, so a
+// tool replaced in place (even in the same backing array) makes a new
+// runner. Only tools whose dynamic type is a pointer are compared (the
+// comparison of two pointers cannot panic, and a pointer tool is the same
+// tool as long as the pointer is); a list holding any other tool gets a new
+// runner at every execution.
 type runnerCache struct {
 	own atomic.Pointer[cachedRunner]
 	job atomic.Pointer[cachedRunner]
@@ -96,8 +102,7 @@ type runnerCache struct {
 // cachedRunner is a runner over a tool slice and what is derived from it;
 // it is read-only once made, and shared by concurrent executions.
 type cachedRunner struct {
-	first *tool.Tool
-	n     int
+	tools []tool.Tool // the tools it was made from (a copy)
 	r     *tool.Runner
 	defs  []llm.ToolDef // the runner's tools as offered to the model
 	names []string      // their names
@@ -108,17 +113,17 @@ type cachedRunner struct {
 var noTools = &cachedRunner{r: tool.NewRunner(nil)}
 
 // runnerFor returns a runner over tools, from slot when it was made for the
-// same slice.
+// same tools.
 func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *cachedRunner {
 	if len(tools) == 0 {
 		return noTools
 	}
-	first := unsafe.SliceData(tools)
-	if c := slot.Load(); c != nil && c.first == first && c.n == len(tools) {
+	cacheable := pointerTools(tools)
+	if c := slot.Load(); cacheable && c != nil && slices.Equal(c.tools, tools) {
 		return c
 	}
 	r := tool.NewRunner(tools)
-	c := &cachedRunner{first: first, n: len(tools), r: r}
+	c := &cachedRunner{tools: slices.Clone(tools), r: r}
 	if ts := r.Tools(); len(ts) > 0 {
 		c.defs = make([]llm.ToolDef, len(ts))
 		c.names = make([]string, len(ts))
@@ -127,8 +132,21 @@ func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *cachedRun
 			c.names[i] = c.defs[i].Name
 		}
 	}
-	slot.Store(c)
+	if cacheable {
+		slot.Store(c)
+	}
 	return c
+}
+
+// pointerTools reports whether every tool's dynamic type is a pointer (nil
+// tools included), so that comparing the tools cannot panic.
+func pointerTools(tools []tool.Tool) bool {
+	for _, t := range tools {
+		if t != nil && reflect.TypeOf(t).Kind() != reflect.Pointer {
+			return false
+		}
+	}
+	return true
 }
 
 // rpmLimiter is the agent's own token bucket, made on first use.
@@ -194,8 +212,13 @@ type Job struct {
 	// ResponseFormat, if set, asks the model for JSON following a schema.
 	ResponseFormat *llm.ResponseFormat
 	// Coworkers are the agents this one may delegate to, when it allows
-	// delegation. The agent itself is ignored if listed.
+	// delegation (or runs as a Manager). The agent itself is ignored if
+	// listed.
 	Coworkers []*Agent
+	// Manager runs the agent as the manager of a hierarchical crew: it gets
+	// the delegation tools for Coworkers whatever its AllowDelegation says,
+	// as CrewAI forces delegation on for a crew's manager.
+	Manager bool
 	// Limiter, if not nil, is a token bucket shared with other agents (a
 	// crew's MaxRPM): every model call waits for it, as well as for the
 	// agent's own MaxRPM bucket. It is passed on to delegated coworkers.

@@ -514,6 +514,10 @@ func TestMaxExecutionTime(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
+	// An empty choices list is not retried by the client: the agent runs
+	// the attempt again. A server error was (the client's retry budget):
+	// the agent does not.
+	emptyErr := llmtest.Reply{Err: &llm.Error{Kind: llm.ErrEmptyResponse, Model: "m", Status: 200}}
 	serverErr := llmtest.Reply{Err: &llm.Error{Kind: llm.ErrServer, Model: "m", Status: 500}}
 	tests := []struct {
 		name     string
@@ -522,9 +526,13 @@ func TestRetry(t *testing.T) {
 		attempts int // model calls made
 		wantErr  error
 	}{
-		{"retried then success", []llmtest.Reply{serverErr, answer("ok")}, 0, 2, nil},
-		{"default limit is 2", []llmtest.Reply{serverErr, serverErr, serverErr, answer("never")}, 0, 3, llm.ErrServer},
-		{"no retry", []llmtest.Reply{serverErr, answer("never")}, -1, 1, llm.ErrServer},
+		{"retried then success", []llmtest.Reply{emptyErr, answer("ok")}, 0, 2, nil},
+		{"default limit is 2", []llmtest.Reply{emptyErr, emptyErr, emptyErr, answer("never")}, 0, 3, llm.ErrEmptyResponse},
+		{"no retry", []llmtest.Reply{emptyErr, answer("never")}, -1, 1, llm.ErrEmptyResponse},
+		{"server error left to the client", []llmtest.Reply{serverErr, answer("never")}, 5, 1, llm.ErrServer},
+		{"rate limit left to the client", []llmtest.Reply{{Err: &llm.Error{Kind: llm.ErrRateLimit}}, answer("never")}, 5, 1, llm.ErrRateLimit},
+		{"transport error left to the client", []llmtest.Reply{{Err: &llm.Error{Kind: llm.ErrTransport}}, answer("never")}, 5, 1, llm.ErrTransport},
+		{"other model error re-run", []llmtest.Reply{{Err: errors.New("unparsable answer")}, answer("ok")}, 0, 2, nil},
 		{"auth not retried", []llmtest.Reply{{Err: &llm.Error{Kind: llm.ErrAuth}}, answer("never")}, 0, 1, llm.ErrAuth},
 		{"bad request not retried", []llmtest.Reply{{Err: &llm.Error{Kind: llm.ErrBadRequest}}, answer("never")}, 5, 1, llm.ErrBadRequest},
 	}
@@ -570,7 +578,7 @@ func TestRetry(t *testing.T) {
 func TestUsageSummedOnce(t *testing.T) {
 	u := func(p, c int) llm.Usage { return llm.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c} }
 	m := &llmtest.Scripted{Replies: []llmtest.Reply{
-		{Err: &llm.Error{Kind: llm.ErrServer}},                                    // failed attempt: no usage
+		{Err: &llm.Error{Kind: llm.ErrEmptyResponse}},                             // failed attempt: no usage
 		{ToolCalls: []llm.ToolCall{call("search", `{"q":"a"}`)}, Usage: u(10, 1)}, // attempt 2
 		overflow(),                       // no usage
 		{Content: "sum", Usage: u(5, 2)}, // summary
@@ -635,13 +643,14 @@ func TestValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.a.Execute(context.Background(), agent.Job{Description: "d"})
+			inputs := map[string]any{"other": 1} // inputs without "topic"
+			_, err := tt.a.Execute(context.Background(), agent.Job{Description: "d", Inputs: inputs})
 			var ae *agent.Error
 			if !errors.Is(err, agent.ErrInvalid) || !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want ErrInvalid mentioning %q", err, tt.want)
 			}
 			// Validate finds the same problem without a job.
-			if err := tt.a.Validate(nil); !errors.Is(err, agent.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			if err := tt.a.Validate(inputs); !errors.Is(err, agent.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Validate: err %v, want ErrInvalid mentioning %q", err, tt.want)
 			}
 		})
@@ -945,5 +954,107 @@ func TestEventsShareTheCallsSlices(t *testing.T) {
 	}
 	if len(done[0].ToolCalls) != 1 || &done[0].ToolCalls[0] != &m.calls[0][0] {
 		t.Errorf("the completed event's tool calls are not the response's slice")
+	}
+}
+
+// With no inputs (nil or empty), the agent's texts keep their
+// {placeholders} as written, as CrewAI does; inputs that lack one still
+// fail (TestValidation).
+func TestPlaceholdersKeptWithoutInputs(t *testing.T) {
+	for _, inputs := range []map[string]any{nil, {}} {
+		m := &llmtest.Scripted{Replies: []llmtest.Reply{answer("ok")}}
+		a := &agent.Agent{Role: "Expert in {field}", Goal: "Study {topic}", Backstory: "Knows {x}", LLM: m}
+		if err := a.Validate(inputs); err != nil {
+			t.Fatalf("Validate(%v): %v", inputs, err)
+		}
+		res, err := a.Execute(context.Background(), agent.Job{Description: "Explain {thing}", Inputs: inputs})
+		if err != nil {
+			t.Fatalf("Execute with inputs %v: %v", inputs, err)
+		}
+		if res.Output != "ok" {
+			t.Fatalf("output %q", res.Output)
+		}
+		sys := m.Requests()[0].Messages[0].Content
+		for _, want := range []string{"Expert in {field}", "Study {topic}", "Knows {x}"} {
+			if !strings.Contains(sys, want) {
+				t.Errorf("system prompt %q lacks %q", sys, want)
+			}
+		}
+	}
+}
+
+// During an outage, one step sends the client's MaxAttempts requests, not
+// (MaxRetryLimit+1) × MaxAttempts: the client's retries are the model call's
+// whole retry budget. Counted at the fake server.
+func TestRetriesDoNotMultiply(t *testing.T) {
+	for _, fault := range []llmtest.Fault{llmtest.FaultUnavailable, llmtest.FaultRateLimit, llmtest.FaultReset} {
+		t.Run(fmt.Sprint(fault), func(t *testing.T) {
+			srv := llmtest.NewServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply {
+				return llmtest.Reply{Fault: fault}
+			}})
+			defer srv.Close()
+			client, err := llm.New(llm.Config{Model: "gpt-4o-mini", APIKey: "test", BaseURL: srv.URL(),
+				MaxAttempts: 3, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := &agent.Agent{Role: "R", LLM: client, MaxRetryLimit: 4}
+			_, err = a.Execute(context.Background(), agent.Job{Description: "d"})
+			var le *llm.Error
+			if !errors.As(err, &le) {
+				t.Fatalf("err %v, want an *llm.Error", err)
+			}
+			if got := srv.Count(); got != 3 {
+				t.Fatalf("%d requests during the outage, want 3 (the client's MaxAttempts)", got)
+			}
+			var ae *agent.Error
+			if !errors.As(err, &ae) || ae.Attempts != 1 {
+				t.Fatalf("err %v: the agent ran %d attempts, want 1", err, ae.Attempts)
+			}
+		})
+	}
+}
+
+// A tool replaced in place in the agent's Tools slice (same backing array,
+// same length) between executions is the tool the next execution runs: the
+// runner cache is keyed by the tools, not by the slice's address.
+func TestToolReplacedInPlaceIsSeen(t *testing.T) {
+	constant := func(out string) *fnTool {
+		return &fnTool{name: "lookup", fn: func(context.Context, json.RawMessage) (string, error) { return out, nil }}
+	}
+	m := &llmtest.Scripted{Respond: func(req *llm.Request) llmtest.Reply {
+		last := req.Messages[len(req.Messages)-1]
+		if last.Role == llm.RoleTool {
+			return llmtest.Reply{Content: "saw " + last.Content}
+		}
+		return llmtest.Reply{ToolCalls: []llm.ToolCall{call("lookup", `{"q":"x"}`)}}
+	}}
+	tools := []tool.Tool{constant("old")}
+	a := &agent.Agent{Role: "R", LLM: m, Tools: tools}
+	for _, want := range []string{"old", "new", "newer"} {
+		if want != "old" {
+			tools[0] = constant(want) // same slice, same backing array
+		}
+		res, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Output != "saw "+want {
+			t.Fatalf("output %q, want %q", res.Output, "saw "+want)
+		}
+	}
+	// The same through Job.Tools.
+	jobTools := []tool.Tool{constant("job-old")}
+	for _, want := range []string{"job-old", "job-new"} {
+		if want == "job-new" {
+			jobTools[0] = constant(want)
+		}
+		res, err := a.Execute(context.Background(), agent.Job{Description: "d", Tools: jobTools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Output != "saw "+want {
+			t.Fatalf("output %q, want %q", res.Output, "saw "+want)
+		}
 	}
 }

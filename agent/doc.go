@@ -39,8 +39,15 @@
 //
 // MaxExecutionTime is a deadline on the whole execution. A failed execution
 // is run again from the start up to MaxRetryLimit times (default 2), except
-// after cancellation, the deadline, an invalid definition, a panic, or the
-// model's authentication and bad-request errors. MaxRPM is a token bucket per
+// after cancellation, the deadline, an invalid definition, a panic, or a
+// model error ([*llm.Error]) other than an empty reply. A model call has one
+// retry budget, its client's: llm's client already retries rate limits,
+// server and transport failures (up to Config.MaxAttempts requests), so the
+// agent does not multiply them; during an outage one step sends at most
+// MaxAttempts requests, not (MaxRetryLimit+1)·MaxAttempts. The agent runs an
+// attempt again only for what the client cannot retry: an empty reply, a
+// stream cut after its text was delivered, an answer it cannot use, or an
+// error from a model that is not an *llm.Error. MaxRPM is a token bucket per
 // Agent (shared by its concurrent executions); Job.Limiter is a bucket shared
 // by a crew. Every model call waits for both, honouring ctx; a wait that
 // blocks is announced as an event.RateLimitWait.
@@ -55,7 +62,8 @@
 //
 // # Delegation
 //
-// An agent with AllowDelegation and a Job with Coworkers gets two tools,
+// An agent with AllowDelegation (or running a Job as a crew's Manager) and a
+// Job with Coworkers gets two tools,
 // delegate_work (coworker, task, context) and ask_question (coworker,
 // question, context). The coworker is found by role, ignoring case, spaces
 // and punctuation; Agent.Delegates restricts whom it may be. The coworker

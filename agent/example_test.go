@@ -55,8 +55,8 @@ func ExampleAgent_Execute() {
 // and the field.
 func ExampleAgent_Execute_missingInput() {
 	a := &agent.Agent{Role: "Analyst", Goal: "Study {topic}", LLM: &llmtest.Scripted{}}
-	_, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+	_, err := a.Execute(context.Background(), agent.Job{Description: "d", Inputs: map[string]any{"year": 2026}})
 	fmt.Println(err)
 	// Output:
-	// agent "Analyst": invalid agent: interpolate: agent "Analyst" Goal uses {topic} but the inputs have no "topic" (inputs given: none)
+	// agent "Analyst": invalid agent: interpolate: agent "Analyst" Goal uses {topic} but the inputs have no "topic" (inputs given: year)
 }

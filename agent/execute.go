@@ -120,7 +120,13 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 	}
 }
 
-// retryable reports whether a failed attempt is worth running again.
+// retryable reports whether a failed attempt is worth running again. A
+// model call has one retry budget, its client's: a model error the client
+// classified (an *llm.Error: rate limit, server and transport failures it
+// already retried, or auth, bad-request and context-window errors no retry
+// fixes) is not run again, except an empty reply or a streamed reply cut
+// after text was delivered (Interrupted), which the client does not retry. Other failures (an unparsable answer, a model that is not this
+// package's client, no final answer) are.
 func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
@@ -129,7 +135,11 @@ func retryable(ctx context.Context, err error) bool {
 	if errors.As(err, &pe) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTimeout) {
 		return false
 	}
-	return !errors.Is(err, llm.ErrAuth) && !errors.Is(err, llm.ErrBadRequest)
+	var le *llm.Error
+	if errors.As(err, &le) {
+		return le.Interrupted || errors.Is(err, llm.ErrEmptyResponse)
+	}
+	return true
 }
 
 // Validate checks the agent as Execute does before any model call, with
@@ -238,7 +248,7 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		cr = runnerFor(&a.runners.own, a.Tools)
 	}
 	p.runner, p.names = cr.r, cr.names
-	if a.AllowDelegation && len(job.Coworkers) > 0 {
+	if (a.AllowDelegation || job.Manager) && len(job.Coworkers) > 0 {
 		p.deleg = newDelegation(a, p.role, job)
 	}
 	n := len(p.runner.Tools())

@@ -90,7 +90,8 @@ type Crew struct {
 	ManagerLLM llm.LLM
 	// ManagerAgent, if set, is the manager of a hierarchical crew instead of
 	// one built on ManagerLLM. It must have an LLM and no tools of its own,
-	// and must not be one of Agents.
+	// and must not be one of Agents. It gets the delegation tools whatever
+	// its AllowDelegation says, as CrewAI forces delegation on a manager.
 	ManagerAgent *agent.Agent
 	// Concurrency caps how many kickoffs KickoffForEach runs at once; 0
 	// means DefaultConcurrency.

@@ -7,6 +7,12 @@ import (
 	"github.com/crewai-go/crewai/llm"
 )
 
+// ErrEmptyOutput is matched (errors.Is) by the error of a kickoff in which
+// every task's output is empty (blank text and no structured value), as
+// CrewAI refuses to build a crew output from nothing; the CrewOutput
+// returned with it still holds the tasks' outputs and usage.
+var ErrEmptyOutput = errors.New("crew: every task output is empty")
+
 // ValidationError reports a crew definition or inputs that cannot run. It is
 // returned before any model call. Field names the offending field, such as
 // "Tasks[1].Agent". The zero value is not meaningful. It is not modified once

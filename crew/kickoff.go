@@ -206,7 +206,13 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 		return fail(err)
 	}
 	collect()
-	return nil
+	for _, o := range out.Tasks {
+		if strings.TrimSpace(o.Raw) != "" || o.Value != nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: crew %q ran %d tasks and none gave any output; check the agents' models and prompts",
+		ErrEmptyOutput, c.name(), len(out.Tasks))
 }
 
 // contextFor builds the context text of task i from the finished outputs.
@@ -256,6 +262,7 @@ func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxTex
 		exec = manager
 		run.Agent = manager
 		run.Coworkers = c.coworkers(t)
+		run.Manager = true
 	}
 	run.StepCallback = c.StepCallback
 	o, err = t.Execute(ctx, run)

@@ -19,6 +19,7 @@ import (
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/task"
+	"github.com/crewai-go/crewai/tool"
 )
 
 // delegatingManager delegates to each coworker in turn (one call per model
@@ -346,4 +347,53 @@ func TestMaxRPMIsSharedByTheCrew(t *testing.T) {
 	assert.Equal(t, "crew", waits[0].Limiter)
 	assert.Greater(t, waits[0].Wait, 30*time.Second)
 	assert.Len(t, out.Tasks, 1)
+}
+
+// A custom ManagerAgent delegates whatever its AllowDelegation says, as
+// CrewAI forces delegation on for a manager.
+func TestCustomManagerAlwaysDelegates(t *testing.T) {
+	rm := echo("research")
+	researcher := newAgent("Researcher", rm)
+	mgr := delegatingManager("Researcher")
+	boss := newAgent("Boss", mgr)
+	require.False(t, boss.AllowDelegation)
+	c := &crew.Crew{Process: crew.Hierarchical, ManagerAgent: boss, Agents: []*agent.Agent{researcher},
+		Tasks: []*task.Task{{Name: "t", Description: "Find out."}}, Bus: &event.Bus{}}
+	out, err := c.Kickoff(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "manager answer: research: Part 1 of: Find out.", out.Raw)
+	require.NotEmpty(t, mgr.Requests())
+	var offered []string
+	for _, d := range mgr.Requests()[0].Tools {
+		offered = append(offered, d.Name)
+	}
+	assert.Contains(t, offered, "delegate_work")
+	assert.False(t, boss.AllowDelegation, "the definition is not modified")
+	assert.Len(t, rm.Requests(), 1)
+}
+
+// A kickoff whose every task output is empty fails with ErrEmptyOutput,
+// as CrewAI does, instead of returning an empty Raw. (The agent itself
+// refuses a blank model reply; a tool whose result is the answer can still
+// give a blank one.)
+func TestEmptyResultIsError(t *testing.T) {
+	blank := tool.New("blank", "Returns the final answer.", func(ctx context.Context, in searchIn) (string, error) {
+		return " ", nil
+	}, tool.ResultAsAnswer())
+	calls := &llmtest.Scripted{Respond: func(*llm.Request) llmtest.Reply {
+		return llmtest.Reply{ToolCalls: []llm.ToolCall{{ID: "c", Name: "blank", Arguments: `{"query":"x"}`}}}
+	}}
+	a := newAgent("Quiet", calls, blank)
+	c := &crew.Crew{Name: "quiet", Tasks: []*task.Task{{Name: "t1", Description: "d", Agent: a}, {Name: "t2", Description: "e", Agent: a}}}
+	out, err := c.Kickoff(context.Background(), nil)
+	require.ErrorIs(t, err, crew.ErrEmptyOutput)
+	assert.Contains(t, err.Error(), `crew "quiet" ran 2 tasks and none gave any output`)
+	require.NotNil(t, out)
+	assert.Len(t, out.Tasks, 2, "the outputs are still returned")
+
+	// One task with an answer is enough.
+	c.Tasks[1].Agent = newAgent("Talker", echo("talk"))
+	out, err = c.Kickoff(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "talk: e", out.Raw)
 }

@@ -155,7 +155,7 @@ func TestEventTrees(t *testing.T) {
 `,
 		},
 		{
-			name: "a model call failing after the client's retries and the agent's re-run",
+			name: "a model call failing after the client's retries, not re-run by the agent",
 			crew: func(t *testing.T) *crew.Crew {
 				failing, _ := failingServerLLM(t, 3)
 				writer := newAgent("Writer", failing)
@@ -177,11 +177,6 @@ func TestEventTrees(t *testing.T) {
       tool_usage
       llm_call
   task !
-    agent_execution !
-      llm_call !
-        .retry
-        .retry
-    .retry
     agent_execution !
       llm_call !
         .retry

@@ -54,6 +54,11 @@ type Error struct {
 	RetryAfter time.Duration
 	// Attempts counts the requests made, retries included.
 	Attempts int
+	// Interrupted is set when a streamed reply failed after some of its
+	// text had reached Request.OnChunk: the client does not retry it (the
+	// text is already out), so a caller may run the call again (an agent
+	// re-runs its attempt).
+	Interrupted bool
 	// Err is the underlying error, if any.
 	Err error
 }

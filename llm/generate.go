@@ -264,7 +264,7 @@ func (c *Client) stream(ctx, actx context.Context, w openai.ChatCompletionReques
 		if err != nil {
 			e, retry := c.classify(ctx, err, rec)
 			if acc.delivered {
-				retry = false
+				e.Interrupted, retry = retry, false
 			}
 			return nil, e, retry
 		}
@@ -277,7 +277,7 @@ func (c *Client) stream(ctx, actx context.Context, w openai.ChatCompletionReques
 			kind = ErrEmptyResponse
 		}
 		e := &Error{Kind: kind, Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.status,
-			Message: problem.Error()}
+			Message: problem.Error(), Interrupted: kind == ErrTransport && acc.delivered}
 		return nil, e, kind == ErrTransport && !acc.delivered
 	}
 	return resp, nil, false

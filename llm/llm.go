@@ -34,6 +34,9 @@
 // matches context.DeadlineExceeded). Other 4xx are not retried, nor is an
 // empty choices list, nor a stream that fails after text reached OnChunk.
 // Every wait emits [event.Retry] (and [event.RateLimitWait] for a 429).
+// This is the model call's whole retry budget: an agent does not run an
+// attempt again after an [*Error] the client returned (package agent), so
+// during an outage one model call sends at most MaxAttempts requests.
 //
 // Errors: every failure is an [*Error] whose Kind is one of the sentinel
 // errors (ErrRateLimit, ErrContextWindow, ErrAuth, ErrBadRequest, ErrServer,

@@ -36,11 +36,30 @@
 // with a [*GuardrailError]. Each check is a guardrail_started /
 // guardrail_completed event pair.
 //
+// On a retry the agent gets the task's context as before, followed by the
+// guardrail's feedback and its previous answer. CrewAI instead replaces the
+// context with the feedback and the answer; this package keeps the context,
+// deliberately: the earlier outputs the task was built on are what the model
+// needs to fix its answer (a guardrail that says "cite the research" is
+// useless once the research is gone), and the feedback comes last, where
+// the model weighs it most.
+//
 // # Output files
 //
 // OutputFile names a file that receives the output (indented JSON for
 // structured output, the raw text otherwise). Missing directories are
-// created. A relative path is resolved against the working directory and
-// must stay inside it; an absolute path or one that climbs out with ".." is
-// refused unless AllowOutsideDir is set.
+// created. As written in the definition it is checked as CrewAI checks it:
+// a ".." segment, a leading "~", an environment reference ($HOME, ${X}),
+// a shell character (| ; & > < or a backquote) or a {placeholder} that is
+// not a valid name (a letter or '_', then letters, digits or '_') is an
+// error naming the field and the value, from [Task.Validate] (so from a
+// crew's validation, before any model call) and from Execute. Once its
+// placeholders are filled, a relative path is resolved against the working
+// directory and must stay inside it (also through symbolic links); an
+// absolute path is refused unless AllowOutsideDir is set.
+//
+// With no inputs at all (nil or empty), the placeholders of Description,
+// ExpectedOutput and OutputFile, and those of the agent, stay as written,
+// as CrewAI does; a non-empty inputs map that lacks one is an error naming
+// it.
 package task

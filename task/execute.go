@@ -28,10 +28,14 @@ type Run struct {
 	// builds it from the outputs the task's Context selects).
 	Context string
 	// Agent, if set, executes the task instead of Task.Agent (the manager of
-	// a hierarchical crew, or a crew's per-kickoff copy of the agent).
+	// a hierarchical crew).
 	Agent *agent.Agent
 	// Coworkers are the agents the executing agent may delegate to.
 	Coworkers []*agent.Agent
+	// Manager runs the agent as a hierarchical crew's manager (see
+	// agent.Job.Manager): it delegates to Coworkers even without
+	// AllowDelegation.
+	Manager bool
 	// Limiter, if not nil, is a token bucket shared with other agents (a
 	// crew's MaxRPM) that every model call of the task waits for.
 	Limiter *rate.Limiter
@@ -69,6 +73,11 @@ func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 	}
 	if t.Output != nil && t.Output.err != nil {
 		return nil, fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+	}
+	if t.OutputFile != "" {
+		if err := checkOutputFile(name, t.OutputFile); err != nil {
+			return nil, err
+		}
 	}
 	f, err := t.Fill(r.Inputs)
 	if err != nil {
@@ -147,7 +156,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 			string(t.Output.raw)
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
-		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Limiter: r.Limiter,
+		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
 		StepCallback: r.StepCallback}
 	retries := t.GuardrailMaxRetries
 	if retries == 0 {

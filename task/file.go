@@ -64,3 +64,59 @@ func writeOutput(task, path string, out TaskOutput, allowOutside bool) error {
 	}
 	return nil
 }
+
+// checkOutputFile checks an OutputFile as written in the definition (before
+// interpolation), as CrewAI's output_file validator does: no ".." segment,
+// no leading "~", no environment reference ($HOME, ${X}), no shell
+// metacharacter (| ; & > < and the backquote), and every {placeholder} a
+// valid identifier. These hold even with AllowOutsideDir, which only lets
+// the path be absolute.
+func checkOutputFile(task, path string) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("task: task %q OutputFile %q: "+format, append([]any{task, path}, args...)...)
+	}
+	for seg := range strings.FieldsFuncSeq(path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == ".." {
+			return fmt.Errorf("%w: task %q OutputFile %q has a \"..\" segment; name a path without \"..\"",
+				ErrOutsideDir, task, path)
+		}
+	}
+	switch {
+	case strings.HasPrefix(path, "~"):
+		return bad("starts with \"~\", which is not expanded; write the path out")
+	case strings.Contains(path, "$"):
+		return bad("holds an environment reference ($NAME or ${NAME}), which is not expanded; write the path out or use a {placeholder}")
+	}
+	if i := strings.IndexAny(path, "|;&><`"); i >= 0 {
+		return bad("holds the shell character %q; use letters, digits, '.', '-', '_', '/' and {placeholders}", path[i:i+1])
+	}
+	for rest := path; ; {
+		open := strings.IndexAny(rest, "{}")
+		if open < 0 {
+			return nil
+		}
+		if rest[open] == '}' {
+			return bad("has a '}' without its '{'")
+		}
+		rest = rest[open+1:]
+		name, after, closed := strings.Cut(rest, "}")
+		if !closed || !isIdentifier(name) {
+			return bad("has the placeholder {%s}, which is not a valid name (a letter or '_', then letters, digits or '_')", name)
+		}
+		rest = after
+	}
+}
+
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -91,12 +91,33 @@ func (s *Schema) responseFormat() *llm.ResponseFormat {
 
 // decode validates reply against the schema and decodes it. It returns the
 // decoded value (a value of s.typ), the canonical JSON, or an error meant to
-// be shown to the model.
+// be shown to the model. The reply may hold its JSON as CrewAI's converter
+// accepts it (see jsonCandidates): the first candidate that follows the
+// schema wins; the error is that of the first candidate.
 func (s *Schema) decode(reply string) (any, json.RawMessage, error) {
-	text := extractJSON(reply)
-	if text == "" {
+	cands := jsonCandidates(reply)
+	if len(cands) == 0 {
+		if strings.ContainsAny(reply, "{[") {
+			return nil, nil, fmt.Errorf("the reply is not valid JSON")
+		}
 		return nil, nil, fmt.Errorf("the reply contains no JSON value")
 	}
+	var first error
+	for _, text := range cands {
+		v, js, err := s.decodeJSON(text)
+		if err == nil {
+			return v, js, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, nil, first
+}
+
+// decodeJSON validates one valid JSON text against the schema and decodes
+// it.
+func (s *Schema) decodeJSON(text string) (any, json.RawMessage, error) {
 	inst, err := sjson.UnmarshalJSON(strings.NewReader(text))
 	if err != nil {
 		return nil, nil, fmt.Errorf("the reply is not valid JSON: %v", err)
@@ -113,39 +134,6 @@ func (s *Schema) decode(reply string) (any, json.RawMessage, error) {
 		return nil, nil, fmt.Errorf("the reply is not valid JSON: %v", err)
 	}
 	return ptr.Elem().Interface(), json.RawMessage(buf.Bytes()), nil
-}
-
-// extractJSON returns the JSON value in a reply: the whole reply, the content
-// of a Markdown code fence, or the text from the first '{' or '[' to the last
-// matching closer.
-func extractJSON(reply string) string {
-	s := strings.TrimSpace(reply)
-	if i := strings.Index(s, "```"); i >= 0 {
-		rest := s[i+3:]
-		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
-			rest = rest[nl+1:]
-		}
-		if j := strings.Index(rest, "```"); j >= 0 {
-			rest = rest[:j]
-		}
-		s = strings.TrimSpace(rest)
-	}
-	if json.Valid([]byte(s)) {
-		return s
-	}
-	start := strings.IndexAny(s, "{[")
-	if start < 0 {
-		return s
-	}
-	closer := byte('}')
-	if s[start] == '[' {
-		closer = ']'
-	}
-	end := strings.LastIndexByte(s, closer)
-	if end <= start {
-		return s[start:]
-	}
-	return s[start : end+1]
 }
 
 // ValueAs returns out.Value as a T, and whether it holds one.

@@ -49,10 +49,13 @@ type Task struct {
 	// means DefaultGuardrailMaxRetries; a negative value means no retry.
 	GuardrailMaxRetries int
 	// OutputFile, if set, is the file the output is written to. It may hold
-	// {placeholders}; directories are created.
+	// {placeholders}; directories are created. Validate refuses a ".."
+	// segment, a leading "~", an environment reference, shell characters
+	// and placeholders that are not valid names (see "Output files" in the
+	// package doc).
 	OutputFile string
-	// AllowOutsideDir lets OutputFile be absolute or climb out of the
-	// working directory with "..".
+	// AllowOutsideDir lets OutputFile be an absolute path, or lead out of
+	// the working directory through a symbolic link.
 	AllowOutsideDir bool
 	// Callback, if set, is called with the output once the task succeeds,
 	// on the goroutine that ran the task.
@@ -138,6 +141,11 @@ func (t *Task) Validate(inputs map[string]any, needAgent bool) error {
 	}
 	if t.Output != nil && t.Output.err != nil {
 		return fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+	}
+	if t.OutputFile != "" {
+		if err := checkOutputFile(name, t.OutputFile); err != nil {
+			return err
+		}
 	}
 	f, err := t.Fill(inputs)
 	if err != nil {

@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -211,7 +212,8 @@ func TestOutputFile(t *testing.T) {
 		{name: "nested dotdot refused", file: "a/../../escape.md", reply: "x", wantErr: task.ErrOutsideDir},
 		{name: "absolute refused", file: filepath.Join(dir, "abs.md"), reply: "x", wantErr: task.ErrOutsideDir},
 		{name: "absolute allowed", file: filepath.Join(dir, "abs2.md"), allow: true, reply: "x", want: "abs2.md", content: "x"},
-		{name: "inner dotdot ok", file: "a/../b.md", reply: "y", want: "b.md", content: "y"},
+		{name: "inner dotdot refused", file: "a/../b.md", reply: "y", wantErr: task.ErrOutsideDir},
+		{name: "dotdot refused even when allowed outside", file: "../x.md", allow: true, reply: "y", wantErr: task.ErrOutsideDir},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -320,4 +322,59 @@ func TestDisplayName(t *testing.T) {
 	assert.Equal(t, "task", (&task.Task{}).DisplayName())
 	assert.NotNil(t, task.NoContext())
 	assert.Empty(t, task.NoContext())
+}
+
+// OutputFile values CrewAI refuses are refused by Validate, naming the field
+// and the value, before any model call.
+func TestOutputFileCheckedWhenDefined(t *testing.T) {
+	m := &llmtest.Scripted{Replies: []llmtest.Reply{{Content: "x"}}}
+	tests := []struct{ file, want string }{
+		{"../up.md", `has a ".." segment`},
+		{"reports/../../up.md", `has a ".." segment`},
+		{`reports\..\up.md`, `has a ".." segment`},
+		{"~/notes.md", `starts with "~"`},
+		{"$HOME/notes.md", "environment reference"},
+		{"out/${DIR}/r.md", "environment reference"},
+		{"r.md | rm -rf x", `shell character "|"`},
+		{"r.md; ls", `shell character ";"`},
+		{"a&b.md", `shell character "&"`},
+		{"r>.md", `shell character ">"`},
+		{"r<.md", `shell character "<"`},
+		{"`id`.md", "shell character \"`\""},
+		{"out/{bad name}.md", "placeholder {bad name}"},
+		{"out/{1st}.md", "placeholder {1st}"},
+		{"out/{topic.md", "placeholder {topic.md}"},
+		{"out/topic}.md", "'}' without its '{'"},
+		{"out/{}.md", "placeholder {}"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			tk := &task.Task{Name: "w", Description: "d", Agent: newAgent(m), OutputFile: tc.file, AllowOutsideDir: true}
+			err := tk.Validate(map[string]any{"topic": "AI", "bad name": "x", "1st": "y", "DIR": "z"}, true)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), fmt.Sprintf("task %q OutputFile %q", "w", tc.file))
+			assert.Contains(t, err.Error(), tc.want)
+			_, err = tk.Execute(context.Background(), task.Run{Inputs: map[string]any{"topic": "AI"}})
+			require.Error(t, err)
+		})
+	}
+	assert.Empty(t, m.Requests(), "no model call for a refused OutputFile")
+	ok := &task.Task{Description: "d", Agent: newAgent(m), OutputFile: "out/{topic}/{year_2}-report.v1.md"}
+	assert.NoError(t, ok.Validate(map[string]any{"topic": "AI", "year_2": 2026}, true))
+}
+
+// With nil or empty inputs, a task's texts keep their {placeholders}; a
+// non-empty inputs map without one still fails, naming it.
+func TestPlaceholdersKeptWithoutInputs(t *testing.T) {
+	tk := &task.Task{Name: "p", Description: "Study {topic}", ExpectedOutput: "A note on {topic}", OutputFile: "out/{topic}.md"}
+	for _, in := range []map[string]any{nil, {}} {
+		f, err := tk.Fill(in)
+		require.NoError(t, err)
+		assert.Equal(t, task.Filled{Description: "Study {topic}", ExpectedOutput: "A note on {topic}", OutputFile: "out/{topic}.md"}, f)
+		assert.NoError(t, tk.Validate(in, false))
+	}
+	_, err := tk.Fill(map[string]any{"year": 2026})
+	var me *interpolate.MissingError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, "topic", me.Name)
 }

@@ -72,9 +72,11 @@ func Placeholders(tmpl string) []string {
 
 // Fill replaces every placeholder of tmpl by its input. field names the
 // template in errors. A template without placeholders is returned as is,
-// whatever the inputs.
+// whatever the inputs; so is any template when inputs is nil or empty, as
+// CrewAI interpolates only when it is given inputs: a text written with
+// {braces} runs as written when there is nothing to fill them with.
 func Fill(field, tmpl string, inputs map[string]any) (string, error) {
-	if strings.IndexByte(tmpl, '{') < 0 {
+	if len(inputs) == 0 || strings.IndexByte(tmpl, '{') < 0 {
 		return tmpl, nil
 	}
 	var b strings.Builder

@@ -108,7 +108,8 @@ func TestOutputFileStaysInWorkingDir(t *testing.T) {
 		{name: "dot-dot inside a path", file: "reports/../../outside/escape.md", refused: true},
 		{name: "absolute", file: filepath.Join(outside, "abs.md"), refused: true},
 		{name: "placeholder input climbs out", file: "{dir}/escape.md", inputs: map[string]any{"dir": "../outside"}, refused: true},
-		{name: "dot-dot allowed", file: "../outside/allowed.md", allow: true, written: "outside/allowed.md"},
+		{name: "dot-dot refused even with AllowOutsideDir", file: "../outside/allowed.md", allow: true, refused: true},
+		{name: "absolute allowed", file: filepath.Join(outside, "allowed.md"), allow: true, written: "outside/allowed.md"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
