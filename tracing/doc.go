@@ -145,7 +145,9 @@
 // by CREWAI_TRACING_FLUSH_TIMEOUT (a Go duration such as 300ms, or a number of
 // seconds; default 5s; see [WithFlushTimeout]), then prints one line naming
 // the trace and, for the file backend, where it is and how to view it
-// (`crewai traces view <id>`; see [WithNotice]). A backend that refuses
+// (`crewai traces view <id> --dir <folder>`; see [WithNotice]), once per
+// process on standard error (once per Tracer on a WithNotice writer);
+// CREWAI_TRACING_NOTICE=false turns it off. A backend that refuses
 // connections, hangs or answers errors never fails a run and never delays it
 // beyond the flush timeout; each cause (connection refused, timeout, an HTTP
 // status, a gRPC code, a traces folder that is unwritable, full or missing) is

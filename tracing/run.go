@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -17,6 +19,8 @@ import (
 	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/semconv"
+	"github.com/crewai-go/crewai/internal/traceenv"
+	"github.com/crewai-go/crewai/internal/urlmask"
 )
 
 // openSpan is a step's span waiting for its end event.
@@ -442,19 +446,66 @@ func (r *runTracer) finishRun() {
 	t.printNotice(tid)
 }
 
+// EnvNotice names the environment variable that turns the end-of-kickoff
+// notice off (false, 0, no or off).
+const EnvNotice = "CREWAI_TRACING_NOTICE"
+
+// stderrNotice is set once the notice went to standard error: it is printed
+// once per process, not after every kickoff.
+var stderrNotice atomic.Bool
+
+// printNotice prints where the first trace went: once per process on
+// standard error (the default), once per Tracer on a writer given to
+// WithNotice; never with CREWAI_TRACING_NOTICE=false.
 func (t *Tracer) printNotice(tid trace.TraceID) {
 	if t.notice == nil || !tid.IsValid() {
 		return
 	}
+	if on, ok := traceenv.ParseBool(os.Getenv(EnvNotice)); ok && !on && os.Getenv(EnvNotice) != "" {
+		return
+	}
+	once := &t.noticed
+	if t.notice == os.Stderr {
+		once = &stderrNotice
+	}
+	if once.Load() {
+		return
+	}
 	id := tid.String()
+	var msg string
 	switch t.backend {
 	case BackendFile:
 		path := filepath.Join(t.fileDir, id+".jsonl")
 		if _, err := os.Stat(path); err != nil {
 			return
 		}
-		fmt.Fprintf(t.notice, "crewai: trace %s saved to %s (view it with: crewai traces view %s)\n", id, path, id)
+		dir := t.fileDir
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		msg = fmt.Sprintf("crewai: trace %s saved to %s\n"+
+			"crewai: view it with: crewai traces view %s --dir %s\n"+
+			"crewai: (get the command with: go install github.com/crewai-go/crewai/cmd/crewai@latest; "+
+			"this notice is shown once per process, %s=false turns it off)\n",
+			id, path, id, shellQuote(dir), EnvNotice)
 	case BackendOTLP:
-		fmt.Fprintf(t.notice, "crewai: trace %s sent over OTLP to %s\n", id, t.endpoint)
+		msg = fmt.Sprintf("crewai: trace %s sent over OTLP to %s (shown once per process; %s=false turns it off)\n",
+			id, urlmask.URL(t.endpoint), EnvNotice)
+	default:
+		return
 	}
+	if once.CompareAndSwap(false, true) {
+		fmt.Fprint(t.notice, msg)
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// path characters.
+func shellQuote(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+:@", c)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
 }
