@@ -40,7 +40,10 @@ func TestBaseURLSecrets(t *testing.T) {
 	}))
 	defer srv.Close()
 	base := strings.Replace(srv.URL, "http://", "http://user:"+pw+"@", 1) + "/v1?api-key=" + key
-	c := llm.OpenAI("m", llm.WithBaseURL(base), llm.WithMaxAttempts(1))
+	c, err := llm.New(llm.Config{Model: "m", BaseURL: base, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := c.Generate(context.Background(), &llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}}})
 	if err != nil || resp.Content != "hi" {
 		t.Fatalf("with a query in the base URL: %v (path %q, api-key %q)", err, gotPath, gotKey)
@@ -58,7 +61,10 @@ func TestBaseURLSecrets(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	dead := llm.OpenAI("m", llm.WithBaseURL("http://user:"+pw+"@"+addr+"/v1?api-key="+key), llm.WithMaxAttempts(1))
+	dead, err := llm.New(llm.Config{Model: "m", BaseURL: "http://user:" + pw + "@" + addr + "/v1?api-key=" + key, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = dead.Generate(context.Background(), &llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: "x"}}})
 	if err == nil {
 		t.Fatal("no error from a closed port")
