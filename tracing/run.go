@@ -69,6 +69,10 @@ type runTracer struct {
 	// option slices below are then reused from one span to the next.
 	reuse bool
 
+	// crewai backend only: the run's execution UUID, and it as an attribute
+	execID string
+	exec   attribute.KeyValue
+
 	mu       sync.Mutex
 	spans    map[uint64]*openSpan
 	recorded []error
@@ -176,6 +180,9 @@ func (r *runTracer) startSpan(ctx context.Context, name string, kind trace.SpanS
 		ctx, sp := r.t.tracer.Start(ctx, name, r.sopts[:2]...)
 		r.sopts = [3]trace.SpanStartOption{}
 		sp.SetAttributes(attrs...)
+		if r.execID != "" {
+			sp.SetAttributes(r.exec)
+		}
 		return ctx, sp
 	}
 	r.sopts[0], r.sopts[1], r.sopts[2] = kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...)
@@ -455,7 +462,7 @@ func (r *runTracer) finishRun() {
 	if t.exp != nil && t.exp.failed.Load() != failedBefore {
 		return
 	}
-	t.printNotice(tid)
+	t.printNotice(tid, r.execID)
 }
 
 // EnvNotice names the environment variable that turns the end-of-kickoff
@@ -469,7 +476,7 @@ var stderrNotice atomic.Bool
 // printNotice prints where the first trace went: once per process on
 // standard error (the default), once per Tracer on a writer given to
 // WithNotice; never with CREWAI_TRACING_NOTICE=false.
-func (t *Tracer) printNotice(tid trace.TraceID) {
+func (t *Tracer) printNotice(tid trace.TraceID, execID string) {
 	if t.notice == nil || !tid.IsValid() {
 		return
 	}
@@ -503,6 +510,12 @@ func (t *Tracer) printNotice(tid trace.TraceID) {
 	case BackendOTLP:
 		msg = fmt.Sprintf("crewai: trace %s sent over OTLP to %s (shown once per process; %s=false turns it off)\n",
 			id, urlmask.URL(t.endpoint), EnvNotice)
+	case BackendCrewAI:
+		if u := t.aop.traceURL(execID); u != "" {
+			msg = fmt.Sprintf("crewai: trace %s sent to CrewAI AOP as execution %s (view it at %s)\n", id, execID, u)
+		} else {
+			msg = fmt.Sprintf("crewai: trace %s sent to CrewAI AOP at %s as execution %s\n", id, urlmask.URL(t.endpoint), execID)
+		}
 	default:
 		return
 	}
