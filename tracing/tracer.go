@@ -59,8 +59,8 @@ const (
 // Tracer turns the events of traced runs into spans and owns, unless the user
 // supplied one, the TracerProvider and backend they are exported to. Build
 // one with [New], or use the process default, [Default]. The zero value is not
-// usable: a nil *Tracer passed to [Attach] means [Default]. A Tracer is safe
-// for concurrent use; thousands of kickoffs may share one.
+// usable: a nil *Tracer passed to [Attach] means [Default]. Thousands of
+// kickoffs may share one.
 type Tracer struct {
 	provider trace.TracerProvider
 	tracer   trace.Tracer
@@ -80,6 +80,7 @@ type Tracer struct {
 	flushTimeout time.Duration
 	logger       *slog.Logger
 	notice       io.Writer
+	noticed      atomic.Bool // the notice was printed (to a WithNotice writer)
 
 	started  atomic.Uint64
 	warned   sync.Map // cause -> struct{}: warnings given once per Tracer
@@ -89,9 +90,7 @@ type Tracer struct {
 
 // Stats counts what a Tracer did since it was built. Exported, Failed and
 // Dropped stay 0 when the Tracer uses a user's own TracerProvider, whose
-// export path it does not see. The zero value counts nothing.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
+// export path it does not see.
 type Stats struct {
 	// Started counts spans started from events.
 	Started uint64
@@ -106,7 +105,7 @@ type Stats struct {
 	Dropped uint64
 }
 
-// Stats returns the Tracer's counters. It is safe for concurrent use.
+// Stats returns the Tracer's counters.
 func (t *Tracer) Stats() Stats {
 	s := Stats{Started: t.started.Load()}
 	if t.exp != nil {
@@ -138,9 +137,7 @@ func (t *Tracer) CaptureContent() bool { return t.capture }
 func (t *Tracer) TracerProvider() trace.TracerProvider { return t.provider }
 
 // Option configures a [Tracer] built by [New].
-// A nil Option is ignored by New. An Option only fills the configuration of
-// the New call it is passed to, so one Option may be reused and shared
-// between goroutines.
+// A nil Option is ignored.
 type Option func(*config) error
 
 type config struct {
@@ -570,8 +567,7 @@ var (
 // Default returns the process's default Tracer, built from the environment on
 // first use and reused by every Crew and Flow whose Tracer field is nil (in
 // the manner of http.DefaultClient). If the environment names a backend that
-// cannot be built, the default Tracer drops its spans and says so once. It is
-// safe for concurrent use.
+// cannot be built, the default Tracer drops its spans and says so once.
 func Default() *Tracer {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()

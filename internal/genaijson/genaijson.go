@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/internal/scrub"
@@ -80,8 +79,14 @@ func (t *Encoder) appendToolCallParts(b []byte, calls []chat.ToolCall, comma boo
 }
 
 // appendJSONArg writes s as JSON when it is valid JSON, else as a string.
+// s is copied to the end of b to be checked there (json.Valid takes bytes),
+// then written over by its encoding.
 func appendJSONArg(b []byte, s string) []byte {
-	if json.Valid(unsafe.Slice(unsafe.StringData(s), len(s))) {
+	start := len(b)
+	b = append(b, s...)
+	valid := json.Valid(b[start:])
+	b = b[:start]
+	if valid {
 		return appendCompactJSON(b, s)
 	}
 	return appendJSONString(b, s)
@@ -166,7 +171,7 @@ func (t *Encoder) ToolDefs(defs []chat.ToolDef) string {
 		}
 		if p := d.Parameters; len(p) > 0 && json.Valid(p) {
 			b = append(b, `,"parameters":`...)
-			b = appendCompactJSON(b, unsafe.String(unsafe.SliceData(p), len(p)))
+			b = appendCompactJSON(b, p)
 		}
 		b = append(b, '}')
 	}
@@ -241,7 +246,7 @@ func appendJSONString(b []byte, s string) []byte {
 // appendCompactJSON writes the valid JSON text s without its insignificant
 // whitespace, with <, >, &, U+2028 and U+2029 escaped, as encoding/json
 // writes a json.RawMessage.
-func appendCompactJSON(b []byte, s string) []byte {
+func appendCompactJSON[T ~string | ~[]byte](b []byte, s T) []byte {
 	start := 0
 	inString, escaped := false, false
 	for i := 0; i < len(s); i++ {
