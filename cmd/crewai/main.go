@@ -9,6 +9,7 @@
 //	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]
 //	crewai flow plot --example NAME [-o FILE] [--module DIR]
 //	crewai flow plot --list [--module DIR]
+//	crewai mcp serve [--http ADDR] [--tracing]
 //
 // Traces are read from --dir, else $CREWAI_TRACES_DIR, else .crewai/traces:
 // the folder the tracing package's file backend writes to (one
@@ -83,6 +84,7 @@ Usage:
   crewai traces view   [ID] [--addr A] [--no-open]    open the trace viewer in a browser
   crewai traces push   ID --endpoint URL [...]        send a trace to an OTLP endpoint
   crewai flow plot     --example NAME [-o FILE]       write the HTML plot of an example flow
+  crewai mcp serve     [--http ADDR] [--tracing]      serve the examples' tools over MCP (stdio or HTTP)
 
 Run "crewai COMMAND SUBCOMMAND -h" for a command's flags.
 Traces are read from --dir, $CREWAI_TRACES_DIR or .crewai/traces.
@@ -133,6 +135,15 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 			return nil
 		}
 		return usagef("traces: unknown subcommand %q (want list, show, view or push)", args[1])
+	case "mcp":
+		if len(args) < 2 || args[1] != "serve" {
+			if len(args) >= 2 && (args[1] == "help" || args[1] == "-h" || args[1] == "--help") {
+				fmt.Fprint(c.stdout, mainUsage)
+				return nil
+			}
+			return usagef("mcp: missing or unknown subcommand (want serve)")
+		}
+		return c.mcpServe(ctx, args[2:])
 	case "flow":
 		if len(args) < 2 {
 			return usagef("flow: missing subcommand (plot)")
@@ -146,7 +157,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		}
 		return usagef("flow: unknown subcommand %q (want plot)", args[1])
 	}
-	return usagef("unknown command %q (want traces or flow)", args[0])
+	return usagef("unknown command %q (want traces, flow or mcp)", args[0])
 }
 
 // newFlags returns a flag set for "crewai name" whose usage text starts with
