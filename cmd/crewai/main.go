@@ -7,6 +7,7 @@
 //	crewai traces show ID [--dir D] [--json]
 //	crewai traces view [ID] [--dir D] [--addr 127.0.0.1:0] [--no-open]
 //	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]
+//	crewai traces push ID --crewai [--timeout 30s] [--dir D]
 //	crewai flow plot --example NAME [-o FILE] [--module DIR]
 //	crewai flow plot --list [--module DIR]
 //	crewai mcp serve [--http ADDR] [--tracing]
@@ -92,6 +93,7 @@ Usage:
   crewai traces show   ID [--dir D] [--json]          print a trace's span tree
   crewai traces view   [ID] [--addr A] [--no-open]    open the trace viewer in a browser
   crewai traces push   ID --endpoint URL [...]        send a trace to an OTLP endpoint
+  crewai traces push   ID --crewai                    send a trace to CrewAI AOP
   crewai flow plot     --example NAME [-o FILE]       write the HTML plot of an example flow
   crewai mcp serve     [--http ADDR] [--tracing]      serve the examples' tools over MCP (stdio or HTTP)
   crewai memory list   (--crew NAME | --all) [--agent ROLE] [--json]   list what a crew remembers
