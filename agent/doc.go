@@ -52,6 +52,14 @@
 // by a crew. Every model call waits for both, honouring ctx; a wait that
 // blocks is announced as an event.RateLimitWait.
 //
+// A tool that ignores its context cannot hold an execution: when the context
+// ends (cancellation, the kickoff's deadline, MaxExecutionTime) while tool
+// calls run, Execute returns at once with an *Error wrapping a
+// [*ToolAbandonedError] (and ErrTimeout under MaxExecutionTime). Go cannot
+// stop the tool's goroutine; it runs on until the tool returns, counted by
+// [AbandonedToolCalls] and reported once as a slog warning. Its tool step
+// ends on the bus when it returns, after the agent step.
+//
 // # Delegation
 //
 // An agent with AllowDelegation (or running a Job as a crew's Manager) and a

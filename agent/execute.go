@@ -469,7 +469,10 @@ func (e *execution) loop(ctx context.Context) (string, error) {
 			e.callback(Step{Iteration: e.iter, FinalAnswer: resp.Content})
 			return resp.Content, nil
 		}
-		results := e.runTools(ctx, resp.ToolCalls)
+		results, err := e.runTools(ctx, resp.ToolCalls)
+		if err != nil {
+			return "", err
+		}
 		answer, asAnswer := "", false
 		for i := range results {
 			r := &results[i]
@@ -502,7 +505,10 @@ func (e *execution) textStep(ctx context.Context, resp *llm.Response) (string, b
 		return r.Final, true, nil
 	}
 	call := llm.ToolCall{ID: "text_" + strconv.Itoa(e.iter), Name: r.Action, Arguments: string(r.Input)}
-	results := e.runTools(ctx, []llm.ToolCall{call})
+	results, err := e.runTools(ctx, []llm.ToolCall{call})
+	if err != nil {
+		return "", false, err
+	}
 	res := results[0].Result
 	e.msgs = append(e.msgs, llm.Message{Role: llm.RoleUser, Content: textproto.ObservationPrefix + res.Output})
 	var answer string
@@ -730,7 +736,11 @@ func (e *execution) summarise(ctx context.Context) error {
 
 // runTools runs the calls of one reply, concurrently when there are
 // several, and returns their results in the order of the calls.
-func (e *execution) runTools(ctx context.Context, calls []llm.ToolCall) []ToolCallResult {
+//
+// When ctx ends (the kickoff is cancelled or MaxExecutionTime passes) before
+// the calls return, runTools returns at once with an error wrapping
+// ctx.Err(), and leaves the calls running: see [AbandonedToolCalls].
+func (e *execution) runTools(ctx context.Context, calls []llm.ToolCall) ([]ToolCallResult, error) {
 	results := make([]ToolCallResult, len(calls))
 	type job struct {
 		attempt  int
@@ -755,15 +765,22 @@ func (e *execution) runTools(ctx context.Context, calls []llm.ToolCall) []ToolCa
 		j := &jobs[i]
 		results[i].Result, results[i].Repeated = e.runOne(ctx, calls[i], j.attempt, j.repeated, j.prev)
 	}
-	if len(calls) == 1 {
-		run(ctx, 0)
-	} else {
+	runAll := func() {
+		if len(calls) == 1 {
+			run(ctx, 0)
+			return
+		}
 		var g errgroup.Group
 		g.SetLimit(maxParallelTools)
 		for i := range calls {
 			g.Go(func() error { run(ctx, i); return nil })
 		}
 		_ = g.Wait()
+	}
+	if ctx.Done() == nil {
+		runAll() // nothing can end this execution early
+	} else if err := waitTools(ctx, calls, runAll); err != nil {
+		return nil, err
 	}
 	if e.seen == nil {
 		e.seen = make(map[string]string, 4)
@@ -773,7 +790,7 @@ func (e *execution) runTools(ctx context.Context, calls []llm.ToolCall) []ToolCa
 			e.seen[jobs[i].key] = results[i].Result.Output
 		}
 	}
-	return results
+	return results, nil
 }
 
 // runOne runs one tool call as one tool step on the bus.

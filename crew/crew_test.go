@@ -147,7 +147,7 @@ func TestValidation(t *testing.T) {
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, tc.field, ve.Field)
 			assert.Contains(t, err.Error(), tc.want)
-			assert.True(t, strings.HasPrefix(err.Error(), "crew: "), err.Error())
+			assert.True(t, strings.HasPrefix(err.Error(), "crew \""), err.Error())
 			assert.Nil(t, out)
 		})
 	}
@@ -204,13 +204,13 @@ func TestCallbacks(t *testing.T) {
 	// the crew's step still ends, as a failure carrying the panic.
 	c.BeforeKickoff = func(ctx context.Context, in map[string]any) (map[string]any, error) { panic("before bug") }
 	_, err = c.Kickoff(context.Background(), in)
-	require.ErrorContains(t, err, `crew: crew "research crew": BeforeKickoff: panicked: before bug`)
+	require.ErrorContains(t, err, `crew "research crew": BeforeKickoff: panicked: before bug`)
 	c.BeforeKickoff = nil
 	c.AfterKickoff = func(ctx context.Context, out *crew.CrewOutput) (*crew.CrewOutput, error) { panic("after bug") }
 	rec := &recorder{}
 	defer c.Bus.Subscribe(rec)()
 	out, err = c.Kickoff(context.Background(), in)
-	require.ErrorContains(t, err, `crew: crew "research crew": AfterKickoff: panicked: after bug`)
+	require.ErrorContains(t, err, `crew "research crew": AfterKickoff: panicked: after bug`)
 	require.NotNil(t, out)
 	assert.Len(t, out.Tasks, 2, "the tasks' outputs are kept")
 	evs := rec.events()

@@ -3,6 +3,8 @@ package crew
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/crewai-go/crewai/llm"
 )
@@ -31,7 +33,7 @@ type ValidationError struct {
 
 // Error names the crew, the field and what is wrong with it.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("crew: crew %q: %s: %s", e.Crew, e.Field, e.Reason)
+	return fmt.Sprintf("crew %q: %s: %s", e.Crew, e.Field, e.Reason)
 }
 
 // Unwrap returns the underlying error.
@@ -78,9 +80,21 @@ func failedUsage(err error) llm.Usage {
 	return llm.Usage{}
 }
 
-// Error names the crew, the task, the agent, the model and the cause.
+// Error names the crew, the task, the agent, the model and the cause, each
+// once: the cause's own leading "task: task <name>:" or "agent <role>:" is
+// left out, since the message names them already.
 func (e *TaskError) Error() string {
-	return fmt.Sprintf("crew: crew %q: task %q (agent %q, model %q) failed: %v", e.Crew, e.Task, e.Agent, e.Model, e.Err)
+	cause := "<nil>"
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	for _, p := range []string{
+		"task: task " + strconv.Quote(e.Task) + ": ", "task " + strconv.Quote(e.Task) + ": ", "task: ",
+		"agent " + strconv.Quote(e.Agent) + ": ",
+	} {
+		cause = strings.TrimPrefix(cause, p)
+	}
+	return fmt.Sprintf("crew %q: task %q (agent %q, model %q) failed: %s", e.Crew, e.Task, e.Agent, e.Model, cause)
 }
 
 // Unwrap returns the cause.

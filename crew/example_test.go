@@ -49,7 +49,7 @@ func Example() {
 func ExampleCrew_Validate() {
 	c := &crew.Crew{Name: "broken", Tasks: []*task.Task{{Name: "orphan", Description: "Do something."}}}
 	fmt.Println(c.Validate(nil))
-	// Output: crew: crew "broken": Tasks[0].Agent: task "orphan" has no agent; a sequential crew needs an agent on every task
+	// Output: crew "broken": Tasks[0].Agent: task "orphan" has no agent; a sequential crew needs an agent on every task
 }
 
 // KickoffForEach runs one kickoff per input, concurrently, and returns the

@@ -53,7 +53,7 @@ func (c *Crew) KickoffForEach(ctx context.Context, inputs []map[string]any, opts
 		}
 	}
 	if cfg.concurrency < 0 {
-		return nil, fmt.Errorf("crew: crew %q: KickoffForEach concurrency %d is negative; use a positive limit", c.name(), cfg.concurrency)
+		return nil, fmt.Errorf("crew %q: KickoffForEach concurrency %d is negative; use a positive limit", c.name(), cfg.concurrency)
 	}
 	if cfg.concurrency == 0 {
 		cfg.concurrency = DefaultConcurrency
@@ -105,7 +105,7 @@ func (c *Crew) KickoffForEach(ctx context.Context, inputs []map[string]any, opts
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		all = append(all, fmt.Errorf("crew: crew %q: KickoffForEach stopped after starting %d of %d inputs: %w",
+		all = append(all, fmt.Errorf("crew %q: KickoffForEach stopped after starting %d of %d inputs: %w",
 			c.name(), started.Load(), len(inputs), err))
 	}
 	return batch, errors.Join(all...)

@@ -50,7 +50,7 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 			inputs, err = c.BeforeKickoff(ctx, inputs)
 		}()
 		if err != nil {
-			return nil, fmt.Errorf("crew: crew %q: BeforeKickoff: %w", c.name(), err)
+			return nil, fmt.Errorf("crew %q: BeforeKickoff: %w", c.name(), err)
 		}
 	}
 	if err := c.Validate(inputs); err != nil {
@@ -74,7 +74,7 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 		if !ended {
 			p := recover()
 			event.End(step, event.CrewFailed{Crew: name, Usage: out.Usage, Failure: event.Failure{
-				Err: fmt.Errorf("crew: crew %q panicked: %v", name, p), Panic: true, Stack: string(debug.Stack())}})
+				Err: fmt.Errorf("crew %q panicked: %v", name, p), Panic: true, Stack: string(debug.Stack())}})
 			panic(p)
 		}
 	}()
@@ -88,7 +88,7 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 			after, err = c.AfterKickoff(ctx, out)
 		}()
 		if err != nil {
-			err = fmt.Errorf("crew: crew %q: AfterKickoff: %w", name, err)
+			err = fmt.Errorf("crew %q: AfterKickoff: %w", name, err)
 		} else if after != nil {
 			out = after
 		}

@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Activation is one method run that a [Scheduler] asks for: which method,
@@ -150,7 +151,7 @@ func (s *Scheduler) Completed(a Activation, label string) ([]Activation, error) 
 			s.runs[i]++
 			if n := s.runs[i]; n > p.maxRuns {
 				return nil, &MethodError{Flow: p.name, Method: name,
-					Err: fmt.Errorf("%w: it would run a %dth time (MaxMethodRuns is %d)", ErrMaxMethodRuns, n, p.maxRuns)}
+					Err: fmt.Errorf("%w: it would run a %s time (MaxMethodRuns is %d)", ErrMaxMethodRuns, ordinal(n), p.maxRuns)}
 			}
 			out = append(out, Activation{Method: name, Wave: t.wave, Trigger: Trigger{Name: t.name, Method: a.Method}})
 		}
@@ -194,4 +195,22 @@ func labelErr(spec Spec, router bool, label string) error {
 		return fmt.Errorf("router returned label %q, which it does not declare (Emits: %q)", label, spec.labels)
 	}
 	return nil
+}
+
+// ordinal writes n as an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 101st.
+func ordinal(n int) string {
+	suffix := "th"
+	switch n % 100 {
+	case 11, 12, 13:
+	default:
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
 }

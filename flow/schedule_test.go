@@ -162,7 +162,7 @@ func TestSchedulerRunLimit(t *testing.T) {
 	var me *flow.MethodError
 	require.ErrorAs(t, err, &me)
 	assert.Equal(t, "again", me.Method)
-	assert.ErrorContains(t, err, "it would run a 3th time (MaxMethodRuns is 2)")
+	assert.ErrorContains(t, err, "it would run a 3rd time (MaxMethodRuns is 2)")
 }
 
 func TestSchedulerBadCompletion(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/crewai-go/crewai/internal/urlmask"
 )
 
 // DefaultBaseURL is the base URL of OpenAI's own API, used when neither the
@@ -122,7 +124,7 @@ func (c Config) String() string {
 	if c.APIKey != "" {
 		key = "set"
 	}
-	return fmt.Sprintf("llm.Config{Model: %q, BaseURL: %q, Azure: %t, APIKey: %s}", c.Model, c.BaseURL, c.Azure, key)
+	return fmt.Sprintf("llm.Config{Model: %q, BaseURL: %q, Azure: %t, APIKey: %s}", c.Model, urlmask.URL(c.BaseURL), c.Azure, key)
 }
 
 // GoString is String, so that %#v does not show the API key either.
@@ -157,6 +159,9 @@ type Client struct {
 	info     Info
 	operName string // "chat " + model
 	sleep    func(ctx context.Context, d time.Duration) error
+	// secrets of the base URL (its password and query values), masked in
+	// errors as the API key is.
+	urlSecrets []string
 }
 
 // New returns a client for cfg, with empty fields filled from the
@@ -250,8 +255,14 @@ func (c *Client) configure(cfg Config) *Error {
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return bad(ErrBadRequest, "llm: base URL %q is not an http or https URL with a host (from Config.BaseURL, OPENAI_BASE_URL or OPENAI_API_BASE)", redactURL(cfg.BaseURL))
+		return bad(ErrBadRequest, "llm: base URL %q is not an http or https URL with a host (from Config.BaseURL, OPENAI_BASE_URL or OPENAI_API_BASE)", urlmask.URL(cfg.BaseURL))
 	}
+	c.urlSecrets = urlmask.Secrets(cfg.BaseURL)
+	// A query in the base URL (?api-key=... for some gateways) goes on
+	// every request, after the API path, not in the middle of it.
+	base := *u
+	base.RawQuery, base.ForceQuery = "", false
+	baseQuery := u.Query()
 	c.info.ServerAddress = u.Hostname()
 	if p := u.Port(); p != "" {
 		c.info.ServerPort, _ = strconv.Atoi(p)
@@ -282,16 +293,16 @@ func (c *Client) configure(cfg Config) *Error {
 	c.hc = hc
 	var oc openai.ClientConfig
 	if cfg.Azure {
-		oc = openai.DefaultAzureConfig(cfg.APIKey, strings.TrimRight(cfg.BaseURL, "/"))
+		oc = openai.DefaultAzureConfig(cfg.APIKey, strings.TrimRight(base.String(), "/"))
 		oc.APIVersion = cfg.AzureAPIVersion
 		dep := cfg.AzureDeployment
 		oc.AzureModelMapperFunc = func(string) string { return dep }
 	} else {
 		oc = openai.DefaultConfig(cfg.APIKey)
-		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+		oc.BaseURL = strings.TrimRight(base.String(), "/")
 	}
 	oc.OrgID = cfg.Organization
-	oc.HTTPClient = recordingDoer{hc}
+	oc.HTTPClient = recordingDoer{hc: hc, query: baseQuery}
 	c.oa = openai.NewClientWithConfig(oc)
 	return nil
 }
@@ -329,15 +340,6 @@ func (c *Client) String() string {
 
 // GoString is String, so that %#v does not show the API key either.
 func (c *Client) GoString() string { return c.String() }
-
-// redactURL removes a password from a URL for messages.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -8,11 +8,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/crewai-go/crewai/internal/urlmask"
 )
 
 // attempt records what the HTTP layer saw during one request, so that the
@@ -29,9 +32,22 @@ type attemptKey struct{}
 
 // recordingDoer wraps the HTTP client and records each response's status and
 // Retry-After in the attempt carried by the request's context.
-type recordingDoer struct{ hc *http.Client }
+// It also adds the base URL's query parameters to each request.
+type recordingDoer struct {
+	hc    *http.Client
+	query url.Values // of the base URL
+}
 
 func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
+	if len(d.query) > 0 {
+		q := req.URL.Query()
+		for k, vs := range d.query {
+			if !q.Has(k) {
+				q[k] = vs
+			}
+		}
+		req.URL.RawQuery = q.Encode()
+	}
 	rec, _ := req.Context().Value(attemptKey{}).(*attempt)
 	if rec != nil {
 		rec.sent = true
@@ -178,8 +194,24 @@ func codeString(code any) string {
 	}
 }
 
-// redact removes the API key from everything an error shows.
+// redact removes the API key and the base URL's secrets from everything an
+// error shows.
 func (c *Client) redact(e *Error) *Error {
+	if len(c.urlSecrets) > 0 {
+		e.Message = urlmask.Text(e.Message, c.urlSecrets)
+		if e.Err != nil {
+			if msg := e.Err.Error(); urlmask.Text(msg, c.urlSecrets) != msg {
+				// Keep what errors.Is needs (the transport's cause) below a
+				// masked text.
+				var ue *url.Error
+				inner := error(nil)
+				if errors.As(e.Err, &ue) {
+					inner = ue.Err
+				}
+				e.Err = &maskedError{msg: urlmask.Text(msg, c.urlSecrets), err: inner}
+			}
+		}
+	}
 	key := c.cfg.APIKey
 	if key == "" {
 		return e
@@ -234,3 +266,13 @@ func wrapGiveUp(e *Error, why error) *Error {
 	}
 	return &cp
 }
+
+// maskedError is an error whose text had secrets masked; it wraps the part
+// of the original that holds none (or nothing).
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }

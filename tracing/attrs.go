@@ -105,3 +105,30 @@ var (
 		return kvs
 	}()
 )
+
+// identityKeys are the attributes naming a step (crew, flow, task, agent,
+// tool, model, ...): values that may come from kickoff inputs.
+var identityKeys = map[attribute.Key]bool{
+	semconv.GenAIWorkflowName: true, semconv.CrewAIFlowName: true, semconv.CrewAIFlowMethod: true,
+	semconv.CrewAITaskName: true, semconv.CrewAITaskAgent: true, semconv.GenAIAgentName: true,
+	semconv.OIAgentName: true, semconv.GenAIAgentID: true, semconv.CrewAILLMAgent: true,
+	semconv.CrewAIToolAgent: true, semconv.GenAIToolName: true, semconv.OIToolName: true,
+	semconv.GenAIRequestModel: true, semconv.OILLMModelName: true, semconv.GenAIResponseModel: true,
+	semconv.CrewAIDelegationFrom: true, semconv.CrewAIDelegationTo: true, semconv.CrewAIGuardrailTask: true,
+	semconv.CrewAIFlowRouterLabel: true, semconv.CrewAIFlowTrigger: true, semconv.CrewAIFlowStateID: true,
+}
+
+// scrubIdentity scrubs in place the string values of attrs that name a
+// step. Nothing is allocated unless a value holds a secret.
+func scrubIdentity(t *Tracer, attrs []attribute.KeyValue) {
+	for i := range attrs {
+		kv := &attrs[i]
+		if kv.Value.Type() != attribute.STRING || !identityKeys[kv.Key] {
+			continue
+		}
+		v := kv.Value.AsString()
+		if sv := t.scrub.Scrub(v); sv != v {
+			*kv = attribute.String(string(kv.Key), sv)
+		}
+	}
+}

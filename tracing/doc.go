@@ -45,7 +45,10 @@
 // "invoke_agent" because the coworker's own execution, inside it, is the
 // invoke_agent span. Retries, rate-limit waits and stream chunks are span
 // events on the step they happen in (crewai.retry, crewai.rate_limit_wait,
-// crewai.llm.stream_chunk). LLM spans carry token usage (gen_ai.usage.* and
+// crewai.llm.stream_chunk; a chunk event records only where the chunk sits in
+// the reply, crewai.llm.chunk.offset and .size in bytes, never its text, so
+// that a secret split across chunks cannot be read from the pieces: the reply
+// is recorded, and scrubbed, whole). LLM spans carry token usage (gen_ai.usage.* and
 // llm.token_count.*) and, when the emitter priced the call, llm.cost.total in
 // US dollars; crew and flow spans carry the run's total usage.
 //
@@ -73,18 +76,28 @@
 // variable is unset, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false
 // (or NO_CONTENT or EVENT_ONLY; true, SPAN_ONLY and SPAN_AND_EVENT mean on)
 // keep only structure, timings, counts and error messages. [WithContentCapture]
-// overrides both.
+// overrides both. An invalid value of either variable fails closed: content
+// capture is off, with one warning.
 //
 // Every captured text, and every error message, goes through the same steps:
-// the values of environment variables whose names end in _KEY, _TOKEN or
-// _SECRET or contain PASSWORD (read when the Tracer is built; values of at
-// least 8 bytes), OpenAI-style "sk-..." keys and "Bearer ..." tokens are
-// replaced by "[REDACTED]"; then the user's [WithRedaction] function runs;
+// secrets are replaced by "[REDACTED]" (by name: the values of environment
+// variables whose names end in _KEY, _TOKEN, _SECRET, _APIKEY, _PAT, _PASSWD,
+// _CREDENTIALS or contain PASSWORD, the password of any variable holding a
+// scheme://user:password@ URL such as *_DSN or *_URL, and the header values
+// of OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_TRACES_HEADERS, read
+// when the Tracer is built, values of at least 8 bytes; by shape: OpenAI and
+// Anthropic "sk-..." keys, GitHub tokens, AWS access key IDs, JSON Web
+// Tokens, URL passwords, "Bearer ..." and "Basic ..." credentials; JSON \u
+// escapes of letters and digits are decoded first); then the user's
+// [WithRedaction] function runs;
 // then the text is cut to [DefaultMaxAttributeLength] (32 KiB, see
 // [WithMaxAttributeLength]) bytes followed by the marker
 // "…[truncated N bytes]". The message lists (gen_ai.*.messages) are built
 // from texts cut that way and are cut whole at 8 times that size. Request
-// headers and API keys are never put on spans.
+// headers and API keys are never put on spans. Span names and the
+// attributes that name a step (crew, flow, task, agent, tool, model,
+// delegation) are scrubbed the same way, with content capture on or off,
+// since they can come from kickoff inputs.
 //
 // # Backends
 //
@@ -219,7 +232,9 @@
 // by CREWAI_TRACING_FLUSH_TIMEOUT (a Go duration such as 300ms, or a number of
 // seconds; default 5s; see [WithFlushTimeout]), then prints one line naming
 // the trace and, for the file backend, where it is and how to view it
-// (`crewai traces view <id>`; see [WithNotice]). A backend that refuses
+// (`crewai traces view <id> --dir <folder>`; see [WithNotice]), once per
+// process on standard error (once per Tracer on a WithNotice writer);
+// CREWAI_TRACING_NOTICE=false turns it off. A backend that refuses
 // connections, hangs or answers errors never fails a run and never delays it
 // beyond the flush timeout; each cause (connection refused, timeout, an HTTP
 // status, a gRPC code, a traces folder that is unwritable, full or missing) is

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -17,6 +19,8 @@ import (
 	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/semconv"
+	"github.com/crewai-go/crewai/internal/traceenv"
+	"github.com/crewai-go/crewai/internal/urlmask"
 )
 
 // openSpan is a step's span waiting for its end event.
@@ -35,6 +39,7 @@ type openSpan struct {
 	sawChunk bool
 	tool     bool // a tool call step (MCP calls inside it merge into it)
 	merged   bool // an MCP call merged into its tool call step's span (see step_mcp.go)
+	chunkOff int  // bytes of the streamed reply before the next chunk
 
 	// pending only
 	name   string
@@ -290,6 +295,10 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 	default:
 		s.name = string(e.Kind())
 	}
+	// Names can carry input values (a role filled from kickoff inputs):
+	// they are scrubbed as content is, whether content is captured or not.
+	s.name = t.scrub.Scrub(s.name)
+	scrubIdentity(t, s.attrs)
 	name, kind, attrs, leaf := s.name, s.kind, s.attrs, s.leaf
 
 	ctx, step := r.parentCtx(h)
@@ -416,12 +425,17 @@ func (r *runTracer) point(e event.Event, h *event.Header) {
 			op.sawChunk = true
 			sp.SetAttributes(attribute.Float64(semconv.GenAIResponseTimeToFirst, h.Time.Sub(op.start).Seconds()))
 		}
-		var attrs []attribute.KeyValue
-		if r.t.capture {
-			attrs = append(attrs, attribute.String(semconv.CrewAIChunk, r.t.text(v.Chunk)))
-			if v.ToolCall != nil && v.ToolCall.Name != "" {
-				attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, v.ToolCall.Name))
-			}
+		// A chunk's text is never recorded: a secret split across chunks
+		// ("sk-pro" | "j-...") cannot be found in the pieces. The reply is
+		// recorded whole, and scrubbed whole, on the span's end; a chunk
+		// records where its text sits in it.
+		attrs := []attribute.KeyValue{
+			attribute.Int(semconv.CrewAIChunkOffset, op.chunkOff),
+			attribute.Int(semconv.CrewAIChunkSize, len(v.Chunk)),
+		}
+		op.chunkOff += len(v.Chunk)
+		if r.t.capture && v.ToolCall != nil && v.ToolCall.Name != "" {
+			attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, r.t.scrub.Scrub(v.ToolCall.Name)))
 		}
 		sp.AddEvent(semconv.EventStreamChunk, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
 	default:
@@ -482,25 +496,72 @@ func (r *runTracer) finishRun() {
 	t.printNotice(tid, r.execID)
 }
 
+// EnvNotice names the environment variable that turns the end-of-kickoff
+// notice off (false, 0, no or off).
+const EnvNotice = "CREWAI_TRACING_NOTICE"
+
+// stderrNotice is set once the notice went to standard error: it is printed
+// once per process, not after every kickoff.
+var stderrNotice atomic.Bool
+
+// printNotice prints where the first trace went: once per process on
+// standard error (the default), once per Tracer on a writer given to
+// WithNotice; never with CREWAI_TRACING_NOTICE=false.
 func (t *Tracer) printNotice(tid trace.TraceID, execID string) {
 	if t.notice == nil || !tid.IsValid() {
 		return
 	}
+	if on, ok := traceenv.ParseBool(os.Getenv(EnvNotice)); ok && !on && os.Getenv(EnvNotice) != "" {
+		return
+	}
+	once := &t.noticed
+	if t.notice == os.Stderr {
+		once = &stderrNotice
+	}
+	if once.Load() {
+		return
+	}
 	id := tid.String()
+	var msg string
 	switch t.backend {
 	case BackendFile:
 		path := filepath.Join(t.fileDir, id+".jsonl")
 		if _, err := os.Stat(path); err != nil {
 			return
 		}
-		fmt.Fprintf(t.notice, "crewai: trace %s saved to %s (view it with: crewai traces view %s)\n", id, path, id)
+		dir := t.fileDir
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		msg = fmt.Sprintf("crewai: trace %s saved to %s\n"+
+			"crewai: view it with: crewai traces view %s --dir %s\n"+
+			"crewai: (get the command with: go install github.com/crewai-go/crewai/cmd/crewai@latest; "+
+			"this notice is shown once per process, %s=false turns it off)\n",
+			id, path, id, shellQuote(dir), EnvNotice)
 	case BackendOTLP:
-		fmt.Fprintf(t.notice, "crewai: trace %s sent over OTLP to %s\n", id, t.endpoint)
+		msg = fmt.Sprintf("crewai: trace %s sent over OTLP to %s (shown once per process; %s=false turns it off)\n",
+			id, urlmask.URL(t.endpoint), EnvNotice)
 	case BackendCrewAI:
 		if u := t.aop.traceURL(execID); u != "" {
-			fmt.Fprintf(t.notice, "crewai: trace %s sent to CrewAI AOP as execution %s (view it at %s)\n", id, execID, u)
+			msg = fmt.Sprintf("crewai: trace %s sent to CrewAI AOP as execution %s (view it at %s)\n", id, execID, u)
 		} else {
-			fmt.Fprintf(t.notice, "crewai: trace %s sent to CrewAI AOP at %s as execution %s\n", id, t.endpoint, execID)
+			msg = fmt.Sprintf("crewai: trace %s sent to CrewAI AOP at %s as execution %s\n", id, urlmask.URL(t.endpoint), execID)
+		}
+	default:
+		return
+	}
+	if once.CompareAndSwap(false, true) {
+		fmt.Fprint(t.notice, msg)
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// path characters.
+func shellQuote(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+:@", c)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 		}
 	}
+	return s
 }

@@ -80,6 +80,7 @@ type Tracer struct {
 	flushTimeout time.Duration
 	logger       *slog.Logger
 	notice       io.Writer
+	noticed      atomic.Bool // the notice was printed (to a WithNotice writer)
 
 	started  atomic.Uint64
 	warned   sync.Map // cause -> struct{}: warnings given once per Tracer

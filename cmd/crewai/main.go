@@ -40,7 +40,9 @@
 //
 // Exit status: 0 on success, 1 when the command failed (a trace that cannot
 // be read, an endpoint that refused the trace), 2 for bad usage (unknown
-// command or flag, missing or malformed argument).
+// command or flag, missing or malformed argument), 130 when stopped by
+// Ctrl-C or SIGTERM. Every command stops within about two seconds of the
+// signal (a second signal stops it at once).
 package main
 
 import (
@@ -59,9 +61,33 @@ import (
 	"github.com/crewai-go/crewai/internal/tracefile"
 )
 
+// interruptGrace is how long a command may take to stop after Ctrl-C or
+// SIGTERM before the process exits anyway.
+const interruptGrace = 2 * time.Second
+
+// exitInterrupted is the exit status after Ctrl-C or SIGTERM (128 + SIGINT,
+// as shells report it).
+const exitInterrupted = 130
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := newCLI(os.Stdout, os.Stderr).run(ctx, os.Args[1:])
+	done := make(chan int, 1)
+	go func() { done <- newCLI(os.Stdout, os.Stderr).run(ctx, os.Args[1:]) }()
+	var code int
+	select {
+	case code = <-done:
+	case <-ctx.Done():
+		// Commands stop on ctx; one busy elsewhere (a large file being
+		// read) does not hold the process: it exits after a short grace.
+		// A second signal kills at once.
+		stop()
+		select {
+		case code = <-done:
+		case <-time.After(interruptGrace):
+			fmt.Fprintln(os.Stderr, "crewai: interrupted")
+			code = exitInterrupted
+		}
+	}
 	stop()
 	os.Exit(code)
 }
@@ -113,6 +139,9 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		fmt.Fprintln(c.stderr, "crewai: interrupted")
+		return exitInterrupted
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -139,7 +168,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		}
 		switch args[1] {
 		case "list":
-			return c.tracesList(args[2:])
+			return c.tracesList(ctx, args[2:])
 		case "show":
 			return c.tracesShow(args[2:])
 		case "view":

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
@@ -21,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/crewai-go/crewai/internal/otlpjson"
+	"github.com/crewai-go/crewai/internal/urlmask"
 )
 
 const pushAbout = `Sends a stored trace to an OTLP endpoint (an OpenTelemetry Collector, Jaeger, Phoenix, Langfuse, ...),
@@ -70,14 +74,21 @@ func (c *cli) tracesPush(ctx context.Context, args []string) error {
 		return usagef("traces push: --endpoint is required (for example http://localhost:4318), or --crewai")
 	}
 	hdr := map[string]string{}
-	for _, h := range headers {
+	for i, h := range headers {
 		k, v, ok := strings.Cut(h, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
-			return usagef("traces push: --header %q: want key=value with a non-empty key and no line breaks", h)
+			// The text is not shown: a header is often a credential.
+			return usagef("traces push: --header number %d (%d bytes, value not shown): want key=value with a non-empty key and no line breaks", i+1, len(h))
 		}
 		hdr[k] = strings.TrimSpace(v)
 	}
+	// Header values and the endpoint's credentials never appear in what the
+	// command prints, even when an endpoint echoes them in an error.
+	secrets := headerSecrets(hdr)
+	secrets = append(secrets, urlmask.Secrets(*endpoint)...)
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	mask := func(s string) string { return urlmask.Text(s, secrets) }
 	if *timeout <= 0 {
 		return usagef("traces push: --timeout %v: want a positive duration", *timeout)
 	}
@@ -87,22 +98,22 @@ func (c *cli) tracesPush(ctx context.Context, args []string) error {
 	case "http/protobuf", "http/json":
 		u, err := httpEndpoint(*endpoint)
 		if err != nil {
-			return usagef("traces push: --endpoint: %v", err)
+			return usagef("traces push: --endpoint: %v", mask(err.Error()))
 		}
-		target = u
+		target = urlmask.URL(u)
 		send = httpSender(u, *protocol == "http/json", hdr)
 	case "grpc":
 		t, creds, err := grpcEndpoint(*endpoint)
 		if err != nil {
-			return usagef("traces push: --endpoint: %v", err)
+			return usagef("traces push: --endpoint: %v", mask(err.Error()))
 		}
 		conn, err := grpc.NewClient(t, grpc.WithTransportCredentials(creds))
 		if err != nil {
-			return fmt.Errorf("traces push: %w", err)
+			return &maskedError{msg: "traces push: " + mask(err.Error()), err: err}
 		}
 		defer conn.Close()
 		client := coltracepb.NewTraceServiceClient(conn)
-		target = t
+		target = urlmask.URL(t)
 		send = func(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
 			md := metadata.New(nil)
 			for k, v := range hdr {
@@ -124,11 +135,11 @@ func (c *cli) tracesPush(ctx context.Context, args []string) error {
 	for i, req := range t.Requests {
 		resp, err := send(ctx, req)
 		if err != nil {
-			return fmt.Errorf("traces push: request %d of %d to %s: %w", i+1, len(t.Requests), target, err)
+			return &maskedError{msg: mask(fmt.Sprintf("traces push: request %d of %d to %s: %v", i+1, len(t.Requests), target, err)), err: err}
 		}
 		if ps := resp.GetPartialSuccess(); ps != nil && (ps.GetRejectedSpans() > 0 || ps.GetErrorMessage() != "") {
 			rejected += ps.GetRejectedSpans()
-			fmt.Fprintf(c.stderr, "crewai: warning: %s rejected %d spans: %s\n", target, ps.GetRejectedSpans(), ps.GetErrorMessage())
+			fmt.Fprintf(c.stderr, "crewai: warning: %s rejected %d spans: %s\n", target, ps.GetRejectedSpans(), mask(ps.GetErrorMessage()))
 		}
 	}
 	fmt.Fprintf(c.stdout, "Sent trace %s (%d spans in %d requests) to %s over %s", t.ID, len(t.Spans), len(t.Requests), target, *protocol)
@@ -231,4 +242,39 @@ func isText(s string) bool {
 		}
 	}
 	return true
+}
+
+// maskedError is an error whose text had secrets masked; it still wraps the
+// original, for errors.Is (deadlines) but its text is the masked one.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
+
+// headerSecrets returns what of the header values must never be shown: each
+// value, each of its words (the credentials after "Bearer " or "Basic "),
+// and the decoded form of Basic credentials with their password.
+func headerSecrets(hdr map[string]string) []string {
+	var out []string
+	add := func(v string) {
+		if len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	for _, v := range hdr {
+		add(v)
+		for _, w := range strings.Fields(v) {
+			add(w)
+			if raw, err := base64.StdEncoding.DecodeString(w); err == nil && utf8.Valid(raw) {
+				add(string(raw))
+				if _, pw, ok := strings.Cut(string(raw), ":"); ok {
+					add(pw)
+				}
+			}
+		}
+	}
+	return out
 }

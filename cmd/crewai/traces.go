@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +17,7 @@ import (
 	"github.com/crewai-go/crewai/internal/viewer"
 )
 
-func (c *cli) tracesList(args []string) error {
+func (c *cli) tracesList(ctx context.Context, args []string) error {
 	fs := c.newFlags("traces list", "[--dir D] [--json]",
 		"Lists the traces of the traces folder, newest first: start time, trace ID (short), crew or flow name,\n"+
 			"duration, span count, tokens, estimated cost (\"-\" when a model's price is unknown) and status.\n"+
@@ -37,12 +38,17 @@ func (c *cli) tracesList(args []string) error {
 	if err != nil {
 		return err
 	}
-	sums, skipped, err := tracefile.List(c.tracesDir(*dir), prices)
+	sums, skipped, err := tracefile.ListContext(ctx, c.tracesDir(*dir), prices)
 	if err != nil {
 		return err
 	}
 	for _, s := range skipped {
 		fmt.Fprintf(c.stderr, "crewai: warning: %s\n", strings.TrimPrefix(s.Error(), "tracefile: "))
+	}
+	for _, s := range sums {
+		for _, w := range s.Warnings {
+			fmt.Fprintf(c.stderr, "crewai: warning: %s: %s\n", s.Path, w)
+		}
 	}
 	if *asJSON {
 		if sums == nil {
@@ -99,6 +105,9 @@ func (c *cli) tracesShow(args []string) error {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(viewer.Build(t, prices))
+	}
+	for _, w := range t.Warnings {
+		fmt.Fprintf(c.stderr, "crewai: warning: %s: %s\n", t.Path, w)
 	}
 	s := t.Summary(prices)
 	fmt.Fprintf(c.stdout, "Trace %s  %s  %s\n", t.ID, oneLine(s.Name), s.Status)
@@ -178,7 +187,12 @@ func details(sp *tracefile.Span, prices *pricing.Table) string {
 	return strings.Join(parts, ", ")
 }
 
-// treePrefix draws the branches in front of a span name.
+// maxDrawnDepth bounds the branches drawn in front of a span name, so that
+// printing a very deep tree takes time and space linear in its spans.
+const maxDrawnDepth = 32
+
+// treePrefix draws the branches in front of a span name: the last
+// maxDrawnDepth levels, after "[depth N] " when the span is deeper.
 func treePrefix(sp *tracefile.Span) string {
 	if sp.Parent == nil {
 		return ""
@@ -194,6 +208,10 @@ func treePrefix(sp *tracefile.Span) string {
 		parts = append(parts, "├─ ")
 	}
 	for a := sp.Parent; a.Parent != nil; a = a.Parent {
+		if len(parts) == maxDrawnDepth {
+			parts = append(parts, "[depth "+strconv.Itoa(sp.Depth)+"] ")
+			break
+		}
 		if last(a) {
 			parts = append(parts, "   ")
 		} else {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -48,11 +50,30 @@ func TestView(t *testing.T) {
 	dir := fixtureDir(t)
 	id := tracefiletest.TraceID("ok")
 	url, stop := startView(t, nil, id[:5], "--dir", dir, "--no-open")
-	if !strings.HasSuffix(url, "/#/trace/"+id) {
+	if !strings.HasSuffix(url, "#/trace/"+id) {
 		t.Fatalf("url %q", url)
 	}
-	base := strings.TrimSuffix(url, "#/trace/"+id)
-	resp, err := http.Get(base + "api/traces")
+	page, _, _ := strings.Cut(url, "#")
+	base, query, ok := strings.Cut(page, "?")
+	token, hasToken := strings.CutPrefix(query, viewer.TokenQuery+"=")
+	if !ok || !hasToken || len(token) < 20 {
+		t.Fatalf("url %q carries no token", url)
+	}
+	// The printed address opens the page: it sets the cookie and redirects
+	// to the page without the token; the API then answers with the cookie.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.RawQuery != "" {
+		t.Fatalf("page: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	resp, err = client.Get(base + "api/traces")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,17 +83,29 @@ func TestView(t *testing.T) {
 	if err != nil || len(list.Traces) != 3 || len(list.Skipped) != 2 {
 		t.Fatalf("%v %+v", err, list)
 	}
-	// A request naming another host is refused even on the loopback socket.
-	req, _ := http.NewRequest(http.MethodGet, base+"api/traces", nil)
-	req.Host = "rebind.example.com"
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("rebinding host: %d", resp.StatusCode)
+	// Without the token (another local user), with a wrong one, or naming
+	// another host: refused.
+	for _, tc := range []struct {
+		name, url, host string
+	}{
+		{"no token", base + "api/traces", ""},
+		{"no token, page", base, ""},
+		{"wrong token", base + "api/traces?token=" + strings.Repeat("A", len(token)), ""},
+		{"rebinding host", base + "api/traces?token=" + token, "rebind.example.com"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || strings.Contains(string(body), `"traces"`) {
+			t.Errorf("%s: %d %s", tc.name, resp.StatusCode, body)
+		}
 	}
 	http.DefaultClient.CloseIdleConnections()
 	if r := stop(); r.code != 0 {
@@ -84,17 +117,30 @@ func TestViewOpensBrowser(t *testing.T) {
 	dir := fixtureDir(t)
 	var mu sync.Mutex
 	var opened []string
+	var content string
+	var mode os.FileMode
 	url, stop := startView(t, func(u string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		opened = append(opened, u)
+		b, _ := os.ReadFile(u)
+		content = string(b)
+		if fi, err := os.Stat(u); err == nil {
+			mode = fi.Mode().Perm()
+		}
 		return nil
 	}, "--dir", dir)
 	r := stop()
 	mu.Lock()
 	defer mu.Unlock()
-	if r.code != 0 || len(opened) != 1 || opened[0] != url {
-		t.Fatalf("opened %v for %s (%+v)", opened, url, r)
+	// The browser gets a file only its owner reads that redirects to the
+	// address (a command line would show the token to every user).
+	if r.code != 0 || len(opened) != 1 || strings.Contains(opened[0], "token") || !strings.Contains(content, url) ||
+		mode != 0o600 {
+		t.Fatalf("opened %v (mode %v: %q) for %s (%+v)", opened, mode, content, url, r)
+	}
+	if _, err := os.Stat(opened[0]); !os.IsNotExist(err) {
+		t.Errorf("the launch file is left behind after the viewer stopped: %v", err)
 	}
 }
 

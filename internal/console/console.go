@@ -9,6 +9,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,10 @@ type Printer struct {
 	w      io.Writer
 	color  bool
 	depths map[key]int
+	// shown is, per run, the last failure printed in full: an enclosing
+	// step failing with an error that wraps it says so instead of printing
+	// it again.
+	shown map[event.RunID]error
 }
 
 type key struct {
@@ -41,12 +46,12 @@ type key struct {
 
 // New returns a Printer writing to w, in colour when w is a terminal.
 func New(w io.Writer) *Printer {
-	return &Printer{w: w, color: isTerminal(w), depths: map[key]int{}}
+	return &Printer{w: w, color: isTerminal(w), depths: map[key]int{}, shown: map[event.RunID]error{}}
 }
 
 // NewPlain returns a Printer writing to w without colour.
 func NewPlain(w io.Writer) *Printer {
-	return &Printer{w: w, depths: map[key]int{}}
+	return &Printer{w: w, depths: map[key]int{}, shown: map[event.RunID]error{}}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -88,6 +93,18 @@ func (p *Printer) Handle(e event.Event) {
 		delete(p.depths, key{h.Run, h.StartID})
 	}
 	line, colour := describe(e)
+	if f := event.FailureOf(e); f != nil && f.Err != nil {
+		// A failure is printed once: an enclosing step that fails because
+		// of it points to it instead of repeating its text.
+		if prev := p.shown[h.Run]; prev != nil && errors.Is(f.Err, prev) {
+			line = strings.TrimSuffix(line, ": "+f.Err.Error()) + " (the error above)"
+		} else {
+			p.shown[h.Run] = f.Err
+		}
+	}
+	if h.Phase == event.Finish && h.ParentID == 0 {
+		delete(p.shown, h.Run) // the run's outermost step ended
+	}
 	if line == "" {
 		return
 	}

@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -345,4 +346,61 @@ func TestProviderErrorBelowLLMErrorIsRedacted(t *testing.T) {
 		fmt.Fprintf(out.w("unwrapped errors"), "errors.As *openai.APIError: %v | %q\n", api, api.Message)
 	}
 	out.search(t, sec.needles())
+}
+
+// TestOTLPHeaderValuesNeverLogged (issue 24 point 2): whatever the scheme
+// (Basic, an API-key header, a Bearer token), values given in
+// OTEL_EXPORTER_OTLP_HEADERS and echoed back by a refusing receiver in its
+// error body are not in the tracer's warnings or notice.
+func TestOTLPHeaderValuesNeverLogged(t *testing.T) {
+	secret := "hdrval" + randomHex(t, 16)
+	basic := base64.StdEncoding.EncodeToString([]byte("alice:" + secret))
+	for _, tc := range []struct{ name, header string }{
+		{"basic", "Authorization=Basic%20" + basic},
+		{"api key", "x-api-key=" + secret},
+		{"custom token header", "X-Honeycomb-Team=" + secret + ",x-other=plain"},
+		{"bearer", "authorization=Bearer%20" + secret},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var b strings.Builder
+				for k, v := range r.Header {
+					fmt.Fprintf(&b, "%s: %s; ", k, v)
+				}
+				http.Error(w, "unauthorized: "+b.String(), http.StatusUnauthorized)
+			}))
+			defer srv.Close()
+			for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+				"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_SDK_DISABLED", "CREWAI_TRACING_ENABLED"} {
+				t.Setenv(k, "")
+			}
+			t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", tc.header)
+			logs := &syncBuf{}
+			tr, err := tracing.New(tracing.WithNotice(logs), tracing.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
+				tracing.WithFlushTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rg := newRig(t, rigConfig{})
+			c := rg.newCrew(nil)
+			c.Tracing, c.Tracer = true, tr
+			if _, err := kickoff(t, context.Background(), c); err != nil {
+				t.Fatalf("the run was affected: %v", err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tr.Shutdown(ctx)
+			if !strings.Contains(logs.String(), "401") {
+				t.Fatalf("no warning about the 401:\n%s", logs)
+			}
+			for _, s := range []string{secret, basic} {
+				if strings.Contains(logs.String(), s) {
+					t.Fatalf("a header value is in the warnings:\n%s", logs)
+				}
+			}
+		})
+	}
 }

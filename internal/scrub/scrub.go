@@ -1,9 +1,25 @@
 // Package scrub masks secrets in text captured on spans and cuts long text
 // to a bounded size. A Scrubber is immutable once built and safe for
 // concurrent use.
+//
+// Secrets are found two ways. By name: the values of environment variables
+// whose names look secret (*_KEY, *_TOKEN, *_SECRET, *PASSWORD*, *_PASSWD,
+// *_PAT, *_CREDENTIALS, *_APIKEY), and the password of a
+// scheme://user:password@ URL held by any variable (such as *_DSN or
+// *_URL), and the values of the OTLP exporter's header variables
+// (OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS), whatever
+// the header. By shape, wherever they appear: OpenAI and Anthropic keys
+// (sk-...), GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), AWS
+// access key IDs (AKIA/ASIA + 16), JSON Web Tokens (eyJ....eyJ....), the
+// password of a URL, and the credentials after "Bearer " and "Basic ". Text
+// holding JSON \u escapes of letters and digits (\u0073k-...) is unescaped
+// before it is searched, so an escaped secret is masked too.
 package scrub
 
 import (
+	"encoding/base64"
+	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,9 +29,7 @@ import (
 // Redacted replaces a secret in captured text.
 const Redacted = "[REDACTED]"
 
-// Scrubber masks secrets in captured text: the values of environment
-// variables whose names look secret (taken when it is built), OpenAI-style
-// "sk-..." keys and "Bearer ..." tokens.
+// Scrubber masks secrets in captured text (see the package doc).
 type Scrubber struct {
 	secrets []string // longest first
 }
@@ -24,31 +38,112 @@ type Scrubber struct {
 // from masking ordinary text.
 const minSecretLen = 8
 
-func secretName(name string) bool {
+// SecretName reports whether an environment variable's name says its value
+// is a secret.
+func SecretName(name string) bool {
 	n := strings.ToUpper(name)
-	return strings.HasSuffix(n, "_KEY") || strings.HasSuffix(n, "_TOKEN") || strings.HasSuffix(n, "_SECRET") ||
-		strings.Contains(n, "PASSWORD") || n == "KEY" || n == "TOKEN" || n == "SECRET" || strings.HasSuffix(n, "_APIKEY")
+	for _, suf := range []string{"_KEY", "_TOKEN", "_SECRET", "_APIKEY", "_PAT", "_PASSWD", "_CREDENTIALS", "_CREDENTIAL"} {
+		if strings.HasSuffix(n, suf) {
+			return true
+		}
+	}
+	return strings.Contains(n, "PASSWORD") || n == "KEY" || n == "TOKEN" || n == "SECRET" || n == "PASSWD"
 }
 
 // New returns a Scrubber masking the values of the secret-looking
-// variables of environ (NAME=value entries, as os.Environ returns them).
+// variables of environ (NAME=value entries, as os.Environ returns them) and
+// the passwords of URLs held by any variable.
 func New(environ []string) *Scrubber {
 	s := &Scrubber{}
 	seen := map[string]bool{}
+	add := func(v string) {
+		if len(v) < minSecretLen || seen[v] {
+			return
+		}
+		seen[v] = true
+		s.secrets = append(s.secrets, v)
+	}
 	for _, kv := range environ {
 		name, val, ok := strings.Cut(kv, "=")
-		if !ok || !secretName(name) || len(val) < minSecretLen || seen[val] {
+		if !ok {
 			continue
 		}
-		seen[val] = true
-		s.secrets = append(s.secrets, val)
+		if SecretName(name) {
+			add(val)
+		}
+		if headerVar(name) {
+			for _, v := range headerSecrets(val) {
+				add(v)
+			}
+		}
+		if strings.Contains(val, "://") && strings.Contains(val, "@") {
+			if u, err := url.Parse(val); err == nil && u.User != nil {
+				if p, has := u.User.Password(); has {
+					add(p)
+					if e := url.QueryEscape(p); e != p {
+						add(e)
+					}
+				}
+			}
+		}
 	}
 	sort.Slice(s.secrets, func(i, j int) bool { return len(s.secrets[i]) > len(s.secrets[j]) })
 	return s
 }
 
+// headerVar reports whether name is one of the OTLP exporter's header
+// variables, whose values are credentials whatever their names.
+func headerVar(name string) bool {
+	n := strings.ToUpper(name)
+	return n == "OTEL_EXPORTER_OTLP_HEADERS" || n == "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+}
+
+// headerSecrets returns the secrets of a W3C-baggage-like header list
+// (key=value,key2=value2, values URL-escaped): each value, raw and
+// unescaped, each word of it (the credentials after "Bearer " or "Basic "),
+// and the decoded form of Basic credentials with their password.
+func headerSecrets(list string) []string {
+	var out []string
+	for _, kv := range strings.Split(list, ",") {
+		_, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		out = append(out, v)
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+			out = append(out, v)
+		}
+		for _, w := range strings.Fields(v) {
+			out = append(out, w)
+			if raw, err := base64.StdEncoding.DecodeString(w); err == nil && utf8.Valid(raw) {
+				out = append(out, string(raw))
+				if _, pw, ok := strings.Cut(string(raw), ":"); ok {
+					out = append(out, pw)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var (
+	// ghToken: GitHub's token prefixes followed by their random part.
+	ghToken = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`)
+	// awsKeyID: an AWS access key ID.
+	awsKeyID = regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)
+	// jwt: header.payload[.signature], both JSON objects in base64url.
+	jwt = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?`)
+	// urlPassword: the password of scheme://user:password@host.
+	urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@"'<>]*:)([^\s/?#@"'<>]+)@`)
+)
+
 // Scrub returns x with every secret replaced by [Redacted].
 func (s *Scrubber) Scrub(x string) string {
+	if strings.Contains(x, `\u`) {
+		x = unescapeTokenBytes(x)
+	}
 	for _, sec := range s.secrets {
 		if strings.Contains(x, sec) {
 			x = strings.ReplaceAll(x, sec, Redacted)
@@ -60,7 +155,58 @@ func (s *Scrubber) Scrub(x string) string {
 	if strings.Contains(x, "Bearer ") {
 		x = maskPrefixed(x, "Bearer ", 8, false)
 	}
+	if strings.Contains(x, "Basic ") {
+		x = maskPrefixed(x, "Basic ", 8, false)
+	}
+	if strings.Contains(x, "gh") {
+		x = ghToken.ReplaceAllString(x, Redacted)
+	}
+	if strings.Contains(x, "AKIA") || strings.Contains(x, "ASIA") {
+		x = awsKeyID.ReplaceAllString(x, Redacted)
+	}
+	if strings.Contains(x, "eyJ") {
+		x = jwt.ReplaceAllString(x, Redacted)
+	}
+	if strings.Contains(x, "://") && strings.Contains(x, "@") {
+		x = urlPassword.ReplaceAllString(x, "${1}"+Redacted+"@")
+	}
 	return x
+}
+
+// unescapeTokenBytes replaces the JSON escapes \u00XX of ASCII letters,
+// digits and - _ . ~ + / = (the bytes a key or token is made of) by the byte
+// itself. Those bytes need no escaping in JSON, so a JSON text stays valid;
+// anything else (quotes, backslashes, control bytes) stays escaped.
+func unescapeTokenBytes(x string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+6 <= len(x); {
+		if x[i] != '\\' {
+			i++
+			continue
+		}
+		if x[i+1] != 'u' {
+			i += 2 // an escape of its own (\\, \"): skip both bytes
+			continue
+		}
+		n, err := strconv.ParseUint(x[i+2:i+6], 16, 16)
+		if err != nil || n >= 0x80 || !tokenByte(byte(n)) {
+			i += 2
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(x))
+		}
+		b.WriteString(x[last:i])
+		b.WriteByte(byte(n))
+		i += 6
+		last = i
+	}
+	if last == 0 {
+		return x
+	}
+	b.WriteString(x[last:])
+	return b.String()
 }
 
 func tokenByte(c byte) bool {

@@ -150,7 +150,8 @@ const (
 	CrewAIRetryError        = "crewai.retry.error"
 	CrewAIRateLimiter       = "crewai.rate_limit.limiter"
 	CrewAIRateLimitWait     = "crewai.rate_limit.wait_ms"
-	CrewAIChunk             = "crewai.llm.chunk"
+	CrewAIChunkOffset       = "crewai.llm.chunk.offset"
+	CrewAIChunkSize         = "crewai.llm.chunk.size"
 	CrewAIChunkToolName     = "crewai.llm.chunk.tool_name"
 )
 

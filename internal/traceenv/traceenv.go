@@ -103,14 +103,17 @@ func Enabled(requested bool, l *slog.Logger) bool {
 
 // Capture decides content capture: CREWAI_TRACING_CAPTURE_CONTENT when set
 // and valid, else OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT when
-// set and valid, else on.
+// set and valid, else on. An invalid value of either fails closed: content
+// capture is off, with one warning (a typo in "false" must not record
+// prompts).
 func Capture(l *slog.Logger) bool {
 	if v := os.Getenv(EnvCaptureContent); strings.TrimSpace(v) != "" {
 		on, ok := ParseBool(v)
 		if ok {
 			return on
 		}
-		warnOnce(l, EnvCaptureContent, v, boolAccepted, "content capture stays on unless another variable turns it off")
+		warnOnce(l, EnvCaptureContent, v, boolAccepted, "content capture is off (an invalid value fails closed)")
+		return false
 	}
 	if v := os.Getenv(EnvOTelCapture); strings.TrimSpace(v) != "" {
 		switch strings.ToUpper(strings.TrimSpace(v)) {
@@ -125,7 +128,9 @@ func Capture(l *slog.Logger) bool {
 			return on
 		}
 		warnOnce(l, EnvOTelCapture, v,
-			"true, false, NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT (any case)", "content capture stays on")
+			"true, false, NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT (any case)",
+			"content capture is off (an invalid value fails closed)")
+		return false
 	}
 	return true
 }

@@ -230,3 +230,37 @@ func TestEnvConfig(t *testing.T) {
 		}
 	})
 }
+
+// TestCaptureFailsClosed (issue 24 point 5): an invalid capture variable
+// turns content capture off, with one warning however often it is read.
+func TestCaptureFailsClosed(t *testing.T) {
+	tests := []struct {
+		crewai, otel string
+		want         bool
+		warnings     int
+	}{
+		{"", "", true, 0},
+		{"false", "", false, 0},
+		{"true", "", true, 0},
+		{"flase", "", false, 1},
+		{"", "SPAN_ONLY", true, 0},
+		{"", "span-only-please", false, 1},
+		{"maybe", "SPAN_ONLY", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.crewai+"|"+tt.otel, func(t *testing.T) {
+			warned.Clear()
+			t.Setenv(EnvCaptureContent, tt.crewai)
+			t.Setenv(EnvOTelCapture, tt.otel)
+			logs := &logBuf{}
+			for range 3 {
+				if got := Capture(logs.logger()); got != tt.want {
+					t.Fatalf("Capture = %v, want %v", got, tt.want)
+				}
+			}
+			if n := logs.warnings(); n != tt.warnings {
+				t.Fatalf("%d warnings, want %d:\n%s", n, tt.warnings, logs)
+			}
+		})
+	}
+}

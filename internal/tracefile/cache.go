@@ -1,6 +1,7 @@
 package tracefile
 
 import (
+	"context"
 	"os"
 	"sort"
 	"sync"
@@ -52,7 +53,7 @@ func (c *Cache) List(dir string, prices *pricing.Table) (sums []Summary, skipped
 				continue
 			}
 		}
-		s, skip := summarise(f, prices)
+		s, skip := summarise(context.Background(), f, prices)
 		if statErr == nil {
 			c.entries[f.path] = cacheEntry{size: info.Size(), modTime: info.ModTime(), sum: s, err: skip}
 		}

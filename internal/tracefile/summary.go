@@ -1,6 +1,7 @@
 package tracefile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -38,12 +39,15 @@ type Summary struct {
 	// ErrorSpans counts spans with status ERROR (some may have been
 	// recovered from, such as a failed tool call).
 	ErrorSpans int `json:"error_spans"`
+	// Warnings says what was read around (a truncated last line).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Summary summarises t, pricing LLM calls with prices (nil means
 // [pricing.Default]).
 func (t *Trace) Summary(prices *pricing.Table) Summary {
-	s := Summary{ID: t.ID, Path: t.Path, Start: t.Start, Duration: t.Duration(), Spans: len(t.Spans), Status: "ok", CostKnown: true}
+	s := Summary{ID: t.ID, Path: t.Path, Start: t.Start, Duration: t.Duration(), Spans: len(t.Spans), Status: "ok", CostKnown: true,
+		Warnings: t.Warnings}
 	if r := t.Root(); r != nil {
 		s.Kind = r.Op()
 		s.Name = r.Str(attrWorkflow)
@@ -164,12 +168,24 @@ func (e *SkipError) Unwrap() error { return e.Err }
 // missing folder is an empty list. err is non-nil only if dir cannot be
 // read.
 func List(dir string, prices *pricing.Table) (sums []Summary, skipped []error, err error) {
+	return ListContext(context.Background(), dir, prices)
+}
+
+// ListContext is [List] that stops with ctx's error when ctx ends. Each file
+// is streamed ([SummarizeFile]), not loaded.
+func ListContext(ctx context.Context, dir string, prices *pricing.Table) (sums []Summary, skipped []error, err error) {
 	files, err := files(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, f := range files {
-		s, skip := summarise(f, prices)
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		s, skip := summarise(ctx, f, prices)
+		if skip != nil && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		if skip != nil {
 			skipped = append(skipped, skip)
 			continue
@@ -182,15 +198,15 @@ func List(dir string, prices *pricing.Table) (sums []Summary, skipped []error, e
 
 // summarise reads one file of a folder listing; a file that cannot be
 // summarised gives a *SkipError.
-func summarise(f file, prices *pricing.Table) (Summary, error) {
+func summarise(ctx context.Context, f file, prices *pricing.Table) (Summary, error) {
 	if f.id == "" {
 		return Summary{}, &SkipError{Path: f.path, Err: errors.New("not a trace file (want <32-hex-digit trace id>.jsonl)")}
 	}
-	t, err := ReadFile(f.path)
+	s, err := SummarizeFile(ctx, f.path, prices)
 	if err != nil {
 		return Summary{}, &SkipError{Path: f.path, Err: unprefix(err, f.path)}
 	}
-	return t.Summary(prices), nil
+	return s, nil
 }
 
 // unprefix strips the "tracefile: path: " prefix from a FormatError so that

@@ -14,7 +14,19 @@
 // base64; either way [Trace.Requests] holds the IDs' real bytes. A file is rejected as a
 // whole (with an error naming it) if a line is not valid OTLP JSON, if it
 // holds no span, if its spans belong to more than one trace, or if the trace
-// does not match the file name.
+// does not match the file name. The one exception is a last line cut short
+// (no newline at its end and not valid JSON, as a crash in the middle of a
+// write leaves it): only that line is lost, with a warning
+// ([Trace.Warnings], [Summary.Warnings]).
+//
+// # Cost on large or hostile files
+//
+// Building a trace's span tree takes time linear in its spans whatever the
+// tree's depth (a chain of 200 000 spans is a valid file). [List] does not
+// build traces: it streams each file a line at a time ([SummarizeFile]) and
+// keeps about a hundred bytes per span (IDs, times, status and the usage of
+// LLM calls), never the decoded requests, so listing a gigabyte file needs
+// memory for its span records only, not for its text.
 //
 // This package only reads: nothing here writes into a traces folder. Its
 // functions are safe for concurrent use, and the values they return are not
@@ -33,6 +45,7 @@ package tracefile
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -113,6 +126,9 @@ type Trace struct {
 	Roots []*Span
 	// Start and End are the earliest span start and the latest span end.
 	Start, End time.Time
+	// Warnings says what was read around: a last line cut short (a crash in
+	// the middle of a write) is left out, and said here.
+	Warnings []string
 }
 
 // Span is one span with its attributes decoded. Read-only after [Read], so
@@ -133,6 +149,10 @@ type Span struct {
 	Parent   *Span
 	Children []*Span
 	Depth    int // 0 for a root
+
+	// Set by build, so that Agent takes constant time at any depth.
+	built    bool
+	agentAnc *Span // the nearest invoke_agent span, itself included
 }
 
 // Attribute is one key/value of a span or event. Value is a string, bool,
@@ -293,16 +313,27 @@ func (s *Span) Cost(prices *pricing.Table) (usd float64, ok bool) {
 // gen_ai.agent.name of the nearest invoke_agent ancestor, else the span's
 // crewai.llm.agent attribute, else "".
 func (s *Span) Agent() string {
+	if s.agentAnc != nil {
+		return s.agentAnc.ownAgent()
+	}
+	if s.built {
+		return s.Str(attrLLMAgent)
+	}
 	for p := s; p != nil; p = p.Parent {
 		if p.Op() == opAgent {
-			if n := p.Str(attrAgentName); n != "" {
-				return n
-			}
-			_, n, _ := strings.Cut(p.Name, " ")
-			return n
+			return p.ownAgent()
 		}
 	}
 	return s.Str(attrLLMAgent)
+}
+
+// ownAgent is the agent name of an invoke_agent span.
+func (s *Span) ownAgent() string {
+	if n := s.Str(attrAgentName); n != "" {
+		return n
+	}
+	_, n, _ := strings.Cut(s.Name, " ")
+	return n
 }
 
 // FormatValue formats an attribute value for display: strings as they are,
@@ -410,34 +441,17 @@ func unmarshal(line []byte, req *coltracepb.ExportTraceServiceRequest) error {
 }
 
 func read(r io.Reader, path string) (*Trace, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
 	t := &Trace{}
 	var spans []*Span
-	for lineNo := 1; ; lineNo++ {
-		line, err := readLine(br)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, &FormatError{Path: path, Line: lineNo, Reason: "cannot read", Err: err}
-		}
-		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
-			req := &coltracepb.ExportTraceServiceRequest{}
-			if uerr := unmarshal(trimmed, req); uerr != nil {
-				reason := "not an OTLP JSON export request"
-				if errors.Is(err, io.EOF) {
-					reason += " (truncated last line?)"
-				}
-				return nil, &FormatError{Path: path, Line: lineNo, Reason: reason, Err: uerr}
-			}
-			got, ferr := decodeRequest(req)
-			if ferr != "" {
-				return nil, &FormatError{Path: path, Line: lineNo, Reason: ferr}
-			}
-			t.Requests = append(t.Requests, req)
-			spans = append(spans, got...)
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	warnings, err := eachRequest(nil, r, path, func(_ int, req *coltracepb.ExportTraceServiceRequest, got []*Span) error {
+		t.Requests = append(t.Requests, req)
+		spans = append(spans, got...)
+		return nil
+	}, true)
+	if err != nil {
+		return nil, err
 	}
+	t.Warnings = warnings
 	if len(spans) == 0 {
 		return nil, &FormatError{Path: path, Reason: "holds no span"}
 	}
@@ -449,6 +463,53 @@ func read(r io.Reader, path string) (*Trace, error) {
 	}
 	t.build(spans)
 	return t, nil
+}
+
+// eachRequest decodes r line by line and calls fn with each export request
+// and its spans; fresh says whether each call gets a new request (else one
+// is reused, for callers that do not keep it). A last line cut short (no
+// newline at its end, and not valid JSON), as a crash in the middle of a
+// write leaves it, is dropped with a warning; any other bad line is a
+// *FormatError. ctx, when not nil, is checked between lines.
+func eachRequest(ctx context.Context, r io.Reader, path string,
+	fn func(line int, req *coltracepb.ExportTraceServiceRequest, spans []*Span) error, fresh bool) (warnings []string, _ error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	req := &coltracepb.ExportTraceServiceRequest{}
+	for lineNo := 1; ; lineNo++ {
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return warnings, err
+			}
+		}
+		line, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return warnings, &FormatError{Path: path, Line: lineNo, Reason: "cannot read", Err: err}
+		}
+		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
+			if fresh {
+				req = &coltracepb.ExportTraceServiceRequest{}
+			} else {
+				proto.Reset(req)
+			}
+			if uerr := unmarshal(trimmed, req); uerr != nil {
+				if errors.Is(err, io.EOF) { // the last line, without its newline
+					warnings = append(warnings, fmt.Sprintf("line %d: truncated last line ignored (%d bytes, no newline, not valid JSON)", lineNo, len(line)))
+					return warnings, nil
+				}
+				return warnings, &FormatError{Path: path, Line: lineNo, Reason: "not an OTLP JSON export request", Err: uerr}
+			}
+			got, ferr := decodeRequest(req)
+			if ferr != "" {
+				return warnings, &FormatError{Path: path, Line: lineNo, Reason: ferr}
+			}
+			if err := fn(lineNo, req, got); err != nil {
+				return warnings, err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return warnings, nil
+		}
+	}
 }
 
 // readLine returns the next line without its newline, bounded by
@@ -606,21 +667,32 @@ func anyValue(v *commonpb.AnyValue) any {
 	return nil
 }
 
-// build links spans into a tree and orders them.
+// build links spans into a tree and orders them, in time linear in the
+// number of spans (apart from sorting siblings), whatever the tree's depth.
 func (t *Trace) build(spans []*Span) {
-	byID := make(map[string]*Span, len(spans))
-	var uniq []*Span
+	byID := make(map[string]int, len(spans))
+	uniq := make([]*Span, 0, len(spans))
 	for _, s := range spans {
 		if _, dup := byID[s.SpanID]; dup {
 			continue // a span exported twice: keep the first
 		}
-		byID[s.SpanID] = s
+		byID[s.SpanID] = len(uniq)
 		uniq = append(uniq, s)
 	}
-	for _, s := range uniq {
-		if p, ok := byID[s.ParentSpanID]; ok && s.ParentSpanID != "" && !isAncestor(s, p) {
-			s.Parent = p
-			p.Children = append(p.Children, s)
+	parent := linkParents(len(uniq), func(i int) int {
+		s := uniq[i]
+		if s.ParentSpanID == "" {
+			return -1
+		}
+		if p, ok := byID[s.ParentSpanID]; ok {
+			return p
+		}
+		return -1
+	})
+	for i, s := range uniq {
+		if p := parent[i]; p >= 0 {
+			s.Parent = uniq[p]
+			uniq[p].Children = append(uniq[p].Children, s)
 		} else {
 			t.Roots = append(t.Roots, s)
 		}
@@ -636,17 +708,29 @@ func (t *Trace) build(spans []*Span) {
 	}
 	sortSpans := func(ss []*Span) { sortFunc(ss, less) }
 	sortSpans(t.Roots)
-	var walk func(s *Span, depth int)
-	walk = func(s *Span, depth int) {
-		s.Depth = depth
+	// Depth-first, children by start time, without recursion (a chain of
+	// hundreds of thousands of spans is a valid file).
+	t.Spans = make([]*Span, 0, len(uniq))
+	stack := make([]*Span, 0, 64)
+	for i := len(t.Roots) - 1; i >= 0; i-- {
+		stack = append(stack, t.Roots[i])
+	}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		s.built = true
+		if s.Parent != nil {
+			s.Depth = s.Parent.Depth + 1
+			s.agentAnc = s.Parent.agentAnc
+		}
+		if s.Op() == opAgent {
+			s.agentAnc = s
+		}
 		t.Spans = append(t.Spans, s)
 		sortSpans(s.Children)
-		for _, c := range s.Children {
-			walk(c, depth+1)
+		for i := len(s.Children) - 1; i >= 0; i-- {
+			stack = append(stack, s.Children[i])
 		}
-	}
-	for _, r := range t.Roots {
-		walk(r, 0)
 	}
 	for i, s := range t.Spans {
 		if i == 0 || (!s.Start.IsZero() && s.Start.Before(t.Start)) || t.Start.IsZero() {
@@ -658,19 +742,50 @@ func (t *Trace) build(spans []*Span) {
 	}
 }
 
-// isAncestor reports whether s is an ancestor of p (linking p as s's parent
-// would make a cycle).
-func isAncestor(s, p *Span) bool {
-	for q := p; q != nil; q = q.Parent {
-		if q == s {
-			return true
+// linkParents returns the parent index of each of n spans given the parent
+// each names (parentOf, -1 for none or a span not in the file), with cycles
+// broken the way linking the spans one by one in order would break them: a
+// span whose named parent already descends from it becomes a root. In a
+// cycle that is the member that comes last. It takes time linear in n.
+func linkParents(n int, parentOf func(i int) int) []int {
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = parentOf(i)
+		if parent[i] == i {
+			parent[i] = -1
 		}
 	}
-	return false
-}
-
-func sortFunc(ss []*Span, cmp func(a, b *Span) int) {
-	sort.SliceStable(ss, func(i, j int) bool { return cmp(ss[i], ss[j]) < 0 })
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]uint8, n)
+	var path []int
+	for i := range n {
+		if state[i] != unseen {
+			continue
+		}
+		path = path[:0]
+		j := i
+		for j >= 0 && state[j] == unseen {
+			state[j] = onPath
+			path = append(path, j)
+			j = parent[j]
+		}
+		if j >= 0 && state[j] == onPath {
+			// path from j to its end is a cycle: cut it at its last member.
+			last := j
+			for k := len(path) - 1; path[k] != j; k-- {
+				last = max(last, path[k])
+			}
+			parent[last] = -1
+		}
+		for _, k := range path {
+			state[k] = done
+		}
+	}
+	return parent
 }
 
 // Duration returns End - Start of the whole trace.
@@ -690,7 +805,8 @@ func (t *Trace) Root() *Span {
 	return t.Roots[0]
 }
 
-// Span returns the span with the given hex ID, or nil.
+// Span returns the span with the given hex ID, or nil. It looks through
+// the spans in order: callers that look up many spans should index them.
 func (t *Trace) Span(id string) *Span {
 	for _, s := range t.Spans {
 		if s.SpanID == id {
@@ -719,4 +835,8 @@ func isTraceID(s string) bool {
 		}
 	}
 	return true
+}
+
+func sortFunc(ss []*Span, cmp func(a, b *Span) int) {
+	sort.SliceStable(ss, func(i, j int) bool { return cmp(ss[i], ss[j]) < 0 })
 }

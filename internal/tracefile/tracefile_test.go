@@ -2,6 +2,7 @@ package tracefile_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -234,7 +235,7 @@ func TestBadFiles(t *testing.T) {
 		{"blank lines", "\n\n", "holds no span"},
 		{"not json", "hello\n", "line 1: not an OTLP JSON export request"},
 		{"foreign json", `{"foo": 1}` + "\n", "holds no span"},
-		{"truncated", string(good[:len(good)-40]), "line 2: not an OTLP JSON export request (truncated last line?)"},
+		{"bad line before the last", string(good[:len(good)-40]) + "\n" + string(good), "line 2: not an OTLP JSON export request"},
 		{"two traces", string(good) + string(other), "two traces"},
 		{"bad id", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"AAE=","spanId":"AAAAAAAAAAE=","name":"x"}]}]}]}`, "invalid trace or span ID"},
 		{"zero id", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"AAAAAAAAAAAAAAAAAAAAAA==","spanId":"AAAAAAAAAAE=","name":"x"}]}]}]}`, "invalid trace or span ID"},
@@ -397,6 +398,18 @@ func FuzzReadTraceFile(f *testing.F) {
 			seen[s] = true
 		}
 		s := tr.Summary(pricing.Default())
+		// The streamed summary agrees with the built trace's.
+		path := filepath.Join(t.TempDir(), tr.ID+".jsonl")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		streamed, err := tracefile.SummarizeFile(context.Background(), path, pricing.Default())
+		if err != nil {
+			t.Fatalf("SummarizeFile refused what Read accepted: %v", err)
+		}
+		want := s
+		want.Path = path
+		sameSummary(t, streamed, want)
 		if s.CostKnown && (s.Cost < 0 || math.IsNaN(s.Cost) || math.IsInf(s.Cost, 0)) {
 			t.Fatalf("summary of an accepted trace: cost %v", s.Cost)
 		}

@@ -28,7 +28,17 @@
 //   - renders data in the page only through textContent (never innerHTML),
 //     and in JSON with HTML-escaping, so a reply containing markup is shown as
 //     text and never runs;
-//   - never writes into the traces folder.
+//   - never writes into the traces folder;
+//   - with Options.Token set (the crewai command always sets a fresh random
+//     one), answers 403 to any request that does not carry the token, so
+//     that another user of the machine, who can reach the loopback port too,
+//     cannot read the traces. The token is accepted in the token query
+//     parameter (the URL the command prints and opens), an
+//     "Authorization: Bearer" header, or a cookie: a page request with a
+//     valid token query sets the cookie (HttpOnly, SameSite=Strict, named
+//     after a hash of the token so that two viewers do not clash) and is
+//     redirected to the same page without the token, which keeps it out of
+//     the address bar and history. As notebook servers do.
 //
 // Listening on a loopback address only is the caller's job (the crewai
 // command refuses any other address); [CheckLoopbackAddr] helps.
@@ -37,7 +47,11 @@
 package viewer
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,7 +85,17 @@ type Options struct {
 	// Prices prices LLM calls without an llm.cost.total attribute; nil
 	// means [pricing.Default].
 	Prices *pricing.Table
+	// Token, when set, is required on every request (see the package
+	// doc); "" serves without one. [NewToken] makes a good one.
+	Token string
 }
+
+// NewToken returns a random token for Options.Token (128 bits from
+// crypto/rand, base32, URL-safe). It is safe for concurrent use.
+func NewToken() string { return rand.Text() }
+
+// TokenQuery is the query parameter that carries the token.
+const TokenQuery = "token"
 
 var page = template.Must(template.ParseFS(assets, "assets/index.html"))
 
@@ -92,7 +116,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /api/traces", h.list)
 	mux.HandleFunc("GET /api/traces/{id}", h.trace)
 	mux.HandleFunc("GET /api/traces/{id}/otlp", h.otlp)
-	return secure(mux)
+	return secure(mux, o.Token)
 }
 
 // IsLoopbackHost reports whether host (a Host header value, with or without a
@@ -133,7 +157,30 @@ func CheckLoopbackAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-func secure(next http.Handler) http.Handler {
+// cookieName is the name of the cookie carrying token.
+func cookieName(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "crewai_viewer_" + hex.EncodeToString(sum[:6])
+}
+
+// tokenOK reports whether r carries token; fromQuery says it came in the
+// query (and so should be moved to a cookie).
+func tokenOK(r *http.Request, token, cookie string) (ok, fromQuery bool) {
+	eq := func(s string) bool { return subtle.ConstantTimeCompare([]byte(s), []byte(token)) == 1 }
+	if q := r.URL.Query().Get(TokenQuery); q != "" && eq(q) {
+		return true, true
+	}
+	if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && eq(strings.TrimSpace(a)) {
+		return true, false
+	}
+	if c, err := r.Cookie(cookie); err == nil && eq(c.Value) {
+		return true, false
+	}
+	return false, false
+}
+
+func secure(next http.Handler, token string) http.Handler {
+	cookie := cookieName(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", CSP)
@@ -149,6 +196,24 @@ func secure(next http.Handler) http.Handler {
 			hd.Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
+		}
+		if token != "" {
+			ok, fromQuery := tokenOK(r, token, cookie)
+			if !ok {
+				http.Error(w, "forbidden: open the address printed by \"crewai traces view\"; it carries the viewer's token", http.StatusForbidden)
+				return
+			}
+			if fromQuery && r.URL.Path == "/" {
+				http.SetCookie(w, &http.Cookie{Name: cookie, Value: token, Path: "/", HttpOnly: true,
+					SameSite: http.SameSiteStrictMode})
+				q := r.URL.Query()
+				q.Del(TokenQuery)
+				u := *r.URL
+				u.RawQuery = q.Encode()
+				hd.Set("Cache-Control", "no-store")
+				http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -269,3 +269,46 @@ func TestSpanStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestToken: with a token, every path answers 403 without it; the token is
+// accepted in the query (the page then moves it to a cookie and redirects),
+// a Bearer header or the cookie.
+func TestToken(t *testing.T) {
+	dir, id := fixture(t)
+	token := viewer.NewToken()
+	if len(token) < 20 || viewer.NewToken() == token {
+		t.Fatalf("weak token %q", token)
+	}
+	h := viewer.Handler(viewer.Options{Dir: dir, Token: token})
+	paths := []string{"/", "/static/app.js", "/api/traces", "/api/traces/" + id, "/api/traces/" + id + "/otlp"}
+	for _, p := range paths {
+		for _, q := range []string{"", "?token=", "?token=" + strings.ToLower(token), "?token=" + token + "x"} {
+			if rec := get(t, h, "127.0.0.1:8080", p+q); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), id) {
+				t.Errorf("%s%s without the token: %d", p, q, rec.Code)
+			}
+		}
+		if rec := get(t, h, "127.0.0.1:8080", p+"?token="+token); p != "/" && rec.Code != http.StatusOK {
+			t.Errorf("%s with the token: %d", p, rec.Code)
+		}
+		r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080"+p, nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s with a Bearer header: %d", p, rec.Code)
+		}
+	}
+	rec := get(t, h, "127.0.0.1:8080", "/?token="+token)
+	cookies := rec.Result().Cookies()
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/" || len(cookies) != 1 ||
+		cookies[0].Value != token || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode {
+		t.Fatalf("page with the token: %d %q %+v", rec.Code, rec.Header().Get("Location"), cookies)
+	}
+	r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/api/traces", nil)
+	r.AddCookie(cookies[0])
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), id) {
+		t.Fatalf("with the cookie: %d", rec.Code)
+	}
+}

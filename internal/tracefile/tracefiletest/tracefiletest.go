@@ -1,10 +1,11 @@
 // Package tracefiletest builds trace files for tests: OTLP export requests
 // made from short span descriptions, and a canonical crew trace. It is for
 // tests only; nothing here is safe for concurrent mutation, but every
-// function is pure apart from WriteFile.
+// function is pure apart from WriteFile and WriteChain.
 package tracefiletest
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -244,4 +245,44 @@ func Crew(traceID string, base time.Time, o CrewOptions) []*coltracepb.ExportTra
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// WriteChain writes dir/<traceID>.jsonl holding a chain of n spans, each the
+// parent of the next (the deepest possible tree), perLine spans to a line,
+// in the file backend's OTLP/JSON form. It writes the JSON directly, so that
+// files of hundreds of thousands of spans are quick to make. It returns the
+// path.
+func WriteChain(dir, traceID string, n, perLine int) (string, error) {
+	path := filepath.Join(dir, traceID+".jsonl")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	base := uint64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	spanID := func(i int) string { return fmt.Sprintf("%016x", uint64(i)+1) }
+	for i := 0; i < n; i += perLine {
+		w.WriteString(`{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"deep"}}]},"scopeSpans":[{"spans":[`)
+		for j := i; j < min(i+perLine, n); j++ {
+			if j > i {
+				w.WriteByte(',')
+			}
+			parent := ""
+			if j > 0 {
+				parent = `"parentSpanId":"` + spanID(j-1) + `",`
+			}
+			name := "step"
+			if j == 0 {
+				name = "crew deep"
+			}
+			fmt.Fprintf(w, `{"traceId":"%s","spanId":"%s",%s"name":"%s","kind":1,"startTimeUnixNano":"%d","endTimeUnixNano":"%d"}`,
+				traceID, spanID(j), parent, name, base+uint64(j), base+uint64(2*n-j))
+		}
+		w.WriteString("]}]}]}\n")
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
 }
