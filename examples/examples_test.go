@@ -31,6 +31,8 @@ func TestExamplesRunOffline(t *testing.T) {
 		{"kickoff-for-each", []string{"OPENAI_API_KEY is not set", "Lisbon ", "Porto ", "Seville ", "Lyon "}},
 		{"flow", []string{"counter = 3", "Flow completed"}},
 		{"flow-crews", []string{"OPENAI_API_KEY is not set"}},
+		{"mcp", []string{"offered the MCP server's tools: calculator, search, word_count", "search (over MCP) said: The Model Context Protocol",
+			"words, counted by the MCP server's word_count tool"}},
 		{"memory", []string{"OPENAI_API_KEY is not set", "Recalled from memory:", "Ana is vegetarian",
 			"I remember that Ana is vegetarian", "The crew now remembers 2 things."}},
 		{"knowledge", []string{"OPENAI_API_KEY is not set", "Knowledge \"support-docs\": 3 chunks embedded",

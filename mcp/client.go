@@ -66,6 +66,10 @@ type ToolError struct {
 // Error returns the server's text.
 func (e *ToolError) Error() string { return e.Text }
 
+// ErrorType returns "tool_error", the error.type the OpenTelemetry MCP
+// conventions give a tool error.
+func (e *ToolError) ErrorType() string { return "tool_error" }
+
 // Client is a session with one MCP server that the user manages: made by
 // [Connect], used for its [Client.Tools], closed by [Client.Close]. The
 // session is opened once and shared by every tool and every concurrent

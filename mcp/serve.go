@@ -131,8 +131,8 @@ func (s *Service) handler(name string) sdk.ToolHandler {
 		if r.Err != nil && !r.IsError {
 			r.IsError = true
 		}
-		if r.Err != nil {
-			event.End(step, event.MCPServeFailed{MCP: info, Failure: event.Failure{Err: r.Err, Panic: r.Panic, Stack: r.Stack}})
+		if r.Panic {
+			event.End(step, event.MCPServeFailed{MCP: info, Failure: event.Failure{Err: r.Err, Panic: true, Stack: r.Stack}})
 		} else {
 			event.End(step, event.MCPServeFinished{MCP: info, Result: r.Output, IsError: r.IsError})
 		}

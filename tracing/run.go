@@ -37,7 +37,9 @@ type openSpan struct {
 	ctx      context.Context // holds span, the parent context of its children
 	start    time.Time
 	sawChunk bool
-	chunkOff int // bytes of the streamed reply before the next chunk
+	tool     bool // a tool call step (MCP calls inside it merge into it)
+	merged   bool // an MCP call merged into its tool call step's span (see step_mcp.go)
+	chunkOff int  // bytes of the streamed reply before the next chunk
 
 	// pending only
 	name   string
@@ -273,6 +275,13 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		r.llmCallStarted(&s, v)
 	case *event.ToolStarted:
 		r.toolStarted(&s, v)
+	case *event.MCPCallStarted:
+		if r.mcpCallMerged(v, h) {
+			return
+		}
+		r.mcpCallStarted(&s, v)
+	case *event.MCPServeStarted:
+		r.mcpServeStarted(&s, v)
 	case *event.GuardrailStarted:
 		r.guardrailStarted(&s, v)
 	case *event.DelegationStarted:
@@ -310,6 +319,14 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 	}
 	r.keep(attrs)
 	r.spans[h.ID] = op
+	switch v := e.(type) {
+	case *event.ToolStarted:
+		op.tool = true
+	case *event.MCPCallStarted:
+		if v.Propagation != nil {
+			traceContext.Inject(op.ctx, v.Propagation)
+		}
+	}
 }
 
 func (r *runTracer) end(e event.Event, h *event.Header) {
@@ -318,6 +335,11 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		return // its start was not seen by this run
 	}
 	delete(r.spans, h.StartID)
+	if op.merged {
+		// the tool call step it is part of records the outcome
+		r.release(op)
+		return
+	}
 	// A pending step's end attributes follow its start attributes, and all
 	// go to the SDK in one Start below.
 	pending := op.span == nil
@@ -344,6 +366,10 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		attrs = r.llmCallCompleted(attrs, v)
 	case *event.ToolFinished:
 		attrs = r.toolFinished(attrs, v)
+	case *event.MCPCallFinished:
+		attrs = r.mcpCallFinished(attrs, op.span, v)
+	case *event.MCPServeFinished:
+		attrs = r.mcpServeFinished(attrs, op.span, v)
 	case *event.GuardrailCompleted:
 		attrs = r.guardrailCompleted(attrs, v)
 	case *event.DelegationCompleted:
@@ -427,6 +453,11 @@ func (r *runTracer) finishRun() {
 	r.done = true
 	now := time.Now()
 	for id, op := range r.spans {
+		if op.merged {
+			delete(r.spans, id)
+			r.release(op)
+			continue
+		}
 		r.materialize(op)
 		op.span.SetStatus(codes.Error, "step not ended before the kickoff returned")
 		r.endSpan(op.span, now)

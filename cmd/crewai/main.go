@@ -10,6 +10,7 @@
 //	crewai traces push ID --crewai [--timeout 30s] [--dir D]
 //	crewai flow plot --example NAME [-o FILE] [--module DIR]
 //	crewai flow plot --list [--module DIR]
+//	crewai mcp serve [--http ADDR] [--tracing]
 //	crewai memory list (--crew NAME | --all) [--agent ROLE] [--db FILE] [--json]
 //	crewai memory reset (--crew NAME [--agent ROLE] | --all) [--db FILE]
 //	crewai knowledge list [--db FILE]
@@ -120,6 +121,7 @@ Usage:
   crewai traces push   ID --endpoint URL [...]        send a trace to an OTLP endpoint
   crewai traces push   ID --crewai                    send a trace to CrewAI AOP
   crewai flow plot     --example NAME [-o FILE]       write the HTML plot of an example flow
+  crewai mcp serve     [--http ADDR] [--tracing]      serve the examples' tools over MCP (stdio or HTTP)
   crewai memory list   (--crew NAME | --all) [--agent ROLE] [--json]   list what a crew remembers
   crewai memory reset  (--crew NAME [--agent ROLE] | --all)            forget a crew's memories
   crewai knowledge list                                   list knowledge collections and their sources
@@ -178,6 +180,15 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 			return nil
 		}
 		return usagef("traces: unknown subcommand %q (want list, show, view or push)", args[1])
+	case "mcp":
+		if len(args) < 2 || args[1] != "serve" {
+			if len(args) >= 2 && (args[1] == "help" || args[1] == "-h" || args[1] == "--help") {
+				fmt.Fprint(c.stdout, mainUsage)
+				return nil
+			}
+			return usagef("mcp: missing or unknown subcommand (want serve)")
+		}
+		return c.mcpServe(ctx, args[2:])
 	case "memory":
 		return c.memoryCmd(ctx, args[1:])
 	case "knowledge":
@@ -195,7 +206,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		}
 		return usagef("flow: unknown subcommand %q (want plot)", args[1])
 	}
-	return usagef("unknown command %q (want traces, flow, memory or knowledge)", args[0])
+	return usagef("unknown command %q (want traces, flow, memory, knowledge or mcp)", args[0])
 }
 
 // newFlags returns a flag set for "crewai name" whose usage text starts with

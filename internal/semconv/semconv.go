@@ -60,6 +60,11 @@ const (
 	GenAIConversationID        = "gen_ai.conversation.id"
 	ServerAddress              = "server.address"
 	ServerPort                 = "server.port"
+	NetworkTransport           = "network.transport"
+	MCPMethodName              = "mcp.method.name"
+	MCPSessionID               = "mcp.session.id"
+	MCPProtocolVersion         = "mcp.protocol.version"
+	ErrorTypeToolError         = "tool_error"
 	ErrorType                  = "error.type"
 	ExceptionEvent             = "exception"
 	ExceptionType              = "exception.type"
@@ -102,6 +107,8 @@ const (
 // crewai-go's own attributes.
 const (
 	CrewAIVersion           = "crewai.version"
+	CrewAIMCPServer         = "crewai.mcp.server"
+	CrewAIMCPTools          = "crewai.mcp.tools"
 	CrewAIRunID             = "crewai.run.id"
 	CrewAICrewProcess       = "crewai.crew.process"
 	CrewAITaskName          = "crewai.task.name"
