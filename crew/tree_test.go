@@ -88,9 +88,9 @@ func failingServerLLM(t *testing.T, attempts int) (llm.LLM, *llmtest.Server) {
 		return llmtest.Reply{Fault: llmtest.FaultServerError}
 	}})
 	t.Cleanup(srv.Close)
-	c := llm.OpenAI("gpt-4o-mini", llm.WithBaseURL(srv.URL()), llm.WithAPIKey("test-key"),
-		llm.WithBackoff(time.Millisecond, 2*time.Millisecond), llm.WithMaxAttempts(attempts))
-	require.NoError(t, c.Err())
+	c, err := llm.New(llm.Config{Model: "gpt-4o-mini", BaseURL: srv.URL(), APIKey: "test-key", BackoffBase: time.Millisecond,
+		BackoffMax: 2 * time.Millisecond, MaxAttempts: attempts})
+	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c, srv
 }

@@ -31,12 +31,13 @@ func BenchmarkKickoffFanOut(b *testing.B) {
 	const n = 32
 	f := &flow.Flow[orState]{}
 	f.Step(flow.Start("root"), count("root"))
-	names := make([]string, n)
+	names := make([]flow.Condition, n)
 	for i := range n {
-		names[i] = fmt.Sprintf("l%02d", i)
-		f.Step(flow.Listen(names[i], "root"), count(names[i]))
+		name := fmt.Sprintf("l%02d", i)
+		names[i] = flow.On(name)
+		f.Step(flow.Listen(name, flow.On("root")), count(name))
 	}
-	f.Step(flow.When("join", flow.And(names...)), count("join"))
+	f.Step(flow.Listen("join", flow.And(names...)), count("join"))
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -94,7 +95,7 @@ func BenchmarkKickoffPersist(b *testing.B) {
 			var fail atomic.Bool
 			f := loopFlow(3)
 			f.Persist = s.store
-			f.Step(flow.Listen("last", "final_method"), func(ctx ctxT, st *flow.State[exampleState]) (any, error) {
+			f.Step(flow.Listen("last", flow.On("final_method")), func(ctx ctxT, st *flow.State[exampleState]) (any, error) {
 				if fail.Load() {
 					return nil, errors.New("stop")
 				}

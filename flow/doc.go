@@ -14,18 +14,19 @@
 //		s.Update(func(st *ExampleState) { st.Message = "Hello" })
 //		return "started", nil
 //	})
-//	f.Router(flow.Listen("second_method", "first_method").Emits("done"), ...)
-//	f.Step(flow.Listen("final_method", "done"), ...)
+//	f.Router(flow.Listen("second_method", flow.On("first_method")).Emits("done"), ...)
+//	f.Step(flow.Listen("final_method", flow.On("done")), ...)
 //	res, err := f.Kickoff(ctx, map[string]any{"Counter": 1})
 //
 // # Methods and triggers
 //
 // A method is registered with [Flow.Step] (a plain method returning an output)
 // or [Flow.Router] (a method returning a label), under a [Spec]: [Start] (runs
-// at kickoff; several starts run concurrently), [Listen] (runs each time a
-// method of that name completes or a router returns that label) or [When]
-// (runs when a [Condition] holds: [Or], [And], nested with [AnyOf] and
-// [AllOf]). Method names and router labels share one namespace of triggers.
+// at kickoff; several starts run concurrently) or [Listen] (runs when a
+// [Condition] holds: [On] a trigger, that is each time a method of that name
+// completes or a router returns that label, or [Or] and [And] of conditions,
+// which nest). Method names and router labels share one namespace of
+// triggers.
 //
 // The completion of a method triggers the listeners of its name; a router's
 // completion also triggers the listeners of the label it returned (an empty
@@ -59,14 +60,14 @@
 //
 // Or. A listener whose condition is an Or of two or more parts (CrewAI's
 // or_ with several events) runs at most once per wave: when a and b both run
-// in the same wave, a listener on Or("a", "b") runs once; when the routers
-// of a chain return x then y, a listener on Or("x", "y") runs once, not once
+// in the same wave, a listener on Or(On("a"), On("b")) runs once; when the routers
+// of a chain return x then y, a listener on Or(On("x"), On("y")) runs once, not once
 // per label. A later wave re-arms it, so in a loop it runs once per pass;
 // the late completion of a method of an earlier wave does not run it again.
 // A single trigger, or an Or of one part, fires on every completion.
 //
 // Routers and conditional starts are exempt from the Or rule: a router on
-// Or("a", "b") runs each time a or b completes (twice when both do), and
+// Or(On("a"), On("b")) runs each time a or b completes (twice when both do), and
 // each of its labels opens a wave, so the listeners of its label run each
 // time too.
 //
@@ -187,8 +188,8 @@
 //
 // # Plot
 //
-// [Flow.Mermaid] returns the graph as Mermaid text and [Flow.PlotHTML] writes
-// a self-contained HTML page (inline SVG, no script, no network) showing the
-// starts, listeners, routers with their labels and Or/And joins;
-// [Flow.Graph] returns the same graph as plain data.
+// [Flow.Graph] returns the graph as plain data; [Graph.Mermaid] renders it as
+// Mermaid text and [Graph.HTML] writes a self-contained HTML page (inline SVG,
+// no script, no network) showing the starts, listeners, routers with their
+// labels and Or/And joins.
 package flow

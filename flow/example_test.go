@@ -21,7 +21,7 @@ func Example() {
 		s.Update(func(st *ExampleState) { st.Message = "Hello from first_method" })
 		return "continue", nil
 	})
-	f.Router(flow.Listen("second_method", "continue").Emits("continue", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
+	f.Router(flow.Listen("second_method", flow.On("continue")).Emits("continue", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
 		var n int
 		s.Update(func(st *ExampleState) { st.Counter++; n = st.Counter })
 		if n < 3 {
@@ -29,7 +29,7 @@ func Example() {
 		}
 		return "finish", nil
 	})
-	f.Step(flow.Listen("final_method", "finish"), func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
+	f.Step(flow.Listen("final_method", flow.On("finish")), func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
 		s.Update(func(st *ExampleState) { st.Message += " - Flow completed" })
 		return "done", nil
 	})
@@ -57,8 +57,8 @@ func ExampleAnd() {
 	}
 	f.Step(flow.Start("fetch_a"), step("fetch_a"))
 	f.Step(flow.Start("fetch_b"), step("fetch_b"))
-	f.Step(flow.When("summary", flow.Or("fetch_a", "fetch_b")), step("summary"))
-	f.Step(flow.When("report", flow.And("fetch_a", "fetch_b")), step("report"))
+	f.Step(flow.Listen("summary", flow.Or(flow.On("fetch_a"), flow.On("fetch_b"))), step("summary"))
+	f.Step(flow.Listen("report", flow.And(flow.On("fetch_a"), flow.On("fetch_b"))), step("report"))
 	res, err := f.Kickoff(context.Background(), nil)
 	if err != nil {
 		fmt.Println(err)
@@ -68,12 +68,12 @@ func ExampleAnd() {
 	// Output: 1 1
 }
 
-func ExampleFlow_Mermaid() {
+func ExampleGraph_Mermaid() {
 	f := &flow.Flow[struct{}]{Name: "Review"}
 	f.Router(flow.Start("draft").Emits("ok", "redo"), func(context.Context, *flow.State[struct{}]) (string, error) { return "ok", nil })
-	f.Step(flow.Listen("publish", "ok"), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
-	f.Step(flow.Listen("rewrite", "redo"), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
-	fmt.Print(f.Mermaid())
+	f.Step(flow.Listen("publish", flow.On("ok")), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("rewrite", flow.On("redo")), func(context.Context, *flow.State[struct{}]) (any, error) { return nil, nil })
+	fmt.Print(f.Graph().Mermaid())
 	// Output:
 	// flowchart TD
 	//   %% flow: Review
@@ -103,7 +103,7 @@ func Example_resume() {
 		s.Update(func(r *Report) { r.Sections = append(r.Sections, "findings") })
 		return nil, nil
 	})
-	f.Step(flow.Listen("publish", "research"), func(ctx context.Context, s *flow.State[Report]) (any, error) {
+	f.Step(flow.Listen("publish", flow.On("research")), func(ctx context.Context, s *flow.State[Report]) (any, error) {
 		if pressOffline.Load() {
 			return nil, errors.New("press offline")
 		}
@@ -137,7 +137,7 @@ func ExampleSpec_TriggeredBy() {
 		log = append(log, "step_1")
 		return nil, nil
 	})
-	f.Router(flow.Listen("step_2", "step_1").Emits("loop", "exit"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+	f.Router(flow.Listen("step_2", flow.On("step_1")).Emits("loop", "exit"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
 		log = append(log, "step_2")
 		if len(log) < 6 {
 			return "loop", nil
@@ -159,13 +159,13 @@ func ExampleOr() {
 	f := &flow.Flow[map[string]any]{Name: "Chain"}
 	var notified atomic.Int32
 	f.Step(flow.Start("receive"), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) { return nil, nil })
-	f.Router(flow.Listen("classify", "receive").Emits("urgent"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+	f.Router(flow.Listen("classify", flow.On("receive")).Emits("urgent"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
 		return "urgent", nil
 	})
-	f.Router(flow.Listen("escalate", "urgent").Emits("paged"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+	f.Router(flow.Listen("escalate", flow.On("urgent")).Emits("paged"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
 		return "paged", nil
 	})
-	f.Step(flow.When("notify", flow.Or("urgent", "paged")), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+	f.Step(flow.Listen("notify", flow.Or(flow.On("urgent"), flow.On("paged"))), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
 		notified.Add(1)
 		return nil, nil
 	})
@@ -186,15 +186,15 @@ func ExampleFlow_Router() {
 	nop := func(ctx context.Context, s *flow.State[map[string]any]) (any, error) { return nil, nil }
 	f.Step(flow.Start("a"), nop)
 	f.Step(flow.Start("b"), nop)
-	f.Router(flow.When("route", flow.Or("a", "b")).Emits("go"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+	f.Router(flow.Listen("route", flow.Or(flow.On("a"), flow.On("b"))).Emits("go"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
 		routed.Add(1)
 		return "go", nil
 	})
-	f.Step(flow.Listen("on_go", "go"), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+	f.Step(flow.Listen("on_go", flow.On("go")), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
 		labelled.Add(1)
 		return nil, nil
 	})
-	f.Step(flow.When("join", flow.Or("a", "b")), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
+	f.Step(flow.Listen("join", flow.Or(flow.On("a"), flow.On("b"))), func(ctx context.Context, s *flow.State[map[string]any]) (any, error) {
 		plain.Add(1)
 		return nil, nil
 	})
@@ -211,7 +211,7 @@ func ExampleFlow_Validate() {
 	f := &flow.Flow[map[string]any]{Name: "Selfish"}
 	nop := func(ctx context.Context, s *flow.State[map[string]any]) (any, error) { return nil, nil }
 	f.Step(flow.Start("begin"), nop)
-	f.Step(flow.When("retry", flow.Or("begin", "retry")), nop)
+	f.Step(flow.Listen("retry", flow.Or(flow.On("begin"), flow.On("retry"))), nop)
 	fmt.Println(f.Validate())
 	// Output: flow "Selfish": method "retry" listens to its own name "retry": its completion would trigger it again, for ever; listen to another method or label, or rename the method
 }

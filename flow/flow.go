@@ -43,7 +43,7 @@ type RouterFunc[S any] func(ctx context.Context, s *State[S]) (string, error)
 // and [Flow.Router], then run it with [Flow.Kickoff]. The zero value (plus a
 // Name and methods) is ready to use. Registration must be finished before the
 // first Kickoff: a Flow is safe for concurrent use by any number of Kickoff,
-// Validate, Mermaid, Graph and PlotHTML calls, and a run never modifies the
+// Validate and Graph calls, and a run never modifies the
 // definition. A method registered after the first Kickoff is refused: it
 // makes every later Kickoff and Validate fail with a [DefinitionError].
 //
@@ -90,7 +90,7 @@ type Flow[S any] struct {
 }
 
 // Spec names a method and says when it runs. Build one with [Start],
-// [Listen] or [When]; a router may declare its labels with [Spec.Emits]. The
+// [Listen]; a router may declare its labels with [Spec.Emits]. The
 // zero value is not a valid spec.
 // Its methods do not modify it (Emits returns a new Spec), so it is safe for
 // concurrent use.
@@ -120,16 +120,10 @@ func (s Spec) TriggeredBy(c Condition) Spec {
 	return s
 }
 
-// Listen is the spec of a method that runs each time trigger completes:
-// trigger names a method (step or router) or a label a router returns.
-func Listen(name, trigger string) Spec {
-	c := On(trigger)
-	return Spec{name: name, cond: &c}
-}
-
-// When is the spec of a method that runs when the condition c holds (see
-// [Or], [And], [AnyOf], [AllOf]).
-func When(name string, c Condition) Spec { return Spec{name: name, cond: &c} }
+// Listen is the spec of a method that runs when the condition c holds:
+// [On] one trigger (a method, step or router, or a label a router returns),
+// or [Or] and [And] over conditions.
+func Listen(name string, c Condition) Spec { return Spec{name: name, cond: &c} }
 
 // Emits declares the labels a router may return. Declared labels are drawn
 // in the plot and checked: a router that returns an undeclared label fails.
@@ -172,31 +166,18 @@ type Condition struct {
 // a router label.
 func On(trigger string) Condition { return Condition{op: opTrigger, trigger: trigger} }
 
-// Or is the condition "any of the triggers completed" (method names or router
-// labels); a listener on an Or of two or more triggers runs once per
-// dispatch wave (see [Condition]).
-func Or(triggers ...string) Condition { return AnyOf(ons(triggers)...) }
-
-// And is the condition "every trigger completed" (method names or router
-// labels); it fires once all have completed, then starts collecting again.
-func And(triggers ...string) Condition { return AllOf(ons(triggers)...) }
-
-// AnyOf is [Or] over conditions, for nesting: AnyOf(And("a", "b"), On("c")).
-func AnyOf(conds ...Condition) Condition {
+// Or is the condition "any of conds holds", such as Or(On("a"), On("b"));
+// a listener on an Or of two or more parts runs once per dispatch wave (see
+// [Condition]).
+func Or(conds ...Condition) Condition {
 	return Condition{op: opOr, subs: append([]Condition(nil), conds...)}
 }
 
-// AllOf is [And] over conditions, for nesting: AllOf(Or("a", "b"), On("c")).
-func AllOf(conds ...Condition) Condition {
+// And is the condition "every one of conds holds", such as
+// And(On("a"), Or(On("b"), On("c"))); it fires once all have held, then
+// starts collecting again.
+func And(conds ...Condition) Condition {
 	return Condition{op: opAnd, subs: append([]Condition(nil), conds...)}
-}
-
-func ons(ts []string) []Condition {
-	out := make([]Condition, len(ts))
-	for i, t := range ts {
-		out[i] = On(t)
-	}
-	return out
 }
 
 // String renders the condition as Or(a, And(b, c)).
@@ -413,10 +394,10 @@ func (f *Flow[S]) compileLocked() (*graph[S], error) {
 			fail(n, "has a nil function")
 		}
 		if !m.spec.start && m.spec.cond == nil {
-			fail(n, "has an empty Spec; build it with Start, Listen or When")
+			fail(n, "has an empty Spec; build it with Start or Listen")
 		}
 		if m.spec.trig && !m.spec.start {
-			fail(n, "uses TriggeredBy on a listener spec; TriggeredBy makes a conditional start of a Start spec (use Listen or When for a listener)")
+			fail(n, "uses TriggeredBy on a listener spec; TriggeredBy makes a conditional start of a Start spec (use Listen for a listener)")
 		}
 		if m.spec.cond != nil {
 			if err := m.spec.cond.check(n); err != nil {

@@ -65,7 +65,7 @@ func loopFlow(limit int) *flow.Flow[exampleState] {
 		s.Update(func(st *exampleState) { st.Message = "Hello from first_method" })
 		return "continue", nil
 	})
-	f.Router(flow.Listen("second_method", "continue").Emits("continue", "finish"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+	f.Router(flow.Listen("second_method", flow.On("continue")).Emits("continue", "finish"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		var n int
 		s.Update(func(st *exampleState) { st.Counter++; n = st.Counter })
 		if n < limit {
@@ -73,7 +73,7 @@ func loopFlow(limit int) *flow.Flow[exampleState] {
 		}
 		return "finish", nil
 	})
-	f.Step(flow.Listen("final_method", "finish"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("final_method", flow.On("finish")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		s.Update(func(st *exampleState) { st.Message += " - Flow completed" })
 		return "done after " + fmt.Sprint(s.Get().Counter), nil
 	})
@@ -101,7 +101,7 @@ func TestMaxMethodRuns(t *testing.T) {
 			var runs atomic.Int32
 			f := &flow.Flow[exampleState]{Name: "Forever", MaxMethodRuns: tc.limit}
 			f.Router(flow.Start("begin").Emits("again"), func(ctxT, *flow.State[exampleState]) (string, error) { return "again", nil })
-			f.Router(flow.Listen("spin", "again").Emits("again"), func(ctxT, *flow.State[exampleState]) (string, error) {
+			f.Router(flow.Listen("spin", flow.On("again")).Emits("again"), func(ctxT, *flow.State[exampleState]) (string, error) {
 				runs.Add(1)
 				return "again", nil
 			})
@@ -129,9 +129,9 @@ func TestRouterLabelTriggers(t *testing.T) {
 	}
 	f := &flow.Flow[exampleState]{}
 	f.Router(flow.Start("route").Emits("left", "right"), func(ctxT, *flow.State[exampleState]) (string, error) { return "right", nil })
-	f.Step(flow.Listen("on_left", "left"), mark("on_left"))
-	f.Step(flow.Listen("on_right", "right"), mark("on_right"))
-	f.Step(flow.Listen("after_route", "route"), mark("after_route"))
+	f.Step(flow.Listen("on_left", flow.On("left")), mark("on_left"))
+	f.Step(flow.Listen("on_right", flow.On("right")), mark("on_right"))
+	f.Step(flow.Listen("after_route", flow.On("route")), mark("after_route"))
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	slices.Sort(ran)
@@ -142,7 +142,7 @@ func TestRouterLabelTriggers(t *testing.T) {
 func TestRouterUndeclaredLabel(t *testing.T) {
 	f := &flow.Flow[exampleState]{}
 	f.Router(flow.Start("route").Emits("a"), func(ctxT, *flow.State[exampleState]) (string, error) { return "b", nil })
-	f.Step(flow.Listen("x", "a"), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("x", flow.On("a")), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
 	_, err := f.Kickoff(context.Background(), nil)
 	var me *flow.MethodError
 	require.ErrorAs(t, err, &me)
@@ -157,7 +157,7 @@ func TestTriggerOf(t *testing.T) {
 		start = flow.TriggerOf(ctx)
 		return 42, nil
 	})
-	f.Step(flow.Listen("b", "a"), func(ctx ctxT, _ *flow.State[map[string]any]) (any, error) {
+	f.Step(flow.Listen("b", flow.On("a")), func(ctx ctxT, _ *flow.State[map[string]any]) (any, error) {
 		got = flow.TriggerOf(ctx)
 		return nil, nil
 	})
@@ -191,7 +191,7 @@ func TestOrFiresOncePerRound(t *testing.T) {
 		f := &flow.Flow[orState]{}
 		f.Step(flow.Start("a"), count("a"))
 		f.Step(flow.Start("b"), count("b"))
-		f.Step(flow.When("either", flow.Or("a", "b")), count("either"))
+		f.Step(flow.Listen("either", flow.Or(flow.On("a"), flow.On("b"))), count("either"))
 		res, err := f.Kickoff(context.Background(), nil)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]int{"a": 1, "b": 1, "either": 1}, res.State.Runs)
@@ -199,17 +199,17 @@ func TestOrFiresOncePerRound(t *testing.T) {
 	t.Run("once per pass of a loop", func(t *testing.T) {
 		f := &flow.Flow[orState]{}
 		f.Router(flow.Start("begin").Emits("pass"), func(ctxT, *flow.State[orState]) (string, error) { return "pass", nil })
-		f.Step(flow.Listen("x", "pass"), count("x"))
-		f.Step(flow.Listen("y", "pass"), count("y"))
-		f.Step(flow.When("either", flow.Or("x", "y")), count("either"))
+		f.Step(flow.Listen("x", flow.On("pass")), count("x"))
+		f.Step(flow.Listen("y", flow.On("pass")), count("y"))
+		f.Step(flow.Listen("either", flow.Or(flow.On("x"), flow.On("y"))), count("either"))
 		// loop: after "either", route back to "pass" until three passes
-		f.Router(flow.Listen("again", "either").Emits("pass", "stop"), func(ctx ctxT, s *flow.State[orState]) (string, error) {
+		f.Router(flow.Listen("again", flow.On("either")).Emits("pass", "stop"), func(ctx ctxT, s *flow.State[orState]) (string, error) {
 			if s.Get().Runs["either"] < 3 {
 				return "pass", nil
 			}
 			return "stop", nil
 		})
-		f.Step(flow.Listen("end", "stop"), count("end"))
+		f.Step(flow.Listen("end", flow.On("stop")), count("end"))
 		res, err := f.Kickoff(context.Background(), nil)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]int{"x": 3, "y": 3, "either": 3, "end": 1}, res.State.Runs)
@@ -218,7 +218,7 @@ func TestOrFiresOncePerRound(t *testing.T) {
 		f := &flow.Flow[orState]{}
 		f.Router(flow.Start("r1").Emits("l1"), func(ctxT, *flow.State[orState]) (string, error) { return "l1", nil })
 		f.Router(flow.Start("r2").Emits("l2"), func(ctxT, *flow.State[orState]) (string, error) { return "l2", nil })
-		f.Step(flow.When("either", flow.Or("l1", "l2")), count("either"))
+		f.Step(flow.Listen("either", flow.Or(flow.On("l1"), flow.On("l2"))), count("either"))
 		res, err := f.Kickoff(context.Background(), nil)
 		require.NoError(t, err)
 		assert.Equal(t, 2, res.State.Runs["either"])
@@ -241,9 +241,9 @@ func TestAndWaitsForAll(t *testing.T) {
 		}
 		return count("slow")(ctx, s)
 	})
-	f.Step(flow.When("both", flow.And("fast", "slow")), count("both"))
-	f.Step(flow.When("nested", flow.AllOf(flow.Or("fast", "nope"), flow.On("both"))), count("nested"))
-	f.Step(flow.Listen("nope", "never"), count("nope"))
+	f.Step(flow.Listen("both", flow.And(flow.On("fast"), flow.On("slow"))), count("both"))
+	f.Step(flow.Listen("nested", flow.And(flow.Or(flow.On("fast"), flow.On("nope")), flow.On("both"))), count("nested"))
+	f.Step(flow.Listen("nope", flow.On("never")), count("nope"))
 	f.Router(flow.Start("never_router"), func(ctxT, *flow.State[orState]) (string, error) { return "", nil })
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
@@ -258,9 +258,9 @@ func TestAndWaitsForAll(t *testing.T) {
 func TestAndResetsAfterFiring(t *testing.T) {
 	f := &flow.Flow[orState]{}
 	f.Router(flow.Start("begin").Emits("pass"), func(ctxT, *flow.State[orState]) (string, error) { return "pass", nil })
-	f.Step(flow.Listen("x", "pass"), count("x"))
-	f.Step(flow.Listen("y", "pass"), count("y"))
-	f.Router(flow.When("join", flow.And("x", "y")).Emits("pass", "stop"), func(ctx ctxT, s *flow.State[orState]) (string, error) {
+	f.Step(flow.Listen("x", flow.On("pass")), count("x"))
+	f.Step(flow.Listen("y", flow.On("pass")), count("y"))
+	f.Router(flow.Listen("join", flow.And(flow.On("x"), flow.On("y"))).Emits("pass", "stop"), func(ctx ctxT, s *flow.State[orState]) (string, error) {
 		var n int
 		s.Update(func(st *orState) { st.Runs["join"]++; n = st.Runs["join"] })
 		if n < 4 {
@@ -283,7 +283,7 @@ func TestConcurrentListenersShareState(t *testing.T) {
 	f.Step(flow.Start("root"), count("root"))
 	for i := range n {
 		name := fmt.Sprintf("l%02d", i)
-		f.Step(flow.Listen(name, "root"), func(ctx ctxT, s *flow.State[orState]) (any, error) {
+		f.Step(flow.Listen(name, flow.On("root")), func(ctx ctxT, s *flow.State[orState]) (any, error) {
 			started.Done()
 			select { // every listener waits for all of them: only concurrency gets past
 			case <-all:
@@ -310,18 +310,27 @@ func TestDefinitionErrors(t *testing.T) {
 		want   string
 	}{
 		{"nil function", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a"), nil) }, "a", "nil function"},
-		{"duplicate", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a"), nop); f.Step(flow.Listen("a", "a"), nop) }, "a", "twice"},
-		{"unknown trigger", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a"), nop); f.Step(flow.Listen("b", "c"), nop) }, "b", `listens to "c"`},
+		{"duplicate", func(f *flow.Flow[exampleState]) {
+			f.Step(flow.Start("a"), nop)
+			f.Step(flow.Listen("a", flow.On("a")), nop)
+		}, "a", "twice"},
+		{"unknown trigger", func(f *flow.Flow[exampleState]) {
+			f.Step(flow.Start("a"), nop)
+			f.Step(flow.Listen("b", flow.On("c")), nop)
+		}, "b", `listens to "c"`},
 		{"unknown in Or", func(f *flow.Flow[exampleState]) {
 			f.Router(flow.Start("a").Emits("x"), route)
-			f.Step(flow.When("b", flow.Or("x", "y")), nop)
+			f.Step(flow.Listen("b", flow.Or(flow.On("x"), flow.On("y"))), nop)
 		}, "b", `listens to "y"`},
-		{"no start", func(f *flow.Flow[exampleState]) { f.Step(flow.Listen("b", "b"), nop) }, "", "no start"},
+		{"no start", func(f *flow.Flow[exampleState]) { f.Step(flow.Listen("b", flow.On("b")), nop) }, "", "no start"},
 		{"no methods", func(f *flow.Flow[exampleState]) {}, "", "no methods"},
 		{"empty name", func(f *flow.Flow[exampleState]) { f.Step(flow.Start(""), nop) }, "", "empty name"},
 		{"empty spec", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a"), nop); f.Step(flow.Spec{}, nop) }, "", "empty name"},
 		{"emits on step", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a").Emits("x"), nop) }, "a", "Emits"},
-		{"empty Or", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a"), nop); f.Step(flow.When("b", flow.Or()), nop) }, "b", "no triggers"},
+		{"empty Or", func(f *flow.Flow[exampleState]) {
+			f.Step(flow.Start("a"), nop)
+			f.Step(flow.Listen("b", flow.Or()), nop)
+		}, "b", "no triggers"},
 		{"negative limit", func(f *flow.Flow[exampleState]) { f.MaxMethodRuns = -1; f.Step(flow.Start("a"), nop) }, "", "MaxMethodRuns is -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -354,7 +363,7 @@ func kickErr[S any](f *flow.Flow[S]) error {
 func TestUndeclaredRouterAcceptsLabels(t *testing.T) {
 	f := &flow.Flow[exampleState]{}
 	f.Router(flow.Start("a"), func(ctxT, *flow.State[exampleState]) (string, error) { return "anything", nil })
-	f.Step(flow.Listen("b", "anything"), func(ctxT, *flow.State[exampleState]) (any, error) { return "b ran", nil })
+	f.Step(flow.Listen("b", flow.On("anything")), func(ctxT, *flow.State[exampleState]) (any, error) { return "b ran", nil })
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "b ran", res.Output)
@@ -363,7 +372,7 @@ func TestUndeclaredRouterAcceptsLabels(t *testing.T) {
 func TestRegistrationAfterKickoff(t *testing.T) {
 	f := loopFlow(1)
 	require.NoError(t, kickErr(f))
-	f.Step(flow.Listen("late", "final_method"), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("late", flow.On("final_method")), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
 	for _, err := range []error{f.Validate(), kickErr(f)} {
 		var de *flow.DefinitionError
 		require.ErrorAs(t, err, &de)
@@ -442,7 +451,7 @@ func TestMapState(t *testing.T) {
 		s.Update(func(m *map[string]any) { (*m)["greeting"] = "hello " + fmt.Sprint((*m)["name"]) })
 		return nil, nil
 	})
-	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[map[string]any]) (any, error) {
+	f.Step(flow.Listen("b", flow.On("a")), func(ctx ctxT, s *flow.State[map[string]any]) (any, error) {
 		snap := s.Get()
 		snap["greeting"] = "mutating a copy changes nothing"
 		return s.Get()["greeting"], nil
@@ -462,8 +471,8 @@ func TestFailingMethod(t *testing.T) {
 		s.Update(func(st *exampleState) { st.Counter = 1 })
 		return nil, nil
 	})
-	f.Step(flow.Listen("bad", "ok"), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, boom })
-	f.Step(flow.Listen("after", "bad"), func(ctxT, *flow.State[exampleState]) (any, error) { after.Store(true); return nil, nil })
+	f.Step(flow.Listen("bad", flow.On("ok")), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, boom })
+	f.Step(flow.Listen("after", flow.On("bad")), func(ctxT, *flow.State[exampleState]) (any, error) { after.Store(true); return nil, nil })
 	res, err := f.Kickoff(context.Background(), nil)
 	require.ErrorIs(t, err, boom)
 	var me *flow.MethodError
@@ -512,7 +521,7 @@ func TestCancellationEndsEveryMethod(t *testing.T) {
 	}
 	f.Step(flow.Start("a"), block)
 	f.Step(flow.Start("b"), block)
-	f.Step(flow.When("c", flow.Or("a", "b")), func(ctxT, *flow.State[exampleState]) (any, error) { later.Store(true); return nil, nil })
+	f.Step(flow.Listen("c", flow.Or(flow.On("a"), flow.On("b"))), func(ctxT, *flow.State[exampleState]) (any, error) { later.Store(true); return nil, nil })
 	_, err := f.Kickoff(ctx, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.False(t, later.Load())
@@ -637,7 +646,7 @@ func TestUsage(t *testing.T) {
 		event.End(st, event.LLMCallCompleted{Model: "m", Usage: chat.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, Requests: 1}})
 		return nil, nil
 	})
-	f.Step(flow.Listen("direct", "llm"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("direct", flow.On("llm")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		s.AddUsage(chat.Usage{PromptTokens: 1, TotalTokens: 1, Requests: 1})
 		return nil, nil
 	})
@@ -669,9 +678,9 @@ func TestConcurrentKickoffs(t *testing.T) {
 
 func TestPlot(t *testing.T) {
 	f := loopFlow(3)
-	f.Step(flow.When("joined", flow.AnyOf(flow.And("first_method", "final_method"), flow.On("second_method"))),
+	f.Step(flow.Listen("joined", flow.Or(flow.And(flow.On("first_method"), flow.On("final_method")), flow.On("second_method"))),
 		func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
-	m := f.Mermaid()
+	m := f.Graph().Mermaid()
 	for _, want := range []string{
 		"flowchart TD",
 		`m0{{"first_method"}}:::startrouter`,
@@ -687,7 +696,7 @@ func TestPlot(t *testing.T) {
 		assert.Contains(t, m, want)
 	}
 	var b strings.Builder
-	require.NoError(t, f.PlotHTML(&b))
+	require.NoError(t, f.Graph().HTML(&b))
 	h := b.String()
 	assert.True(t, strings.HasPrefix(h, "<!DOCTYPE html>"))
 	assert.Contains(t, h, "<svg")

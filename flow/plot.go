@@ -139,15 +139,6 @@ func (f *Flow[S]) Graph() Graph {
 	return g
 }
 
-// Mermaid returns the flow's graph as a Mermaid flowchart. Safe for
-// concurrent use.
-func (f *Flow[S]) Mermaid() string { g := f.Graph(); return g.Mermaid() }
-
-// PlotHTML writes the flow's graph as a self-contained HTML page (inline SVG
-// and CSS, no script, nothing fetched from the network). Safe for concurrent
-// use.
-func (f *Flow[S]) PlotHTML(w io.Writer) error { g := f.Graph(); return g.HTML(w) }
-
 // Mermaid returns g as a Mermaid flowchart: start methods as stadiums,
 // routers as hexagons, plain steps as boxes, joins as circles, label edges
 // dotted with their label.

@@ -28,8 +28,8 @@ func TestConditionalStart(t *testing.T) {
 		// CrewAI's test_cyclic_flow_re_executes_on_each_iteration.
 		f := &flow.Flow[orState]{}
 		f.Step(flow.Start("step_1").TriggeredBy(flow.On("loop")), count("step_1"))
-		f.Step(flow.Listen("step_2", "step_1"), count("step_2"))
-		f.Router(flow.Listen("step_3", "step_2").Emits("loop", "exit"), routeBy("step_3", func(n int) string {
+		f.Step(flow.Listen("step_2", flow.On("step_1")), count("step_2"))
+		f.Router(flow.Listen("step_3", flow.On("step_2")).Emits("loop", "exit"), routeBy("step_3", func(n int) string {
 			if n < 3 {
 				return "loop"
 			}
@@ -47,9 +47,9 @@ func TestConditionalStart(t *testing.T) {
 		// CrewAI's test_cyclic_flow_with_conditional_start.
 		f := &flow.Flow[orState]{}
 		f.Step(flow.Start("initial"), count("initial"))
-		f.Router(flow.Listen("route_to_cycle", "initial").Emits("loop"), routeBy("route_to_cycle", func(int) string { return "loop" }))
+		f.Router(flow.Listen("route_to_cycle", flow.On("initial")).Emits("loop"), routeBy("route_to_cycle", func(int) string { return "loop" }))
 		f.Step(flow.Start("cycle_entry").TriggeredBy(flow.On("loop")), count("cycle_entry"))
-		f.Router(flow.Listen("cycle_router", "cycle_entry").Emits("loop", "exit"), routeBy("cycle_router", func(n int) string {
+		f.Router(flow.Listen("cycle_router", flow.On("cycle_entry")).Emits("loop", "exit"), routeBy("cycle_router", func(n int) string {
 			if n < 3 {
 				return "loop"
 			}
@@ -65,7 +65,7 @@ func TestConditionalStart(t *testing.T) {
 		f.Step(flow.Start("begin"), count("begin"))
 		f.Step(flow.Start("after_begin").TriggeredBy(flow.On("begin")), count("after_begin"))
 		f.Router(flow.Start("never").TriggeredBy(flow.On("no_such_label")), routeBy("never", func(int) string { return "" }))
-		f.Router(flow.Listen("r", "after_begin").Emits("no_such_label"), routeBy("r", func(int) string { return "" }))
+		f.Router(flow.Listen("r", flow.On("after_begin")).Emits("no_such_label"), routeBy("r", func(int) string { return "" }))
 		res, err := f.Kickoff(context.Background(), nil)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]int{"begin": 1, "after_begin": 1, "r": 1}, res.State.Runs)
@@ -73,7 +73,7 @@ func TestConditionalStart(t *testing.T) {
 	t.Run("its runs count against MaxMethodRuns", func(t *testing.T) {
 		f := &flow.Flow[orState]{MaxMethodRuns: 3}
 		f.Step(flow.Start("spin").TriggeredBy(flow.On("again")), count("spin"))
-		f.Router(flow.Listen("r", "spin").Emits("again"), routeBy("r", func(int) string { return "again" }))
+		f.Router(flow.Listen("r", flow.On("spin")).Emits("again"), routeBy("r", func(int) string { return "again" }))
 		res, err := f.Kickoff(context.Background(), nil)
 		require.ErrorIs(t, err, flow.ErrMaxMethodRuns)
 		var me *flow.MethodError
@@ -84,7 +84,7 @@ func TestConditionalStart(t *testing.T) {
 	t.Run("TriggeredBy on a listener is a definition error", func(t *testing.T) {
 		f := &flow.Flow[orState]{}
 		f.Step(flow.Start("a"), nop)
-		f.Step(flow.Listen("b", "a").TriggeredBy(flow.On("a")), nop)
+		f.Step(flow.Listen("b", flow.On("a")).TriggeredBy(flow.On("a")), nop)
 		err := f.Validate()
 		var de *flow.DefinitionError
 		require.ErrorAs(t, err, &de)
@@ -94,7 +94,7 @@ func TestConditionalStart(t *testing.T) {
 	t.Run("the plot shows it as a start with the edge of its trigger", func(t *testing.T) {
 		f := &flow.Flow[orState]{}
 		f.Step(flow.Start("initial"), nop)
-		f.Router(flow.Listen("r", "initial").Emits("loop"), route)
+		f.Router(flow.Listen("r", flow.On("initial")).Emits("loop"), route)
 		f.Step(flow.Start("entry").TriggeredBy(flow.On("loop")), nop)
 		g := f.Graph()
 		require.Len(t, g.Nodes, 3)
@@ -111,10 +111,10 @@ func TestOrListenerRunsOncePerWave(t *testing.T) {
 	// to a new wave, where it runs once more.
 	f := &flow.Flow[orState]{}
 	f.Step(flow.Start("s"), count("s"))
-	f.Router(flow.When("a", flow.Or("s", "again")).Emits("x"), routeBy("a", func(int) string { return "x" }))
-	f.Router(flow.Listen("b", "x").Emits("y"), routeBy("b", func(int) string { return "y" }))
-	f.Step(flow.When("l", flow.Or("x", "y")), count("l"))
-	f.Router(flow.Listen("c", "l").Emits("again", "done"), routeBy("c", func(n int) string {
+	f.Router(flow.Listen("a", flow.Or(flow.On("s"), flow.On("again"))).Emits("x"), routeBy("a", func(int) string { return "x" }))
+	f.Router(flow.Listen("b", flow.On("x")).Emits("y"), routeBy("b", func(int) string { return "y" }))
+	f.Step(flow.Listen("l", flow.Or(flow.On("x"), flow.On("y"))), count("l"))
+	f.Router(flow.Listen("c", flow.On("l")).Emits("again", "done"), routeBy("c", func(n int) string {
 		if n < 2 {
 			return "again"
 		}
@@ -153,10 +153,10 @@ func TestRouterOnOrRunsForEachTrigger(t *testing.T) {
 	f := &flow.Flow[orState]{}
 	f.Step(flow.Start("a"), count("a"))
 	f.Step(flow.Start("b"), count("b"))
-	f.Router(flow.When("r", flow.Or("a", "b")).Emits("go", "z"), routeBy("r", func(int) string { return "go" }))
-	f.Step(flow.Listen("on_go", "go"), count("on_go"))
-	f.Step(flow.When("on_go_or_z", flow.Or("go", "z")), count("on_go_or_z"))
-	f.Step(flow.When("plain_or", flow.Or("a", "b")), count("plain_or"))
+	f.Router(flow.Listen("r", flow.Or(flow.On("a"), flow.On("b"))).Emits("go", "z"), routeBy("r", func(int) string { return "go" }))
+	f.Step(flow.Listen("on_go", flow.On("go")), count("on_go"))
+	f.Step(flow.Listen("on_go_or_z", flow.Or(flow.On("go"), flow.On("z"))), count("on_go_or_z"))
+	f.Step(flow.Listen("plain_or", flow.Or(flow.On("a"), flow.On("b"))), count("plain_or"))
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"a": 1, "b": 1, "r": 2, "on_go": 2, "on_go_or_z": 2, "plain_or": 1}, res.State.Runs,
@@ -165,13 +165,13 @@ func TestRouterOnOrRunsForEachTrigger(t *testing.T) {
 
 func TestSelfListeningIsDefinitionError(t *testing.T) {
 	cases := map[string]func(f *flow.Flow[orState]){
-		"Listen":            func(f *flow.Flow[orState]) { f.Step(flow.Listen("m", "m"), nop) },
-		"inside an Or":      func(f *flow.Flow[orState]) { f.Step(flow.When("m", flow.Or("s", "m")), nop) },
-		"a router":          func(f *flow.Flow[orState]) { f.Router(flow.When("m", flow.And("s", "m")), route) },
+		"Listen":            func(f *flow.Flow[orState]) { f.Step(flow.Listen("m", flow.On("m")), nop) },
+		"inside an Or":      func(f *flow.Flow[orState]) { f.Step(flow.Listen("m", flow.Or(flow.On("s"), flow.On("m"))), nop) },
+		"a router":          func(f *flow.Flow[orState]) { f.Router(flow.Listen("m", flow.And(flow.On("s"), flow.On("m"))), route) },
 		"conditional start": func(f *flow.Flow[orState]) { f.Step(flow.Start("m").TriggeredBy(flow.On("m")), nop) },
 		"name that is also a label": func(f *flow.Flow[orState]) {
-			f.Router(flow.Listen("r", "s").Emits("m"), route)
-			f.Step(flow.Listen("m", "m"), nop)
+			f.Router(flow.Listen("r", flow.On("s")).Emits("m"), route)
+			f.Step(flow.Listen("m", flow.On("m")), nop)
 		},
 	}
 	for name, define := range cases {
@@ -199,10 +199,10 @@ func TestMethodStartedNamesTriggeringEvent(t *testing.T) {
 	bus, rec := newBus(t)
 	f := &flow.Flow[orState]{Name: "Causes", Bus: bus}
 	f.Step(flow.Start("a"), nop)
-	f.Step(flow.Listen("b", "a"), nop)
-	f.Step(flow.When("both", flow.And("a", "b")), nop)
-	f.Router(flow.Listen("r", "both").Emits("go"), func(ctxT, *flow.State[orState]) (string, error) { return "go", nil })
-	f.Step(flow.Listen("g", "go"), nop)
+	f.Step(flow.Listen("b", flow.On("a")), nop)
+	f.Step(flow.Listen("both", flow.And(flow.On("a"), flow.On("b"))), nop)
+	f.Router(flow.Listen("r", flow.On("both")).Emits("go"), func(ctxT, *flow.State[orState]) (string, error) { return "go", nil })
+	f.Step(flow.Listen("g", flow.On("go")), nop)
 	_, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	finished := map[string]uint64{}

@@ -22,7 +22,7 @@ import (
 func reviewFlow(bus *event.Bus) *flow.Flow[exampleState] {
 	f := &flow.Flow[exampleState]{Name: "Review", Bus: bus}
 	f.Step(flow.Start("draft"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return "a draft", nil })
-	f.Router(flow.Listen("review", "draft").Emits("ok", "redo"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+	f.Router(flow.Listen("review", flow.On("draft")).Emits("ok", "redo"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		t := flow.TriggerOf(ctx)
 		s.Update(func(st *exampleState) { st.Counter++; st.Message = t.Method + " gave " + t.Output.(string) })
 		_, step := event.Begin(ctx, event.LLMCallStarted{Model: "m"})
@@ -33,8 +33,8 @@ func reviewFlow(bus *event.Bus) *flow.Flow[exampleState] {
 		}
 		return "redo", nil
 	})
-	f.Step(flow.Listen("done", "ok"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
-	f.Step(flow.Listen("again", "redo"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("done", flow.On("ok")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("again", flow.On("redo")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
 	return f
 }
 
@@ -81,9 +81,9 @@ func TestRunMethodFailures(t *testing.T) {
 		s.Update(func(m *map[string]any) { (*m)["touched"] = true })
 		return nil, boom
 	})
-	f.Step(flow.Listen("panics", "fails"), func(ctxT, *flow.State[map[string]any]) (any, error) { panic("oops") })
-	f.Router(flow.Listen("strays", "fails").Emits("a"), func(ctxT, *flow.State[map[string]any]) (string, error) { return "b", nil })
-	f.Step(flow.Listen("after", "a"), func(ctxT, *flow.State[map[string]any]) (any, error) { return nil, nil })
+	f.Step(flow.Listen("panics", flow.On("fails")), func(ctxT, *flow.State[map[string]any]) (any, error) { panic("oops") })
+	f.Router(flow.Listen("strays", flow.On("fails")).Emits("a"), func(ctxT, *flow.State[map[string]any]) (string, error) { return "b", nil })
+	f.Step(flow.Listen("after", flow.On("a")), func(ctxT, *flow.State[map[string]any]) (any, error) { return nil, nil })
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	cases := []struct {
@@ -135,7 +135,7 @@ func TestRunMethodBadCalls(t *testing.T) {
 	assert.EqualError(t, err, `flow "Review": RunMethod: no method named "ghost" (methods: draft, review, done, again)`)
 
 	bad := &flow.Flow[exampleState]{}
-	bad.Step(flow.Listen("x", "y"), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
+	bad.Step(flow.Listen("x", flow.On("y")), func(ctxT, *flow.State[exampleState]) (any, error) { return nil, nil })
 	_, err = bad.RunMethod(context.Background(), "x", "s", exampleState{}, flow.Trigger{})
 	var de *flow.DefinitionError
 	assert.ErrorAs(t, err, &de)

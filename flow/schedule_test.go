@@ -46,7 +46,7 @@ func TestScheduler(t *testing.T) {
 			define: func(f *flow.Flow[orState]) {
 				f.Step(flow.Start("a"), nop)
 				f.Step(flow.Start("b"), nop)
-				f.Step(flow.When("either", flow.Or("a", "b")), nop)
+				f.Step(flow.Listen("either", flow.Or(flow.On("a"), flow.On("b"))), nop)
 			},
 			starts: []flow.Activation{act("a", "", "", 0), act("b", "", "", 0)},
 			steps: []completion{
@@ -60,7 +60,7 @@ func TestScheduler(t *testing.T) {
 			define: func(f *flow.Flow[orState]) {
 				f.Step(flow.Start("a"), nop)
 				f.Step(flow.Start("b"), nop)
-				f.Step(flow.When("sum", flow.And("a", "b")), nop)
+				f.Step(flow.Listen("sum", flow.And(flow.On("a"), flow.On("b"))), nop)
 			},
 			starts: []flow.Activation{act("a", "", "", 0), act("b", "", "", 0)},
 			steps: []completion{
@@ -75,11 +75,11 @@ func TestScheduler(t *testing.T) {
 			name: "router loop: each label opens a wave, an Or fires once in each",
 			define: func(f *flow.Flow[orState]) {
 				f.Router(flow.Start("begin").Emits("pass"), route)
-				f.Step(flow.Listen("x", "pass"), nop)
-				f.Step(flow.Listen("y", "pass"), nop)
-				f.Step(flow.When("either", flow.Or("x", "y")), nop)
-				f.Router(flow.Listen("again", "either").Emits("pass", "stop"), route)
-				f.Step(flow.Listen("end", "stop"), nop)
+				f.Step(flow.Listen("x", flow.On("pass")), nop)
+				f.Step(flow.Listen("y", flow.On("pass")), nop)
+				f.Step(flow.Listen("either", flow.Or(flow.On("x"), flow.On("y"))), nop)
+				f.Router(flow.Listen("again", flow.On("either")).Emits("pass", "stop"), route)
+				f.Step(flow.Listen("end", flow.On("stop")), nop)
 			},
 			starts: []flow.Activation{act("begin", "", "", 0)},
 			steps: []completion{
@@ -98,7 +98,7 @@ func TestScheduler(t *testing.T) {
 			name: "a listener of both a method and its label runs once per completion",
 			define: func(f *flow.Flow[orState]) {
 				f.Router(flow.Start("r").Emits("go"), route)
-				f.Step(flow.When("l", flow.Or("r", "go")), nop)
+				f.Step(flow.Listen("l", flow.Or(flow.On("r"), flow.On("go"))), nop)
 			},
 			starts: []flow.Activation{act("r", "", "", 0)},
 			steps: []completion{
@@ -108,16 +108,16 @@ func TestScheduler(t *testing.T) {
 		{
 			// s1 and s2 both fire "a" in wave 0 (an And over an Or fires
 			// on every completion), so "a" completes twice in one wave:
-			// the single-element AllOf keeps And semantics and fires
-			// twice, and so does the single-element AnyOf: as in CrewAI,
+			// the single-element And keeps And semantics and fires
+			// twice, and so does the single-element Or: as in CrewAI,
 			// the once-per-wave rule is for an Or of two or more parts.
-			name: "single-element AllOf and AnyOf fire on every completion",
+			name: "single-element And and Or fire on every completion",
 			define: func(f *flow.Flow[orState]) {
 				f.Step(flow.Start("s1"), nop)
 				f.Step(flow.Start("s2"), nop)
-				f.Step(flow.When("a", flow.AllOf(flow.Or("s1", "s2"))), nop)
-				f.Step(flow.When("all", flow.AllOf(flow.On("a"))), nop)
-				f.Step(flow.When("any", flow.AnyOf(flow.On("a"))), nop)
+				f.Step(flow.Listen("a", flow.And(flow.Or(flow.On("s1"), flow.On("s2")))), nop)
+				f.Step(flow.Listen("all", flow.And(flow.On("a"))), nop)
+				f.Step(flow.Listen("any", flow.Or(flow.On("a"))), nop)
 			},
 			starts: []flow.Activation{act("s1", "", "", 0), act("s2", "", "", 0)},
 			steps: []completion{
@@ -147,7 +147,7 @@ func TestScheduler(t *testing.T) {
 func TestSchedulerRunLimit(t *testing.T) {
 	f := &flow.Flow[orState]{MaxMethodRuns: 2}
 	f.Router(flow.Start("spin").Emits("x"), route)
-	f.Router(flow.Listen("again", "x").Emits("x"), route)
+	f.Router(flow.Listen("again", flow.On("x")).Emits("x"), route)
 	s := newScheduler(t, f)
 	a := s.Start()[0]
 	for range 2 {
@@ -168,9 +168,9 @@ func TestSchedulerRunLimit(t *testing.T) {
 func TestSchedulerBadCompletion(t *testing.T) {
 	f := &flow.Flow[orState]{Name: "Bad"}
 	f.Step(flow.Start("plain"), nop)
-	f.Router(flow.Listen("declared", "plain").Emits("yes"), route)
-	f.Router(flow.Listen("free", "plain"), route)
-	f.Step(flow.Listen("maybe", "anything"), nop)
+	f.Router(flow.Listen("declared", flow.On("plain")).Emits("yes"), route)
+	f.Router(flow.Listen("free", flow.On("plain")), route)
+	f.Step(flow.Listen("maybe", flow.On("anything")), nop)
 	cases := []struct {
 		a     flow.Activation
 		label string
@@ -195,7 +195,7 @@ func TestSchedulerBadCompletion(t *testing.T) {
 
 func TestSchedulerDefinitionError(t *testing.T) {
 	f := &flow.Flow[orState]{}
-	f.Step(flow.Listen("x", "y"), nop)
+	f.Step(flow.Listen("x", flow.On("y")), nop)
 	_, err := f.Scheduler()
 	var de *flow.DefinitionError
 	assert.ErrorAs(t, err, &de)
@@ -225,17 +225,17 @@ func drive(t *testing.T, f *flow.Flow[orState], next func(method string) string)
 func TestSchedulerMatchesKickoff(t *testing.T) {
 	define := func(f *flow.Flow[orState]) {
 		f.Router(flow.Start("begin").Emits("pass"), func(ctxT, *flow.State[orState]) (string, error) { return "pass", nil })
-		f.Step(flow.Listen("x", "pass"), count("x"))
-		f.Step(flow.Listen("y", "pass"), count("y"))
-		f.Step(flow.When("either", flow.Or("x", "y")), count("either"))
-		f.Step(flow.When("both", flow.And("x", "y")), count("both"))
-		f.Router(flow.Listen("again", "both").Emits("pass", "stop"), func(ctx ctxT, s *flow.State[orState]) (string, error) {
+		f.Step(flow.Listen("x", flow.On("pass")), count("x"))
+		f.Step(flow.Listen("y", flow.On("pass")), count("y"))
+		f.Step(flow.Listen("either", flow.Or(flow.On("x"), flow.On("y"))), count("either"))
+		f.Step(flow.Listen("both", flow.And(flow.On("x"), flow.On("y"))), count("both"))
+		f.Router(flow.Listen("again", flow.On("both")).Emits("pass", "stop"), func(ctx ctxT, s *flow.State[orState]) (string, error) {
 			if s.Get().Runs["both"] < 3 {
 				return "pass", nil
 			}
 			return "stop", nil
 		})
-		f.Step(flow.Listen("end", "stop"), count("end"))
+		f.Step(flow.Listen("end", flow.On("stop")), count("end"))
 	}
 	f := &flow.Flow[orState]{}
 	define(f)
@@ -264,14 +264,14 @@ func TestSchedulerMatchesKickoff(t *testing.T) {
 	assert.Equal(t, map[string]int{"x": 3, "y": 3, "either": 3, "both": 3, "end": 1}, runs)
 }
 
-// Kickoff follows the same rule as the Scheduler for a single-element AllOf.
+// Kickoff follows the same rule as the Scheduler for a single-element And.
 func TestKickoffSingleAllOf(t *testing.T) {
 	f := &flow.Flow[orState]{}
 	f.Step(flow.Start("s1"), count("s1"))
 	f.Step(flow.Start("s2"), count("s2"))
-	f.Step(flow.When("a", flow.AllOf(flow.Or("s1", "s2"))), count("a"))
-	f.Step(flow.When("all", flow.AllOf(flow.On("a"))), count("all"))
-	f.Step(flow.When("any", flow.AnyOf(flow.On("a"))), count("any"))
+	f.Step(flow.Listen("a", flow.And(flow.Or(flow.On("s1"), flow.On("s2")))), count("a"))
+	f.Step(flow.Listen("all", flow.And(flow.On("a"))), count("all"))
+	f.Step(flow.Listen("any", flow.Or(flow.On("a"))), count("any"))
 	res, err := f.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"s1": 1, "s2": 1, "a": 2, "all": 2, "any": 2}, res.State.Runs)

@@ -79,11 +79,11 @@ func resumableFlow(store flow.Store, mode *atomic.Value, runs *sync.Map, xTrig *
 		s.Update(func(st *exampleState) { st.Counter++ })
 		return resumeOut{N: 1}, nil
 	})
-	f.Router(flow.Listen("r", "a").Emits("go"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+	f.Router(flow.Listen("r", flow.On("a")).Emits("go"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		count("r")
 		return "go", nil
 	})
-	f.Step(flow.Listen("x", "go"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("x", flow.On("go")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		count("x")
 		switch mode.Load() {
 		case "fail":
@@ -96,7 +96,7 @@ func resumableFlow(store flow.Store, mode *atomic.Value, runs *sync.Map, xTrig *
 		s.Update(func(st *exampleState) { st.Counter += 10 })
 		return "x-out", nil
 	})
-	f.Step(flow.When("y", flow.And("a", "x")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("y", flow.And(flow.On("a"), flow.On("x"))), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		count("y")
 		s.Update(func(st *exampleState) { st.Message = "y saw both" })
 		return "y-out", nil
@@ -168,7 +168,7 @@ func TestResumeTriggerOutputThroughJSON(t *testing.T) {
 	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		return resumeOut{N: 7}, nil
 	})
-	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("b", flow.On("a")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		got.Store(flow.TriggerOf(ctx)) // a Trigger each time: atomic.Value wants one type
 		if fail.Load() {
 			return nil, errors.New("flaky")
@@ -196,7 +196,7 @@ func TestResumeLoopKeepsRunCount(t *testing.T) {
 	f.Router(flow.Start("first").Emits("continue"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		return "continue", nil
 	})
-	f.Router(flow.Listen("second", "continue").Emits("continue"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+	f.Router(flow.Listen("second", flow.On("continue")).Emits("continue"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		if runs.Add(1) == 2 && fail.Load() {
 			return "", errors.New("flaky")
 		}
@@ -214,7 +214,7 @@ func TestResumeChangedDefinition(t *testing.T) {
 	store := &flow.MemoryStore{}
 	f := &flow.Flow[exampleState]{Name: "D", Persist: store}
 	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
-	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("b", flow.On("a")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		return nil, errors.New("flaky")
 	})
 	res, err := f.Kickoff(context.Background(), nil)
@@ -352,19 +352,19 @@ func TestProgressKeepsOnlyNeededOutputs(t *testing.T) {
 	f.Router(flow.Start("a").Emits("go"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		return "go", nil
 	})
-	f.Step(flow.Listen("c", "go"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("c", flow.On("go")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		var n int
 		s.Update(func(st *exampleState) { st.Counter++; n = st.Counter })
 		return fmt.Sprintf("%d:%s", n, big), nil
 	})
-	f.Step(flow.Listen("d", "c"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("d", flow.On("c")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		got.Store(flow.TriggerOf(ctx))
 		if dRuns.Add(1) == failAt.Load() {
 			return nil, errors.New("flaky")
 		}
 		return nil, nil
 	})
-	f.Router(flow.Listen("b", "d").Emits("go", "done"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
+	f.Router(flow.Listen("b", flow.On("d")).Emits("go", "done"), func(ctx ctxT, s *flow.State[exampleState]) (string, error) {
 		if s.Get().Counter < rounds {
 			return "go", nil
 		}
@@ -395,7 +395,7 @@ func TestFlowStartedSaysResumed(t *testing.T) {
 	fail.Store(true)
 	f := &flow.Flow[exampleState]{Name: "R", Persist: store, Bus: bus, Tracing: true, Tracer: tr}
 	f.Step(flow.Start("a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) { return nil, nil })
-	f.Step(flow.Listen("b", "a"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("b", flow.On("a")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		if fail.Load() {
 			return nil, errors.New("flaky")
 		}

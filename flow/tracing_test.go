@@ -44,7 +44,7 @@ func TestSpanTreeOfFlowWithCrew(t *testing.T) {
 	c := writerCrew()
 	f := &flow.Flow[exampleState]{Name: "PoemFlow", Tracing: true, Tracer: tr}
 	f.Router(flow.Start("choose").Emits("poem"), func(ctxT, *flow.State[exampleState]) (string, error) { return "poem", nil })
-	f.Step(flow.Listen("write_poem", "poem"), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
+	f.Step(flow.Listen("write_poem", flow.On("poem")), func(ctx ctxT, s *flow.State[exampleState]) (any, error) {
 		out, err := c.Kickoff(ctx, map[string]any{"topic": "Go"})
 		if err != nil {
 			return nil, err

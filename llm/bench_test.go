@@ -15,7 +15,10 @@ func benchClient(b *testing.B, cfg llmtest.ServerConfig) (*llm.Client, *llmtest.
 	cfg.MaxRecorded = -1
 	srv := llmtest.NewServer(cfg)
 	b.Cleanup(srv.Close)
-	c := llm.OpenAI("gpt-4o-mini", llm.WithBaseURL(srv.URL()))
+	c, err := llm.New(llm.Config{Model: "gpt-4o-mini", BaseURL: srv.URL()})
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(c.CloseIdleConnections)
 	return c, srv
 }
@@ -83,7 +86,10 @@ func BenchmarkRetry(b *testing.B) {
 		return answer(r)
 	}})
 	b.Cleanup(srv.Close)
-	c := llm.OpenAI("gpt-4o-mini", llm.WithBaseURL(srv.URL()), llm.WithBackoff(time.Microsecond, time.Microsecond))
+	c, err := llm.New(llm.Config{Model: "gpt-4o-mini", BaseURL: srv.URL(), BackoffBase: time.Microsecond, BackoffMax: time.Microsecond})
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(c.CloseIdleConnections)
 	req := userReq("What is the answer?")
 	ctx := context.Background()

@@ -16,7 +16,7 @@ import (
 )
 
 func TestEmbed(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{EmbeddingDimensions: 32}, "text-embedding-3-small")
+	h := newHarness(t, llmtest.ServerConfig{EmbeddingDimensions: 32}, llm.Config{Model: "text-embedding-3-small"})
 	out, err := h.client.Embed(h.ctx(), []string{"the cat sat", "quarterly revenue", "the cat sat"})
 	require.NoError(t, err)
 	require.Len(t, out.Vectors, 3)
@@ -51,7 +51,7 @@ func TestEmbedRetriesAndErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, llmtest.ServerConfig{EmbeddingFaults: tt.faults}, "emb", llm.WithMaxAttempts(3))
+			h := newHarness(t, llmtest.ServerConfig{EmbeddingFaults: tt.faults}, llm.Config{Model: "emb", MaxAttempts: 3})
 			out, err := h.client.Embed(h.ctx(), []string{"hello"})
 			assert.Equal(t, tt.requests, h.srv.Count())
 			if tt.wantKind == nil {
@@ -77,7 +77,7 @@ func TestEmbedRetriesAndErrors(t *testing.T) {
 }
 
 func TestEmbedRefusesBadInput(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{}, "emb")
+	h := newHarness(t, llmtest.ServerConfig{}, llm.Config{Model: "emb"})
 	_, err := h.client.Embed(context.Background(), nil)
 	assert.ErrorIs(t, err, llm.ErrBadRequest)
 	_, err = h.client.Embed(context.Background(), []string{"a", ""})
@@ -87,8 +87,8 @@ func TestEmbedRefusesBadInput(t *testing.T) {
 }
 
 func TestEmbedHangEndsWithTheContext(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{EmbeddingFaults: []llmtest.Reply{{Fault: llmtest.FaultHang}}}, "emb",
-		llm.WithMaxAttempts(1))
+	h := newHarness(t, llmtest.ServerConfig{EmbeddingFaults: []llmtest.Reply{{Fault: llmtest.FaultHang}}},
+		llm.Config{Model: "emb", MaxAttempts: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := h.client.Embed(ctx, []string{"x"})

@@ -13,16 +13,23 @@ import (
 // A client talks to any OpenAI-compatible server; here the fake server of
 // llmtest, which first fails with a 503 and then answers. The client
 // retries on its own.
-func ExampleOpenAI() {
+func ExampleNew() {
 	srv := llmtest.NewServer(llmtest.ServerConfig{Replies: []llmtest.Reply{
 		{Fault: llmtest.FaultUnavailable},
 		{Content: "Paris.", Usage: llm.Usage{PromptTokens: 21, CompletionTokens: 2, TotalTokens: 23}},
 	}})
 	defer srv.Close()
 
-	client := llm.OpenAI("gpt-4o-mini",
-		llm.WithBaseURL(srv.URL()), // or OPENAI_BASE_URL; no key is needed for a non-OpenAI URL
-		llm.WithBackoff(time.Millisecond, 10*time.Millisecond))
+	client, err := llm.New(llm.Config{
+		Model:       "gpt-4o-mini",
+		BaseURL:     srv.URL(), // or OPENAI_BASE_URL; no key is needed for a non-OpenAI URL
+		BackoffBase: time.Millisecond,
+		BackoffMax:  10 * time.Millisecond,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer client.CloseIdleConnections()
 
 	resp, err := client.Generate(context.Background(), &llm.Request{Messages: []llm.Message{
@@ -49,7 +56,11 @@ func ExampleClient_Generate_streaming() {
 		{Chunks: []string{"Hello", ", ", "world", "!"}},
 	}})
 	defer srv.Close()
-	client := llm.OpenAI("gpt-4o-mini", llm.WithBaseURL(srv.URL()))
+	client, err := llm.New(llm.Config{Model: "gpt-4o-mini", BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer client.CloseIdleConnections()
 
 	req := &llm.Request{
@@ -74,10 +85,14 @@ func ExampleClient_Generate_streaming() {
 func ExampleError() {
 	srv := llmtest.NewServer(llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultContextLength}}})
 	defer srv.Close()
-	client := llm.OpenAI("gpt-4o-mini", llm.WithBaseURL(srv.URL()))
+	client, err := llm.New(llm.Config{Model: "gpt-4o-mini", BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer client.CloseIdleConnections()
 
-	_, err := client.Generate(context.Background(), &llm.Request{
+	_, err = client.Generate(context.Background(), &llm.Request{
 		Messages: []llm.Message{{Role: llm.RoleUser, Content: "a very long prompt"}}})
 	var le *llm.Error
 	if errors.As(err, &le) {

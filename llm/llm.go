@@ -11,17 +11,18 @@
 //
 // # The OpenAI-compatible client
 //
-// [OpenAI] (or [New] with a [Config]) builds a [*Client]. Empty settings come
+// [New] builds a [*Client] from a [Config]. Empty settings come
 // from the environment, read once at construction:
 //
 //   - OPENAI_API_KEY: the key; required for api.openai.com and for Azure
 //     (AZURE_OPENAI_API_KEY first), not for local servers. A missing key is
-//     an ErrAuth error from the first Generate, before any request.
+//     an ErrAuth error from New, and from every Generate of the client New
+//     returns alongside it (no request is sent).
 //   - OPENAI_BASE_URL, then OPENAI_API_BASE: the base URL, such as
 //     http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM) or
 //     http://localhost:1234/v1 (LM Studio); default https://api.openai.com/v1.
 //   - OPENAI_ORG_ID: the organisation.
-//   - Azure ([WithAzure]): AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION.
+//   - Azure (Config.Azure): AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION.
 //
 // The key is never shown: not in errors (provider messages that echo it are
 // scrubbed), not in events, not by fmt on a Client or a Config.

@@ -128,58 +128,9 @@ func (c Config) String() string {
 // GoString is String, so that %#v does not show the API key either.
 func (c Config) GoString() string { return c.String() }
 
-// Option sets a field of the [Config] built by [OpenAI]. Options are plain
-// functions, applied in order; a nil Option is ignored. The zero Option is nil
-// and ignored. Options are plain functions, safe to share.
-type Option func(*Config)
-
-// WithAPIKey sets [Config].APIKey.
-func WithAPIKey(key string) Option { return func(c *Config) { c.APIKey = key } }
-
-// WithBaseURL sets [Config].BaseURL.
-func WithBaseURL(u string) Option { return func(c *Config) { c.BaseURL = u } }
-
-// WithOrganization sets [Config].Organization.
-func WithOrganization(org string) Option { return func(c *Config) { c.Organization = org } }
-
-// WithTimeout sets [Config].Timeout.
-func WithTimeout(d time.Duration) Option { return func(c *Config) { c.Timeout = d } }
-
-// WithAzure selects Azure OpenAI with the given API version and deployment
-// (either may be empty; see [Config]).
-func WithAzure(apiVersion, deployment string) Option {
-	return func(c *Config) { c.Azure, c.AzureAPIVersion, c.AzureDeployment = true, apiVersion, deployment }
-}
-
-// WithHTTPClient sets [Config].HTTPClient.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Config) { c.HTTPClient = hc } }
-
-// WithMaxAttempts sets [Config].MaxAttempts.
-func WithMaxAttempts(n int) Option { return func(c *Config) { c.MaxAttempts = n } }
-
-// WithBackoff sets [Config].BackoffBase and [Config].BackoffMax.
-func WithBackoff(base, max time.Duration) Option {
-	return func(c *Config) { c.BackoffBase, c.BackoffMax = base, max }
-}
-
-// WithMaxWait sets [Config].MaxWait.
-func WithMaxWait(d time.Duration) Option { return func(c *Config) { c.MaxWait = d } }
-
-// WithTemperature sets [Config].Temperature.
-func WithTemperature(t float64) Option { return func(c *Config) { c.Temperature = &t } }
-
-// WithProvider sets [Config].Provider.
-func WithProvider(name string) Option { return func(c *Config) { c.Provider = name } }
-
-// WithContextWindow sets [Config].ContextWindow.
-func WithContextWindow(tokens int) Option { return func(c *Config) { c.ContextWindow = tokens } }
-
-// WithoutTools sets [Config].NoTools.
-func WithoutTools() Option { return func(c *Config) { c.NoTools = true } }
-
 // Client is the OpenAI-compatible [LLM]: OpenAI, Azure OpenAI, Ollama, vLLM,
 // LM Studio or any server that speaks the chat completions API. Build it
-// with [OpenAI] or [New]. It is safe for concurrent use; its configuration
+// with [New]. It is safe for concurrent use; its configuration
 // does not change after construction. The zero value is not usable.
 //
 // Generate retries 429, 5xx and transport failures (connection refused or
@@ -206,21 +157,6 @@ type Client struct {
 	info     Info
 	operName string // "chat " + model
 	sleep    func(ctx context.Context, d time.Duration) error
-}
-
-// OpenAI returns a client for model configured by opts and the environment
-// (see [Config]). It never fails: a configuration problem (an empty model, a
-// missing API key for OpenAI's own URL, a bad base URL) is returned as an
-// [*Error] by the first Generate, before any request is sent.
-func OpenAI(model string, opts ...Option) *Client {
-	cfg := Config{Model: model}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	c, _ := New(cfg) // a configuration error is kept in c and returned by Generate
-	return c
 }
 
 // New returns a client for cfg, with empty fields filled from the
@@ -388,15 +324,6 @@ func (c *Client) Info() Info { return c.info }
 // Capabilities returns the model's capabilities (with the configured
 // context window, if any).
 func (c *Client) Capabilities() Capabilities { return c.caps }
-
-// Err returns the configuration error that every Generate will return, or
-// nil when the client is usable.
-func (c *Client) Err() error {
-	if c.err == nil {
-		return nil
-	}
-	return c.err
-}
 
 // CloseIdleConnections closes the idle connections of the client's HTTP
 // client (tests call it before checking for leaked goroutines).

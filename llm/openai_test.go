@@ -33,15 +33,20 @@ type harness struct {
 	events []event.Event
 }
 
-func newHarness(t *testing.T, cfg llmtest.ServerConfig, model string, opts ...llm.Option) *harness {
+// newHarness starts a fake server and a client of it for lc, whose BaseURL
+// and APIKey it sets, and BackoffBase and BackoffMax if lc has none.
+func newHarness(t *testing.T, cfg llmtest.ServerConfig, lc llm.Config) *harness {
 	t.Helper()
 	clearEnv(t)
 	h := &harness{srv: llmtest.NewServer(cfg)}
 	t.Cleanup(h.srv.Close)
-	base := []llm.Option{llm.WithBaseURL(h.srv.URL()), llm.WithAPIKey(testKey),
-		llm.WithBackoff(10*time.Millisecond, 80*time.Millisecond)}
-	h.client = llm.OpenAI(model, append(base, opts...)...)
-	require.NoError(t, h.client.Err())
+	lc.BaseURL, lc.APIKey = h.srv.URL(), testKey
+	if lc.BackoffBase == 0 && lc.BackoffMax == 0 {
+		lc.BackoffBase, lc.BackoffMax = 10*time.Millisecond, 80*time.Millisecond
+	}
+	var err error
+	h.client, err = llm.New(lc)
+	require.NoError(t, err)
 	t.Cleanup(h.client.CloseIdleConnections)
 	llm.SetSleep(h.client, func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
@@ -102,8 +107,7 @@ func userReq(text string) *llm.Request {
 
 func TestPlainReply(t *testing.T) {
 	usage := llm.Usage{PromptTokens: 120, CachedPromptTokens: 64, CompletionTokens: 30, ReasoningTokens: 12, TotalTokens: 150}
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "Paris.", Usage: usage}}},
-		"gpt-4o-mini", llm.WithOrganization("org-42"))
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "Paris.", Usage: usage}}}, llm.Config{Model: "gpt-4o-mini", Organization: "org-42"})
 	resp, err := h.client.Generate(h.ctx(), userReq("Capital of France?"))
 	require.NoError(t, err)
 	assert.Equal(t, "Paris.", resp.Content)
@@ -134,7 +138,7 @@ func TestToolCalls(t *testing.T) {
 		{ID: "call_a", Name: "search", Arguments: `{"query":"Go generics"}`},
 		{ID: "call_b", Name: "weather", Arguments: `{"city":"Zürich","unit":"c"}`},
 	}
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{ToolCalls: calls}, {Content: "done"}}}, "gpt-4o")
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{ToolCalls: calls}, {Content: "done"}}}, llm.Config{Model: "gpt-4o"})
 	schema := json.RawMessage(`{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]}`)
 	req := userReq("look it up")
 	req.Tools = []llm.ToolDef{
@@ -172,7 +176,7 @@ func TestToolCalls(t *testing.T) {
 
 func TestJSONSchemaReply(t *testing.T) {
 	schema := `{"type":"object","properties":{"city":{"type":"string"},"pop":{"type":"integer"}},"required":["city","pop"],"additionalProperties":false}`
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: `{"city":"Paris","pop":2102650}`}}}, "gpt-4o-mini")
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: `{"city":"Paris","pop":2102650}`}}}, llm.Config{Model: "gpt-4o-mini"})
 	req := userReq("Largest French city?")
 	req.ResponseFormat = &llm.ResponseFormat{Name: "city info", Schema: json.RawMessage(schema), Strict: true}
 	resp, err := h.client.Generate(h.ctx(), req)
@@ -198,7 +202,7 @@ func TestStreamWithUsage(t *testing.T) {
 		{Content: "Let me check.", ToolCalls: []llm.ToolCall{
 			{Name: "calc", Arguments: `{"expr":"6*7","note":"héllo wörld"}`},
 			{Name: "search", Arguments: `{"q":"meaning of life"}`}}},
-	}}, "gpt-4o-mini")
+	}}, llm.Config{Model: "gpt-4o-mini"})
 	var chunks []string
 	req := userReq("What is it?")
 	req.OnChunk = func(s string) { chunks = append(chunks, s) }
@@ -294,7 +298,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, llmtest.ServerConfig{Replies: tt.replies}, "gpt-4o-mini")
+			h := newHarness(t, llmtest.ServerConfig{Replies: tt.replies}, llm.Config{Model: "gpt-4o-mini"})
 			req := userReq("hi")
 			var text strings.Builder
 			if tt.stream {
@@ -356,7 +360,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{tt.reply, {Content: "ok"}}}, "gpt-4o-mini")
+			h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{tt.reply, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini"})
 			_, err := h.client.Generate(h.ctx(), userReq("hi"))
 			require.NoError(t, err)
 			retries := h.retries()
@@ -377,8 +381,7 @@ func TestRetryAfter(t *testing.T) {
 func TestBackoffGrows(t *testing.T) {
 	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{
 		{Fault: llmtest.FaultServerError}, {Fault: llmtest.FaultServerError}, {Fault: llmtest.FaultServerError},
-		{Fault: llmtest.FaultServerError}, {Fault: llmtest.FaultServerError}, {Content: "ok"}}},
-		"gpt-4o-mini", llm.WithMaxAttempts(6), llm.WithBackoff(100*time.Millisecond, 400*time.Millisecond))
+		{Fault: llmtest.FaultServerError}, {Fault: llmtest.FaultServerError}, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini", MaxAttempts: 6, BackoffBase: 100 * time.Millisecond, BackoffMax: 400 * time.Millisecond})
 	_, err := h.client.Generate(h.ctx(), userReq("hi"))
 	require.NoError(t, err)
 	require.Len(t, h.sleeps, 5)
@@ -391,8 +394,7 @@ func TestBackoffGrows(t *testing.T) {
 }
 
 func TestRetryAfterBeyondMaxWaitGivesUp(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultRateLimit, RetryAfter: "3600"}, {Content: "ok"}}},
-		"gpt-4o-mini", llm.WithMaxWait(time.Minute))
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultRateLimit, RetryAfter: "3600"}, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini", MaxWait: time.Minute})
 	_, err := h.client.Generate(h.ctx(), userReq("hi"))
 	require.ErrorIs(t, err, llm.ErrRateLimit)
 	var le *llm.Error
@@ -404,15 +406,13 @@ func TestRetryAfterBeyondMaxWaitGivesUp(t *testing.T) {
 }
 
 func TestDeadlineShorterThanWaitGivesUpNow(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultRateLimit, RetryAfter: "30"}, {Content: "ok"}}},
-		"gpt-4o-mini")
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultRateLimit, RetryAfter: "30"}, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini"})
 	ctx, cancel := context.WithTimeout(h.ctx(), time.Hour)
 	defer cancel()
 	_, err := h.client.Generate(ctx, userReq("hi"))
 	require.NoError(t, err, "a deadline beyond the wait lets the retry happen")
 
-	h = newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultRateLimit, RetryAfter: "30"}, {Content: "ok"}}},
-		"gpt-4o-mini")
+	h = newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultRateLimit, RetryAfter: "30"}, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini"})
 	ctx, cancel = context.WithTimeout(h.ctx(), 20*time.Second)
 	defer cancel()
 	_, err = h.client.Generate(ctx, userReq("hi"))
@@ -429,7 +429,7 @@ func TestCancelDuringHang(t *testing.T) {
 	h := newHarness(t, llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply {
 		arrived <- struct{}{}
 		return llmtest.Reply{Fault: llmtest.FaultHang}
-	}}, "gpt-4o-mini")
+	}}, llm.Config{Model: "gpt-4o-mini"})
 	ctx, cancel := context.WithCancel(h.ctx())
 	go func() {
 		<-arrived
@@ -447,8 +447,7 @@ func TestCancelDuringHang(t *testing.T) {
 }
 
 func TestAttemptTimeoutIsRetried(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultHang}, {Content: "ok"}}},
-		"gpt-4o-mini", llm.WithTimeout(50*time.Millisecond))
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultHang}, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini", Timeout: 50 * time.Millisecond})
 	resp, err := h.client.Generate(h.ctx(), userReq("hi"))
 	require.NoError(t, err)
 	assert.Equal(t, "ok", resp.Content)
@@ -458,7 +457,7 @@ func TestAttemptTimeoutIsRetried(t *testing.T) {
 }
 
 func TestCancelDuringBackoff(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultServerError}, {Content: "ok"}}}, "gpt-4o-mini")
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Fault: llmtest.FaultServerError}, {Content: "ok"}}}, llm.Config{Model: "gpt-4o-mini"})
 	ctx, cancel := context.WithCancel(h.ctx())
 	defer cancel()
 	llm.SetSleep(h.client, func(ctx context.Context, d time.Duration) error {
@@ -485,8 +484,9 @@ func (c *countingTransport) RoundTrip(*http.Request) (*http.Response, error) {
 func TestMissingAPIKey(t *testing.T) {
 	clearEnv(t)
 	rt := &countingTransport{}
-	c := llm.OpenAI("gpt-4o-mini", llm.WithHTTPClient(&http.Client{Transport: rt}))
-	_, err := c.Generate(context.Background(), userReq("hi"))
+	c, err := llm.New(llm.Config{Model: "gpt-4o-mini", HTTPClient: &http.Client{Transport: rt}})
+	assert.ErrorIs(t, err, llm.ErrAuth)
+	_, err = c.Generate(context.Background(), userReq("hi"))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, llm.ErrAuth)
 	assert.Contains(t, err.Error(), "OPENAI_API_KEY")
@@ -499,8 +499,8 @@ func TestMissingAPIKey(t *testing.T) {
 
 	// The key comes from the environment.
 	t.Setenv("OPENAI_API_KEY", testKey)
-	c = llm.OpenAI("gpt-4o-mini", llm.WithHTTPClient(&http.Client{Transport: rt}), llm.WithMaxAttempts(1))
-	require.NoError(t, c.Err())
+	c, err = llm.New(llm.Config{Model: "gpt-4o-mini", HTTPClient: &http.Client{Transport: rt}, MaxAttempts: 1})
+	require.NoError(t, err)
 	_, err = c.Generate(context.Background(), userReq("hi"))
 	assert.ErrorIs(t, err, llm.ErrTransport)
 	assert.Equal(t, int32(1), rt.n.Load())
@@ -511,7 +511,8 @@ func TestLocalServerNeedsNoKey(t *testing.T) {
 	srv := llmtest.NewServer(llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "hello from ollama"}}})
 	defer srv.Close()
 	t.Setenv("OPENAI_BASE_URL", srv.URL())
-	c := llm.OpenAI("llama3.1:8b", llm.WithProvider("ollama"))
+	c, err := llm.New(llm.Config{Model: "llama3.1:8b", Provider: "ollama"})
+	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 	resp, err := c.Generate(context.Background(), userReq("hi"))
 	require.NoError(t, err)
@@ -568,7 +569,7 @@ func TestRequestMappingByModel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%v", tt.model, tt.temp != nil), func(t *testing.T) {
-			h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "ok"}}}, tt.model)
+			h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "ok"}}}, llm.Config{Model: tt.model})
 			req := userReq("hi")
 			req.Stop = []string{"\nObservation:"}
 			req.MaxTokens = 256
@@ -594,7 +595,7 @@ func TestRequestMappingByModel(t *testing.T) {
 }
 
 func TestDefaultTemperature(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "a"}, {Content: "b"}}}, "gpt-4o", llm.WithTemperature(0.3))
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "a"}, {Content: "b"}}}, llm.Config{Model: "gpt-4o", Temperature: new(0.3)})
 	_, err := h.client.Generate(h.ctx(), userReq("hi"))
 	require.NoError(t, err)
 	req := userReq("hi")
@@ -613,7 +614,8 @@ func TestAzure(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("AZURE_OPENAI_API_KEY", testKey)
 	t.Setenv("AZURE_OPENAI_ENDPOINT", srv.URL())
-	c := llm.OpenAI("gpt-4o", llm.WithAzure("2024-06-01", "prod-gpt4o"))
+	c, err := llm.New(llm.Config{Model: "gpt-4o", Azure: true, AzureAPIVersion: "2024-06-01", AzureDeployment: "prod-gpt4o"})
+	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 	resp, err := c.Generate(context.Background(), userReq("hi"))
 	require.NoError(t, err)
@@ -626,7 +628,8 @@ func TestAzure(t *testing.T) {
 	assert.Equal(t, 128_000, c.Info().ContextWindow)
 
 	// Without a deployment, the model names it; the version defaults.
-	c2 := llm.OpenAI("gpt-4o", llm.WithAzure("", ""), llm.WithMaxAttempts(1))
+	c2, err := llm.New(llm.Config{Model: "gpt-4o", Azure: true, MaxAttempts: 1})
+	require.NoError(t, err)
 	defer c2.CloseIdleConnections()
 	_, err = c2.Generate(context.Background(), userReq("hi"))
 	require.ErrorIs(t, err, llm.ErrBadRequest) // the script is exhausted
@@ -648,7 +651,7 @@ func TestKeyNeverShown(t *testing.T) {
 		{Fault: llmtest.FaultUnauthorized, Message: "Incorrect API key provided: " + testKey},
 		{Fault: llmtest.FaultStatus, Status: 500, Message: "boom " + testKey},
 		{Fault: llmtest.FaultStatus, Status: 500, Message: "boom " + testKey},
-	}}, "gpt-4o-mini", llm.WithMaxAttempts(2))
+	}}, llm.Config{Model: "gpt-4o-mini", MaxAttempts: 2})
 	_, err := h.client.Generate(h.ctx(), userReq("hi"))
 	require.ErrorIs(t, err, llm.ErrAuth)
 	_, err2 := h.client.Generate(h.ctx(), userReq("hi"))
@@ -677,7 +680,7 @@ func TestKeyNeverShown(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{}, "gpt-4o-mini")
+	h := newHarness(t, llmtest.ServerConfig{}, llm.Config{Model: "gpt-4o-mini"})
 	bad := -1.0
 	tests := []struct {
 		name string
@@ -726,7 +729,7 @@ func TestConcurrentUse(t *testing.T) {
 	h := newHarness(t, llmtest.ServerConfig{MaxRecorded: -1, Respond: func(r *llmtest.ServerRequest) llmtest.Reply {
 		msgs := r.Request.Messages
 		return llmtest.Reply{Content: "echo: " + msgs[len(msgs)-1].Content}
-	}}, "gpt-4o-mini")
+	}}, llm.Config{Model: "gpt-4o-mini"})
 	var wg sync.WaitGroup
 	errs := make([]error, 40)
 	got := make([]string, 40)
@@ -765,7 +768,7 @@ func TestEnvironment(t *testing.T) {
 	tests := []struct {
 		name string
 		env  map[string]string
-		opts []llm.Option
+		cfg  llm.Config
 		org  string
 		auth bool
 	}{
@@ -773,12 +776,12 @@ func TestEnvironment(t *testing.T) {
 		{name: "OPENAI_API_BASE when OPENAI_BASE_URL is empty", env: map[string]string{"OPENAI_API_BASE": used.URL()}},
 		{name: "OPENAI_BASE_URL wins over OPENAI_API_BASE",
 			env: map[string]string{"OPENAI_BASE_URL": used.URL(), "OPENAI_API_BASE": unused.URL()}},
-		{name: "WithBaseURL wins over the environment", env: map[string]string{"OPENAI_BASE_URL": unused.URL()},
-			opts: []llm.Option{llm.WithBaseURL(used.URL())}},
+		{name: "Config.BaseURL wins over the environment", env: map[string]string{"OPENAI_BASE_URL": unused.URL()},
+			cfg: llm.Config{BaseURL: used.URL()}},
 		{name: "key and organisation", env: map[string]string{"OPENAI_BASE_URL": used.URL(),
 			"OPENAI_API_KEY": testKey, "OPENAI_ORG_ID": "org-env"}, org: "org-env", auth: true},
-		{name: "WithOrganization wins", env: map[string]string{"OPENAI_BASE_URL": used.URL(), "OPENAI_ORG_ID": "org-env"},
-			opts: []llm.Option{llm.WithOrganization("org-opt")}, org: "org-opt"},
+		{name: "Config.Organization wins", env: map[string]string{"OPENAI_BASE_URL": used.URL(), "OPENAI_ORG_ID": "org-env"},
+			cfg: llm.Config{Organization: "org-opt"}, org: "org-opt"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -787,9 +790,11 @@ func TestEnvironment(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			before := used.Count()
-			c := llm.OpenAI("gpt-4o-mini", tc.opts...)
+			cfg := tc.cfg
+			cfg.Model = "gpt-4o-mini"
+			c, err := llm.New(cfg)
+			require.NoError(t, err)
 			defer c.CloseIdleConnections()
-			require.NoError(t, c.Err())
 			resp, err := c.Generate(context.Background(), userReq("hi"))
 			require.NoError(t, err)
 			assert.Equal(t, "ok", resp.Content)

@@ -54,12 +54,13 @@ type OpenAIEmbedder struct {
 	batch int
 }
 
-// OpenAI returns an embedder for model (such as "text-embedding-3-small", or
-// "nomic-embed-text" on Ollama) configured by opts and the environment like
-// llm.OpenAI: OPENAI_API_KEY, OPENAI_BASE_URL, and the same retries. A
+// OpenAI returns an embedder for cfg.Model (such as "text-embedding-3-small",
+// or "nomic-embed-text" on Ollama) configured by cfg and the environment like
+// llm.New: OPENAI_API_KEY, OPENAI_BASE_URL, and the same retries. A
 // configuration problem is returned by the first Embed.
-func OpenAI(model string, opts ...llm.Option) *OpenAIEmbedder {
-	return &OpenAIEmbedder{c: llm.OpenAI(model, opts...)}
+func OpenAI(cfg llm.Config) *OpenAIEmbedder {
+	c, _ := llm.New(cfg) // a configuration error is kept by c and returned by Embed
+	return &OpenAIEmbedder{c: c}
 }
 
 // NewOpenAI returns an embedder on an existing client, whose model must be
@@ -89,7 +90,7 @@ func (o *OpenAIEmbedder) Info() EmbedderInfo {
 // refuse vectors of another length).
 func DefaultEmbedder() Embedder {
 	if os.Getenv("OPENAI_API_KEY") != "" || os.Getenv("OPENAI_BASE_URL") != "" {
-		return OpenAI("text-embedding-3-small")
+		return OpenAI(llm.Config{Model: "text-embedding-3-small"})
 	}
 	return HashEmbedder{}
 }

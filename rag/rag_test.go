@@ -186,7 +186,9 @@ func TestOpenAIEmbedderThroughTheFakeServer(t *testing.T) {
 	srv := llmtest.NewServer(llmtest.ServerConfig{EmbeddingDimensions: 64,
 		EmbeddingFaults: []llmtest.Reply{{Fault: llmtest.FaultServerError}}})
 	defer srv.Close()
-	emb := rag.NewOpenAI(llm.OpenAI("nomic-embed-text", llm.WithBaseURL(srv.URL()), llm.WithBackoff(1, 1)), 2)
+	c, err := llm.New(llm.Config{Model: "nomic-embed-text", BaseURL: srv.URL(), BackoffBase: 1, BackoffMax: 1})
+	require.NoError(t, err)
+	emb := rag.NewOpenAI(c, 2)
 	defer func() { _ = emb }()
 	ctx, events := collect(t)
 	vecs, usage, err := rag.EmbedBatches(ctx, emb, []string{"one", "two", "three"})

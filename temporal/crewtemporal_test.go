@@ -98,15 +98,15 @@ func graphFlow() *Flow[graphState] {
 	})
 	// sum waits for either too, so that nothing runs beside the loop and
 	// the method that completes last is always final.
-	f.Step(flow.When("sum", flow.And("a", "b", "either")), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
+	f.Step(flow.Listen("sum", flow.And(flow.On("a"), flow.On("b"), flow.On("either"))), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
 		s.Update(func(st *graphState) { st.Sum = st.A + st.B; st.Big = 1<<53 + 1 })
 		return nil, nil
 	})
-	f.Step(flow.When("either", flow.Or("a", "b")), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
+	f.Step(flow.Listen("either", flow.Or(flow.On("a"), flow.On("b"))), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
 		s.Update(func(st *graphState) { st.Either++ })
 		return nil, nil
 	})
-	f.Router(flow.Listen("loop", "sum").Emits("again", "done"), func(ctx context.Context, s *flow.State[graphState]) (string, error) {
+	f.Router(flow.Listen("loop", flow.On("sum")).Emits("again", "done"), func(ctx context.Context, s *flow.State[graphState]) (string, error) {
 		var n int
 		s.Update(func(st *graphState) { st.Loops++; n = st.Loops })
 		if n < 3 {
@@ -114,10 +114,10 @@ func graphFlow() *Flow[graphState] {
 		}
 		return "done", nil
 	})
-	f.Step(flow.Listen("again_step", "again"), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
+	f.Step(flow.Listen("again_step", flow.On("again")), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
 		return "looping", nil
 	})
-	f.Router(flow.Listen("loop2", "again_step"), func(ctx context.Context, s *flow.State[graphState]) (string, error) {
+	f.Router(flow.Listen("loop2", flow.On("again_step")), func(ctx context.Context, s *flow.State[graphState]) (string, error) {
 		var n int
 		s.Update(func(st *graphState) { st.Loops++; n = st.Loops })
 		if n < 3 {
@@ -125,7 +125,7 @@ func graphFlow() *Flow[graphState] {
 		}
 		return "done", nil
 	})
-	f.Step(flow.Listen("final", "done"), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
+	f.Step(flow.Listen("final", flow.On("done")), func(ctx context.Context, s *flow.State[graphState]) (any, error) {
 		tr := flow.TriggerOf(ctx)
 		st := s.Get()
 		s.Update(func(x *graphState) {
@@ -175,9 +175,9 @@ func startedActivities(env *testsuite.TestWorkflowEnvironment) func() []string {
 	}
 }
 
-// A single-element AllOf keeps And semantics on Temporal as in one process
+// A single-element And keeps And semantics on Temporal as in one process
 // (it fires on every completion of its trigger, where a single-element
-// AnyOf fires once per round): both run the flow's own Scheduler. The
+// Or fires once per round): both run the flow's own Scheduler. The
 // methods are registered on the flow.Flow before it is wrapped.
 func TestSingleElementAllOf(t *testing.T) {
 	type st struct{}
@@ -194,9 +194,9 @@ func TestSingleElementAllOf(t *testing.T) {
 	def := &flow.Flow[st]{Name: "AllOfOne"}
 	def.Step(flow.Start("s1"), step("s1"))
 	def.Step(flow.Start("s2"), step("s2"))
-	def.Step(flow.When("a", flow.AllOf(flow.Or("s1", "s2"))), step("a"))
-	def.Step(flow.When("all", flow.AllOf(flow.On("a"))), step("all"))
-	def.Step(flow.When("any", flow.AnyOf(flow.On("a"))), step("any"))
+	def.Step(flow.Listen("a", flow.And(flow.Or(flow.On("s1"), flow.On("s2")))), step("a"))
+	def.Step(flow.Listen("all", flow.And(flow.On("a"))), step("all"))
+	def.Step(flow.Listen("any", flow.Or(flow.On("a"))), step("any"))
 	_, err := def.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
 	want := map[string]int{"s1": 1, "s2": 1, "a": 2, "all": 2, "any": 1}
@@ -237,7 +237,7 @@ func TestConcurrentMethodsKeepTheirChanges(t *testing.T) {
 			return nil, nil
 		})
 	}
-	f.Step(flow.When("both", flow.And("left", "right")), func(ctx context.Context, s *flow.State[st]) (any, error) {
+	f.Step(flow.Listen("both", flow.And(flow.On("left"), flow.On("right"))), func(ctx context.Context, s *flow.State[st]) (any, error) {
 		s.Update(func(x *st) { x.Both = x.Left + x.Right; delete(x.Notes, "keep") })
 		return "ok", nil
 	})
@@ -321,7 +321,7 @@ func TestMaxMethodRuns(t *testing.T) {
 	f.Router(flow.Start("spin").Emits("spin_again"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
 		return "spin_again", nil
 	})
-	f.Router(flow.Listen("again", "spin_again").Emits("spin_again"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
+	f.Router(flow.Listen("again", flow.On("spin_again")).Emits("spin_again"), func(ctx context.Context, s *flow.State[map[string]any]) (string, error) {
 		return "spin_again", nil
 	})
 	env := newEnv(t, Registry{Flows: []FlowDefinition{f}})
@@ -367,7 +367,7 @@ func TestCancellationReachesTheMethod(t *testing.T) {
 
 func TestRegisterRefusesBadDefinitions(t *testing.T) {
 	noStart := NewFlow(&flow.Flow[map[string]any]{Name: "NoStart"})
-	noStart.Step(flow.Listen("x", "y"), func(context.Context, *flow.State[map[string]any]) (any, error) { return nil, nil })
+	noStart.Step(flow.Listen("x", flow.On("y")), func(context.Context, *flow.State[map[string]any]) (any, error) { return nil, nil })
 	ok := func(name string) *Flow[map[string]any] {
 		f := NewFlow(&flow.Flow[map[string]any]{Name: name})
 		f.Step(flow.Start("x"), func(context.Context, *flow.State[map[string]any]) (any, error) { return nil, nil })

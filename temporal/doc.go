@@ -14,8 +14,8 @@
 //
 //	f := crewtemporal.NewFlow(&flow.Flow[State]{Name: "Research", Tracing: true})
 //	f.Step(flow.Start("plan"), plan)
-//	f.Router(flow.Listen("review", "plan").Emits("again", "done"), review)
-//	f.Step(flow.Listen("publish", "done"), publish)
+//	f.Router(flow.Listen("review", flow.On("plan")).Emits("again", "done"), review)
+//	f.Step(flow.Listen("publish", flow.On("done")), publish)
 //
 // On the workers, [Register] puts everything on a worker in one call; on the
 // client, [RunFlow] (or [StartFlow] and [FlowRun.Get]) runs it in one call:

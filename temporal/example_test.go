@@ -28,10 +28,10 @@ func ExampleRegister() {
 		s.Update(func(g *greeting) { g.Message = "Hello, " + g.Name })
 		return "said hello", nil
 	})
-	f.Router(flow.Listen("check", "hello").Emits("ok"), func(ctx context.Context, s *flow.State[greeting]) (string, error) {
+	f.Router(flow.Listen("check", flow.On("hello")).Emits("ok"), func(ctx context.Context, s *flow.State[greeting]) (string, error) {
 		return "ok", nil
 	})
-	f.Step(flow.Listen("sign", "ok"), func(ctx context.Context, s *flow.State[greeting]) (any, error) {
+	f.Step(flow.Listen("sign", flow.On("ok")), func(ctx context.Context, s *flow.State[greeting]) (any, error) {
 		t := flow.TriggerOf(ctx)
 		s.Update(func(g *greeting) { g.Message += "!" })
 		return fmt.Sprintf("signed after %s returned %q", t.Method, t.Name), nil

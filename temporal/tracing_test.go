@@ -37,7 +37,7 @@ func TestTraceNesting(t *testing.T) {
 	c.Tracing, c.Tracer = true, tr
 	f := NewFlow(&flow.Flow[st]{Name: "Traced", Tracing: true, Tracer: tr})
 	f.Step(flow.Start("prepare"), func(ctx context.Context, s *flow.State[st]) (any, error) { return nil, nil })
-	f.Step(flow.Listen("write", "prepare"), func(ctx context.Context, s *flow.State[st]) (any, error) {
+	f.Step(flow.Listen("write", flow.On("prepare")), func(ctx context.Context, s *flow.State[st]) (any, error) {
 		out, err := c.Kickoff(ctx, map[string]any{"topic": s.Get().Topic})
 		if err != nil {
 			return nil, err

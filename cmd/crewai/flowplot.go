@@ -18,7 +18,7 @@ const modulePath = "github.com/crewai-go/crewai"
 const flowPlotAbout = `Writes the HTML plot of a flow (its methods, listeners, routers and their labels) to a file.
 
 A command cannot load a flow out of someone else's program, so a program exposes its flow for plotting
-itself: it accepts a -plot FILE flag and, when given, writes f.PlotHTML to FILE (f.Mermaid() gives the
+itself: it accepts a -plot FILE flag and, when given, writes f.Graph().HTML to FILE (f.Graph().Mermaid() gives the
 same graph as Mermaid text), preferably without running the flow:
 
     plot := flag.String("plot", "", "write the flow's HTML plot to this file and exit")
@@ -27,7 +27,7 @@ same graph as Mermaid text), preferably without running the flow:
         out, err := os.Create(*plot)
         if err != nil { log.Fatal(err) }
         defer out.Close()
-        if err := f.PlotHTML(out); err != nil { log.Fatal(err) }
+        if err := f.Graph().HTML(out); err != nil { log.Fatal(err) }
         return
     }
 

@@ -110,7 +110,7 @@ func flowCrew(ctx context.Context) error {
 		s.Update(func(st *TripState) { st.City = "Lucerne" })
 		return "Lucerne", nil
 	})
-	f.Step(flow.Listen("plan_trip", "pick_city"), func(ctx context.Context, s *flow.State[TripState]) (any, error) {
+	f.Step(flow.Listen("plan_trip", flow.On("pick_city")), func(ctx context.Context, s *flow.State[TripState]) (any, error) {
 		city := s.Get().City
 		out, err := c.Kickoff(ctx, map[string]any{"city": city})
 		if err != nil {
@@ -119,7 +119,7 @@ func flowCrew(ctx context.Context) error {
 		s.Update(func(st *TripState) { st.Plan = out.Raw })
 		return out.Raw, nil
 	})
-	f.Step(flow.Listen("summarize", "plan_trip"), func(ctx context.Context, s *flow.State[TripState]) (any, error) {
+	f.Step(flow.Listen("summarize", flow.On("plan_trip")), func(ctx context.Context, s *flow.State[TripState]) (any, error) {
 		var sum string
 		s.Update(func(st *TripState) {
 			st.Summary = fmt.Sprintf("%s in %d lines", st.City, strings.Count(st.Plan, "Day "))

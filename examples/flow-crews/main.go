@@ -91,7 +91,7 @@ func newFlow(article, poem *crew.Crew) *flow.Flow[ContentState] {
 		return st.Topic, nil
 	})
 
-	f.Router(flow.Listen("choose_format", "take_request").Emits("article", "poem"),
+	f.Router(flow.Listen("choose_format", flow.On("take_request")).Emits("article", "poem"),
 		func(ctx context.Context, s *flow.State[ContentState]) (string, error) {
 			switch format := s.Get().Format; format {
 			case "article", "poem":
@@ -111,10 +111,10 @@ func newFlow(article, poem *crew.Crew) *flow.Flow[ContentState] {
 			return out.Raw, nil
 		}
 	}
-	f.Step(flow.Listen("write_article", "article"), runCrew(article))
-	f.Step(flow.Listen("write_poem", "poem"), runCrew(poem))
+	f.Step(flow.Listen("write_article", flow.On("article")), runCrew(article))
+	f.Step(flow.Listen("write_poem", flow.On("poem")), runCrew(poem))
 
-	f.Step(flow.When("publish", flow.Or("write_article", "write_poem")),
+	f.Step(flow.Listen("publish", flow.Or(flow.On("write_article"), flow.On("write_poem"))),
 		func(ctx context.Context, s *flow.State[ContentState]) (any, error) {
 			st := s.Get()
 			return fmt.Sprintf("# %s\n\n%s", st.Topic, st.Draft), nil
@@ -167,7 +167,7 @@ func writePlot(f *flow.Flow[ContentState], path string) error {
 	if err != nil {
 		return err
 	}
-	if err := f.PlotHTML(file); err != nil {
+	if err := f.Graph().HTML(file); err != nil {
 		file.Close()
 		return err
 	}

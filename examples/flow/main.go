@@ -36,7 +36,7 @@ func newFlow() *flow.Flow[ExampleState] {
 			return "continue", nil
 		})
 
-	f.Router(flow.Listen("second_method", "continue").Emits("continue", "finish"),
+	f.Router(flow.Listen("second_method", flow.On("continue")).Emits("continue", "finish"),
 		func(ctx context.Context, s *flow.State[ExampleState]) (string, error) {
 			var n int
 			s.Update(func(st *ExampleState) { st.Counter++; n = st.Counter })
@@ -47,7 +47,7 @@ func newFlow() *flow.Flow[ExampleState] {
 			return "finish", nil
 		})
 
-	f.Step(flow.Listen("final_method", "finish"),
+	f.Step(flow.Listen("final_method", flow.On("finish")),
 		func(ctx context.Context, s *flow.State[ExampleState]) (any, error) {
 			s.Update(func(st *ExampleState) { st.Message += " - Flow completed" })
 			fmt.Println("final_method: Flow completed")
@@ -72,7 +72,7 @@ func run(ctx context.Context, plot string) error {
 		if err != nil {
 			return err
 		}
-		if err := f.PlotHTML(file); err != nil {
+		if err := f.Graph().HTML(file); err != nil {
 			file.Close()
 			return err
 		}

@@ -205,7 +205,7 @@ func newFlow(worker string, tr *tracing.Tracer, research, write *crew.Crew) *cre
 		}
 		return topic, nil
 	})
-	f.Step(flow.Listen("research", "take_request"), func(ctx context.Context, s *flow.State[State]) (any, error) {
+	f.Step(flow.Listen("research", flow.On("take_request")), func(ctx context.Context, s *flow.State[State]) (any, error) {
 		out, err := research.Kickoff(ctx, map[string]any{"topic": s.Get().Topic})
 		if err != nil {
 			return nil, err
@@ -213,7 +213,7 @@ func newFlow(worker string, tr *tracing.Tracer, research, write *crew.Crew) *cre
 		s.Update(func(st *State) { st.Research = out.Raw })
 		return out.Raw, nil
 	})
-	f.Step(flow.Listen("write", "research"), func(ctx context.Context, s *flow.State[State]) (any, error) {
+	f.Step(flow.Listen("write", flow.On("research")), func(ctx context.Context, s *flow.State[State]) (any, error) {
 		st := s.Get()
 		out, err := write.Kickoff(ctx, map[string]any{"topic": st.Topic, "notes": st.Research})
 		if err != nil {
@@ -222,7 +222,7 @@ func newFlow(worker string, tr *tracing.Tracer, research, write *crew.Crew) *cre
 		s.Update(func(st *State) { st.Article = out.Raw })
 		return out.Raw, nil
 	})
-	f.Step(flow.Listen("publish", "write"), func(ctx context.Context, s *flow.State[State]) (any, error) {
+	f.Step(flow.Listen("publish", flow.On("write")), func(ctx context.Context, s *flow.State[State]) (any, error) {
 		s.Update(func(st *State) { st.Worker = worker })
 		st := s.Get()
 		return fmt.Sprintf("# %s\n\n%s", st.Topic, st.Article), nil
@@ -233,7 +233,12 @@ func newFlow(worker string, tr *tracing.Tracer, research, write *crew.Crew) *cre
 func crews(tr *tracing.Tracer) (research, write *crew.Crew) {
 	var model llm.LLM
 	if os.Getenv("OPENAI_API_KEY") != "" {
-		model = llm.OpenAI(envOr("OPENAI_MODEL", "gpt-4o-mini"))
+		m, err := llm.New(llm.Config{Model: envOr("OPENAI_MODEL", "gpt-4o-mini")})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "research:", err)
+			os.Exit(1)
+		}
+		model = m
 	} else {
 		model = &llmtest.Scripted{Model: "scripted-offline", Respond: func(req *llm.Request) llmtest.Reply {
 			if strings.Contains(req.Messages[0].Content, "Research Analyst") {

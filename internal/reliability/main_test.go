@@ -93,8 +93,6 @@ type rigConfig struct {
 	chaos func(sr *llmtest.ServerRequest) (r llmtest.Reply, ok bool)
 	// research, if set, answers the first task's calls.
 	research func(r *llm.Request) llmtest.Reply
-	// opts are more options for both clients.
-	opts []llm.Option
 }
 
 func userPrompt(r *llm.Request) string {
@@ -145,12 +143,16 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	if key == "" {
 		key = "sk-test-dummy"
 	}
-	base := []llm.Option{llm.WithBaseURL(rg.srv.URL()), llm.WithBackoff(time.Millisecond, 4*time.Millisecond)}
+	lc := llm.Config{BaseURL: rg.srv.URL(), BackoffBase: time.Millisecond, BackoffMax: 4 * time.Millisecond}
 	if !cfg.keyFromEnv {
-		base = append(base, llm.WithAPIKey(key))
+		lc.APIKey = key
 	}
-	rg.research = llm.OpenAI(researchModel, append(base, cfg.opts...)...)
-	rg.writer = llm.OpenAI(writerModel, append(base, cfg.opts...)...)
+	// A configuration error (no key in the environment) is kept by the
+	// clients and returned by every Generate, which the tests observe.
+	lc.Model = researchModel
+	rg.research, _ = llm.New(lc)
+	lc.Model = writerModel
+	rg.writer, _ = llm.New(lc)
 	t.Cleanup(func() {
 		rg.research.CloseIdleConnections()
 		rg.writer.CloseIdleConnections()

@@ -53,7 +53,11 @@ func ExampleNewServer() {
 		{Content: "pong"},
 	}})
 	defer srv.Close()
-	client := llm.OpenAI("gpt-4o-mini", llm.WithBaseURL(srv.URL()), llm.WithBackoff(time.Millisecond, 5*time.Millisecond))
+	client, err := llm.New(llm.Config{Model: "gpt-4o-mini", BaseURL: srv.URL(), BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer client.CloseIdleConnections()
 
 	resp, err := client.Generate(context.Background(), &llm.Request{

@@ -23,5 +23,10 @@ func OpenAI() llm.LLM {
 	if name == "" {
 		name = "gpt-4o-mini"
 	}
-	return llm.OpenAI(name)
+	m, err := llm.New(llm.Config{Model: name})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return m
 }

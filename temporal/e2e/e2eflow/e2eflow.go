@@ -75,7 +75,7 @@ func New(cfg Config) (*crewtemporal.Flow[State], []*crew.Crew) {
 		ran(s, "plan")
 		return topic, nil
 	})
-	f.Step(flow.Listen("research", "plan"), func(ctx context.Context, s *flow.State[State]) (any, error) {
+	f.Step(flow.Listen("research", flow.On("plan")), func(ctx context.Context, s *flow.State[State]) (any, error) {
 		out, err := research.Kickoff(ctx, map[string]any{"topic": flow.TriggerOf(ctx).Output})
 		if err != nil {
 			return nil, err
@@ -84,7 +84,7 @@ func New(cfg Config) (*crewtemporal.Flow[State], []*crew.Crew) {
 		ran(s, "research")
 		return out.Raw, nil
 	})
-	f.Step(flow.Listen("review", "research"), func(ctx context.Context, s *flow.State[State]) (any, error) {
+	f.Step(flow.Listen("review", flow.On("research")), func(ctx context.Context, s *flow.State[State]) (any, error) {
 		if cfg.Marker != "" {
 			file, err := os.OpenFile(cfg.Marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 			switch {
@@ -105,7 +105,7 @@ func New(cfg Config) (*crewtemporal.Flow[State], []*crew.Crew) {
 		ran(s, "review")
 		return "reviewed", nil
 	})
-	f.Step(flow.Listen("publish", "review"), func(ctx context.Context, s *flow.State[State]) (any, error) {
+	f.Step(flow.Listen("publish", flow.On("review")), func(ctx context.Context, s *flow.State[State]) (any, error) {
 		out, err := write.Kickoff(ctx, map[string]any{"topic": s.Get().Topic})
 		if err != nil {
 			return nil, err
