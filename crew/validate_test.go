@@ -41,7 +41,7 @@ func TestValidationBeforeSpending(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("OPENAI_BASE_URL", "")
 	t.Setenv("OPENAI_API_BASE", "")
-	noKey := llm.OpenAI("gpt-4o-mini")
+	noKey, _ := llm.New(llm.Config{Model: "gpt-4o-mini"})
 	badURL, _ := llm.New(llm.Config{Model: "gpt-4o-mini", APIKey: "k", BaseURL: "localhost:11434/v1"})
 	for _, tc := range []struct {
 		name  string
