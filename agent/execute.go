@@ -193,26 +193,69 @@ func retryable(ctx context.Context, err error) bool {
 }
 
 // Validate checks the agent as Execute does before any model call, with
-// inputs as the kickoff inputs: Role and LLM set, MaxIter, MaxRPM and
+// inputs as the kickoff inputs: Role set, LLM set and usable ([llm.Check]:
+// an API key, a well-formed base URL), MaxIter, MaxRPM and
 // MaxExecutionTime not negative, SystemTemplate and TaskTemplate using only
 // their placeholders, Tools usable, and every {placeholder} of Role, Goal
 // and Backstory given by inputs. The error is an [*Error] naming the agent;
 // it wraps [ErrInvalid] and names the field, its value and what is
 // accepted. A crew calls it for every agent before its first model call. It
 // is safe for concurrent use.
+//
+// It builds nothing (no prompt, no tool runner) and allocates nothing when
+// the agent is fine, so a crew can check every agent on every kickoff.
 func (a *Agent) Validate(inputs map[string]any) error {
 	if a == nil {
 		return &Error{Err: invalid("Validate called on a nil *Agent")}
 	}
-	p, err := a.prepare(&Job{Inputs: inputs, Description: "validate"})
-	if err != nil {
-		role := p.role
-		if role == "" {
-			role = a.Role
-		}
-		return &Error{Role: role, Err: err}
+	if err := a.check(inputs, a.Tools); err != nil {
+		return &Error{Role: a.filledRole(inputs), Err: err}
 	}
 	return nil
+}
+
+// check makes every check of the definition that Execute makes before any
+// model call, with inputs as the kickoff inputs and tools as the tools the
+// job uses: the one place for them (Validate, Execute and a crew's
+// validation all come here). It allocates nothing when all is well.
+func (a *Agent) check(inputs map[string]any, tools []tool.Tool) error {
+	if strings.TrimSpace(a.Role) == "" {
+		return invalid("Role is empty; every agent needs a role")
+	}
+	if a.LLM == nil {
+		return invalid("LLM is nil; set Agent.LLM to a model")
+	}
+	if err := llm.Check(a.LLM); err != nil {
+		return fmt.Errorf("%w: LLM cannot be used: %w", ErrInvalid, err)
+	}
+	if err := a.checkSettings(); err != nil {
+		return err
+	}
+	for _, f := range [...]struct{ name, text string }{{"Role", a.Role}, {"Goal", a.Goal}, {"Backstory", a.Backstory}} {
+		if err := interpolate.Check(f.text, inputs); err != nil {
+			var me *interpolate.MissingError
+			if errors.As(err, &me) {
+				me.Field = "agent Role"
+				if f.name != "Role" {
+					me.Field = "agent " + strconv.Quote(a.filledRole(inputs)) + " " + f.name
+				}
+			}
+			return invalid("%w", err)
+		}
+	}
+	if err := tool.Check(tools); err != nil {
+		return invalid("%w", err)
+	}
+	return nil
+}
+
+// filledRole returns the role with inputs filled in, or as written when
+// that fails.
+func (a *Agent) filledRole(inputs map[string]any) string {
+	if r, err := interpolate.Fill("agent Role", a.Role, inputs); err == nil {
+		return r
+	}
+	return a.Role
 }
 
 // templatePlaceholders are the placeholders each prompt template accepts.
@@ -234,6 +277,9 @@ func (a *Agent) checkSettings() error {
 		return invalid("MaxExecutionTime is %v; use a positive duration, or 0 for no limit", a.MaxExecutionTime)
 	}
 	for _, t := range [...]struct{ field, tmpl string }{{"SystemTemplate", a.SystemTemplate}, {"TaskTemplate", a.TaskTemplate}} {
+		if strings.IndexByte(t.tmpl, '{') < 0 {
+			continue
+		}
 		field := t.field
 		for _, name := range interpolate.Placeholders(t.tmpl) {
 			if !slices.Contains(templatePlaceholders[field], name) {
@@ -248,14 +294,12 @@ func (a *Agent) checkSettings() error {
 // the returned plan holds the role as far as it could be filled.
 func (a *Agent) prepare(job *Job) (*plan, error) {
 	p := &plan{a: a, job: job}
-	if strings.TrimSpace(a.Role) == "" {
-		return p, invalid("Role is empty; every agent needs a role")
+	tools := a.Tools
+	if job.Tools != nil {
+		tools = job.Tools
 	}
-	if a.LLM == nil {
-		p.role = a.Role
-		return p, invalid("LLM is nil; set Agent.LLM to a model")
-	}
-	if err := a.checkSettings(); err != nil {
+	if err := a.check(job.Inputs, tools); err != nil {
+		p.role = a.filledRole(job.Inputs)
 		return p, err
 	}
 	var err error
@@ -284,13 +328,6 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 	}
 	p.agentLim = a.limiter()
 
-	tools := a.Tools
-	if job.Tools != nil {
-		tools = job.Tools
-	}
-	if err := tool.Check(tools); err != nil {
-		return p, invalid("%w", err)
-	}
 	var cr *cachedRunner
 	if job.Tools != nil {
 		cr = runnerFor(&a.runners.job, job.Tools)

@@ -99,3 +99,18 @@ func benchmarkKickoffForEach(b *testing.B, latency time.Duration) {
 	b.ReportMetric(float64(ideal)/float64(wall), "efficiency")
 	b.ReportMetric(float64(inputs)/wall.Seconds(), "kickoffs/s")
 }
+
+// BenchmarkValidate is Crew.Validate as every kickoff runs it, on the crew
+// of the side-by-side comparison (one agent with a tool, listed in Agents
+// and named by the task, inputs filling the description): each agent is
+// checked once, and nothing is allocated when nothing is wrong.
+func BenchmarkValidate(b *testing.B) {
+	c := validateCrew(&llmtest.Scripted{})
+	in := map[string]any{"topic": "AI"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Validate(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
-	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tool"
@@ -164,115 +164,115 @@ func (c *Crew) limiter() *rate.Limiter {
 }
 
 // Validate checks the crew's definition with inputs, without any model call.
-// It returns a *ValidationError naming the first problem found.
+// It returns a *ValidationError naming the first problem found. Each agent
+// is checked once, by [agent.Agent.Validate] (the agent's own checks, its
+// model client's configuration through llm.Check, its tools through
+// tool.Check), however many tasks name it; a task by [task.Task.Validate].
+// Nothing is cached between calls, so a definition changed between
+// kickoffs is checked afresh, and a crew that is fine costs no allocation
+// (as long as it has at most 16 distinct agents and no OutputFile with
+// placeholders).
 func (c *Crew) Validate(inputs map[string]any) error {
 	name := c.name()
-	bad := func(field, format string, args ...any) error {
-		return &ValidationError{Crew: name, Field: field, Reason: fmt.Sprintf(format, args...)}
+	bad := func(field fieldRef, format string, args ...any) error {
+		return &ValidationError{Crew: name, Field: field.String(), Reason: fmt.Sprintf(format, args...)}
 	}
 	proc := c.process()
 	if proc != Sequential && proc != Hierarchical {
-		return bad("Process", "%q is not a process; use crew.Sequential or crew.Hierarchical", string(c.Process))
+		return bad(fieldRef{name: "Process"}, "%q is not a process; use crew.Sequential or crew.Hierarchical", string(c.Process))
 	}
 	if len(c.Tasks) == 0 {
-		return bad("Tasks", "the crew has no tasks; add at least one")
+		return bad(fieldRef{name: "Tasks"}, "the crew has no tasks; add at least one")
 	}
 	if c.Concurrency < 0 {
-		return bad("Concurrency", "%d is negative; use 0 for the default (%d) or a positive limit", c.Concurrency, DefaultConcurrency)
+		return bad(fieldRef{name: "Concurrency"}, "%d is negative; use 0 for the default (%d) or a positive limit", c.Concurrency, DefaultConcurrency)
 	}
 	if c.MaxRPM < 0 {
-		return bad("MaxRPM", "%d is negative; use 0 for no limit or a positive rate", c.MaxRPM)
+		return bad(fieldRef{name: "MaxRPM"}, "%d is negative; use 0 for no limit or a positive rate", c.MaxRPM)
 	}
-	checkAgent := func(field string, a *agent.Agent) error {
+	var seen [16]*agent.Agent
+	checked := seen[:0]
+	checkAgent := func(field fieldRef, a *agent.Agent) error {
 		if a == nil {
 			return bad(field, "is nil")
 		}
-		if strings.TrimSpace(a.Role) == "" {
-			return bad(field+".Role", "is empty; every agent needs a role")
+		if slices.Contains(checked, a) {
+			return nil // checked once per call
 		}
-		if a.LLM == nil {
-			return bad(field+".LLM", "agent %q has no LLM; set Agent.LLM", a.Role)
-		}
-		if err := tool.Check(a.Tools); err != nil {
-			return &ValidationError{Crew: name, Field: field + ".Tools", Reason: err.Error(), Err: err}
-		}
-		for _, f := range []struct{ name, text string }{{"Role", a.Role}, {"Goal", a.Goal}, {"Backstory", a.Backstory}} {
-			if _, err := interpolate.Fill(fmt.Sprintf("agent %q %s", a.Role, f.name), f.text, inputs); err != nil {
-				return &ValidationError{Crew: name, Field: field + "." + f.name, Reason: err.Error(), Err: err}
-			}
-		}
-		// The rest of the agent's own checks (limits, prompt templates), so
-		// that a bad agent of a later task fails before the first model call.
+		checked = append(checked, a)
 		if err := a.Validate(inputs); err != nil {
-			return &ValidationError{Crew: name, Field: field, Reason: err.Error(), Err: err}
+			return &ValidationError{Crew: name, Field: field.String(), Reason: err.Error(), Err: err}
 		}
 		return nil
 	}
 	for i, a := range c.Agents {
-		if err := checkAgent(fmt.Sprintf("Agents[%d]", i), a); err != nil {
+		if err := checkAgent(fieldRef{name: "Agents", i: i, indexed: true}, a); err != nil {
 			return err
 		}
 	}
 	if proc == Hierarchical {
+		mf := fieldRef{name: "ManagerAgent"}
 		switch {
 		case c.ManagerAgent != nil:
-			if err := checkAgent("ManagerAgent", c.ManagerAgent); err != nil {
+			if err := checkAgent(mf, c.ManagerAgent); err != nil {
 				return err
 			}
 			if len(c.ManagerAgent.Tools) > 0 {
-				return bad("ManagerAgent.Tools", "the manager %q has %d tools; a manager works only through delegation, so give it none",
+				return bad(mf.with("Tools"), "the manager %q has %d tools; a manager works only through delegation, so give it none",
 					c.ManagerAgent.Role, len(c.ManagerAgent.Tools))
 			}
 			for i, a := range c.Agents {
 				if a == c.ManagerAgent {
-					return bad(fmt.Sprintf("Agents[%d]", i), "is the ManagerAgent %q; the manager must not be one of the crew's agents", a.Role)
+					return bad(fieldRef{name: "Agents", i: i, indexed: true}, "is the ManagerAgent %q; the manager must not be one of the crew's agents", a.Role)
 				}
 			}
 		case c.ManagerLLM == nil:
-			return bad("ManagerLLM", "a hierarchical crew needs ManagerLLM or ManagerAgent; set one")
+			return bad(fieldRef{name: "ManagerLLM"}, "a hierarchical crew needs ManagerLLM or ManagerAgent; set one")
+		default:
+			if err := llm.Check(c.ManagerLLM); err != nil {
+				return &ValidationError{Crew: name, Field: "ManagerLLM", Reason: err.Error(), Err: err}
+			}
 		}
-		if len(c.coworkers(nil)) == 0 {
-			return bad("Agents", "a hierarchical crew needs agents for its manager to delegate to")
+		if !c.hasCoworkers() {
+			return bad(fieldRef{name: "Agents"}, "a hierarchical crew needs agents for its manager to delegate to")
 		}
 	}
-	index := make(map[*task.Task]int, len(c.Tasks))
-	names := map[string]int{}
 	for i, t := range c.Tasks {
-		field := fmt.Sprintf("Tasks[%d]", i)
+		field := fieldRef{name: "Tasks", i: i, indexed: true}
 		if t == nil {
 			return bad(field, "is nil")
 		}
-		if _, dup := index[t]; dup {
+		if j := slices.Index(c.Tasks[:i], t); j >= 0 {
 			return bad(field, "task %q is listed twice", t.DisplayName())
 		}
-		index[t] = i
 		if err := tool.Check(t.Tools); err != nil {
-			return &ValidationError{Crew: name, Field: field + ".Tools", Reason: err.Error(), Err: err}
+			return &ValidationError{Crew: name, Field: field.with("Tools").String(), Reason: err.Error(), Err: err}
 		}
 		if t.Name != "" {
-			if j, dup := names[t.Name]; dup {
-				return bad(field+".Name", "%q is also the name of Tasks[%d]; task names must be unique", t.Name, j)
+			for j, u := range c.Tasks[:i] {
+				if u.Name == t.Name {
+					return bad(field.with("Name"), "%q is also the name of Tasks[%d]; task names must be unique", t.Name, j)
+				}
 			}
-			names[t.Name] = i
 		}
 		if t.Agent == nil && proc == Sequential {
-			return bad(field+".Agent", "task %q has no agent; a sequential crew needs an agent on every task", t.DisplayName())
+			return bad(field.with("Agent"), "task %q has no agent; a sequential crew needs an agent on every task", t.DisplayName())
 		}
 		if t.Agent != nil {
-			if err := checkAgent(field+".Agent", t.Agent); err != nil {
+			if err := checkAgent(field.with("Agent"), t.Agent); err != nil {
 				return err
 			}
 		}
 		if err := t.Validate(inputs, false); err != nil {
-			return &ValidationError{Crew: name, Field: field, Reason: err.Error(), Err: err}
+			return &ValidationError{Crew: name, Field: field.String(), Reason: err.Error(), Err: err}
 		}
 	}
 	for i, t := range c.Tasks {
 		for k, ct := range t.Context {
-			field := fmt.Sprintf("Tasks[%d].Context[%d]", i, k)
-			j, ok := index[ct]
+			field := fieldRef{name: "Tasks", i: i, indexed: true, sub: "Context", k: k, subIndexed: true}
+			j := slices.Index(c.Tasks, ct)
 			switch {
-			case !ok:
+			case j < 0:
 				return bad(field, "task %q is not one of the crew's tasks", ct.DisplayName())
 			case j >= i:
 				return bad(field, "task %q (Tasks[%d]) does not run before task %q (Tasks[%d]); a context may only name earlier tasks",
@@ -294,6 +294,43 @@ func (c *Crew) Validate(inputs map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// fieldRef names a field of a crew, such as "Tasks[2].Agent" or
+// "Tasks[1].Context[0]", formatted only when a problem is reported.
+type fieldRef struct {
+	name       string
+	i          int
+	indexed    bool
+	sub        string
+	k          int
+	subIndexed bool
+}
+
+func (f fieldRef) with(sub string) fieldRef { f.sub = sub; return f }
+
+func (f fieldRef) String() string {
+	s := f.name
+	if f.indexed {
+		s += "[" + strconv.Itoa(f.i) + "]"
+	}
+	if f.sub != "" {
+		s += "." + f.sub
+		if f.subIndexed {
+			s += "[" + strconv.Itoa(f.k) + "]"
+		}
+	}
+	return s
+}
+
+// hasCoworkers reports whether the manager has someone to delegate to.
+func (c *Crew) hasCoworkers() bool {
+	for _, a := range c.Agents {
+		if a != nil && a != c.ManagerAgent {
+			return true
+		}
+	}
+	return false
 }
 
 // coworkers returns who the manager may delegate t to: t's agent, or every

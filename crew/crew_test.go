@@ -106,9 +106,9 @@ func TestValidation(t *testing.T) {
 		{name: "task without agent", crew: &crew.Crew{Tasks: []*task.Task{{Name: "n", Description: "d"}}},
 			field: "Tasks[0].Agent", want: `task "n" has no agent`},
 		{name: "agent without llm", crew: &crew.Crew{Tasks: []*task.Task{{Description: "d", Agent: noLLM}}},
-			field: "Tasks[0].Agent.LLM", want: `agent "Empty" has no LLM`},
+			field: "Tasks[0].Agent", want: `agent "Empty": invalid agent: LLM is nil`},
 		{name: "listed agent without llm", crew: &crew.Crew{Agents: []*agent.Agent{noLLM}, Tasks: []*task.Task{t1}},
-			field: "Agents[0].LLM", want: "no LLM"},
+			field: "Agents[0]", want: "LLM is nil"},
 		{name: "context names later task",
 			crew:  &crew.Crew{Tasks: []*task.Task{{Name: "first", Description: "d", Agent: good, Context: []*task.Task{later}}, later}},
 			field: "Tasks[0].Context[0]", want: `task "later" (Tasks[1]) does not run before task "first"`},
@@ -125,7 +125,7 @@ func TestValidation(t *testing.T) {
 		{name: "missing task placeholder", crew: &crew.Crew{Tasks: []*task.Task{{Name: "p", Description: "About {topic}", Agent: good}}},
 			in: map[string]any{"other": 1}, field: "Tasks[0]", want: `task "p" Description uses {topic}`},
 		{name: "missing agent placeholder", crew: &crew.Crew{Tasks: []*task.Task{{Description: "d", Agent: newAgent("Expert in {field}", m)}}},
-			in: map[string]any{"other": 1}, field: "Tasks[0].Agent.Role", want: "uses {field}"},
+			in: map[string]any{"other": 1}, field: "Tasks[0].Agent", want: "uses {field}"},
 		{name: "duplicate name", crew: &crew.Crew{Tasks: []*task.Task{t1, {Name: "t1", Description: "again", Agent: good}}},
 			field: "Tasks[1].Name", want: "unique"},
 		{name: "async context on running async", crew: &crew.Crew{Tasks: []*task.Task{asyncA,
@@ -434,7 +434,7 @@ func TestValidationRefusesBrokenTools(t *testing.T) {
 			m := echo("x")
 			a := newAgent("A", m)
 			tk := &task.Task{Name: "t", Description: "Do it.", Agent: a}
-			field := "Agents[0].Tools"
+			field := "Agents[0]" // the agent's own check names its Tools
 			if where == "agent" {
 				a.Tools = []tool.Tool{broken}
 			} else {

@@ -147,9 +147,11 @@
 // progress (the method runs completed so far, their triggers, router labels
 // and outputs), and once more, marked finished, when the kickoff succeeds;
 // a failure to save fails that method (or the kickoff). Kickoff with inputs
-// {"id": stateID} loads the latest saved record of that ID (an error
-// matching [ErrStateNotFound] if there is none, a [CorruptStateError] if it
-// does not decode), merges the other inputs on top of its state, and then:
+// {"id": stateID} loads the latest saved record of that ID (when there
+// is none, it starts a fresh run whose state has that ID, as CrewAI does;
+// [Flow.Resume] insists and fails with [ErrStateNotFound]; a
+// [CorruptStateError] if it does not decode), merges the other inputs on
+// top of its state, and then:
 //
 //   - if the saved kickoff did not finish (a method failed, the ctx was
 //     cancelled, the process died), it resumes it: the methods that
@@ -162,6 +164,12 @@
 //   - if it finished (or the record holds no progress), it runs the graph
 //     again from its start methods on the saved state: the way to continue
 //     a conversation or a long job kickoff after kickoff.
+//
+// One kickoff at a time runs a given state ID: a kickoff given an ID takes
+// its lease first (from a Store that is a [Leaser], such as [MemoryStore],
+// or else from the Flow value itself), and a second kickoff of the same ID
+// meanwhile fails at once with an error matching [ErrStateBusy] instead of
+// running what was left a second time.
 //
 // A resumed kickoff whose saved runs this flow would not have started (the
 // definition changed since) fails before running anything. Only exported

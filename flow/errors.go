@@ -13,6 +13,11 @@ var ErrMaxMethodRuns = errors.New("flow: method run limit reached")
 // resume a state ID that the store does not hold, and by [Store.Load].
 var ErrStateNotFound = errors.New("flow: no saved state with this id")
 
+// ErrStateBusy is matched (errors.Is) by the error of a kickoff given a
+// state ID (the "id" input, or [Flow.Resume]) that another kickoff is
+// running: two kickoffs never resume the same state at once.
+var ErrStateBusy = errors.New("flow: the state is being run by another kickoff")
+
 // DefinitionError reports a mistake in a flow's definition, found before
 // anything runs. The zero value is an empty report.
 // Nothing modifies it once returned: it is safe to read from several

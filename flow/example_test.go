@@ -215,3 +215,28 @@ func ExampleFlow_Validate() {
 	fmt.Println(f.Validate())
 	// Output: flow "Selfish": method "retry" listens to its own name "retry": its completion would trigger it again, for ever; listen to another method or label, or rename the method
 }
+
+// With a store, an "id" input resumes the state saved under it, or, when
+// there is none, starts a fresh run whose state has that ID; Resume insists
+// on a saved state.
+func ExampleFlow_Resume() {
+	type Order struct {
+		ID    string
+		Steps int
+	}
+	f := &flow.Flow[Order]{Name: "Orders", Persist: &flow.MemoryStore{}}
+	f.Step(flow.Start("process"), func(ctx context.Context, s *flow.State[Order]) (any, error) {
+		s.Update(func(o *Order) { o.Steps++ })
+		return nil, nil
+	})
+	res, err := f.Kickoff(context.Background(), map[string]any{"id": "order-7"}) // nothing saved yet: fresh
+	fmt.Println(res.State.ID, res.State.Steps, err)
+	res, err = f.Resume(context.Background(), "order-7", nil) // saved: resumed
+	fmt.Println(res.State.ID, res.State.Steps, err)
+	_, err = f.Resume(context.Background(), "order-8", nil)
+	fmt.Println(errors.Is(err, flow.ErrStateNotFound))
+	// Output:
+	// order-7 1 <nil>
+	// order-7 2 <nil>
+	// true
+}

@@ -82,6 +82,7 @@ type Flow[S any] struct {
 	MaxConcurrency int
 
 	mu      sync.Mutex
+	running map[string]bool // state IDs leased by this Flow (a Persist that is not a Leaser)
 	methods []*method[S]
 	late    []string // methods registered after the first kickoff
 	frozen  *graph[S]
@@ -209,18 +210,6 @@ func (c Condition) triggers(dst []string) []string {
 	return dst
 }
 
-func (c Condition) hasAnd() bool {
-	if c.op == opAnd {
-		return true
-	}
-	for _, s := range c.subs {
-		if s.hasAnd() {
-			return true
-		}
-	}
-	return false
-}
-
 // holds reports whether c is satisfied by the set of triggers seen.
 func (c Condition) holds(seen map[string]bool) bool {
 	switch c.op {
@@ -292,6 +281,28 @@ func (f *Flow[S]) add(m *method[S]) {
 		return
 	}
 	f.methods = append(f.methods, m)
+}
+
+// lease takes the lease of a state ID for one kickoff: from Persist when it
+// is a Leaser, else from the Flow itself.
+func (f *Flow[S]) lease(ctx context.Context, id string) (func(), error) {
+	if l, ok := f.Persist.(Leaser); ok {
+		return l.Lease(ctx, id)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.running[id] {
+		return nil, fmt.Errorf("%w (Persist holds no lease: this Flow value is running it)", ErrStateBusy)
+	}
+	if f.running == nil {
+		f.running = map[string]bool{}
+	}
+	f.running[id] = true
+	return func() {
+		f.mu.Lock()
+		delete(f.running, id)
+		f.mu.Unlock()
+	}, nil
 }
 
 func (f *Flow[S]) name() string {

@@ -106,11 +106,39 @@ func TriggerOf(ctx context.Context) Trigger {
 // FlowFinished or FlowFailed. A crew kicked off with a method's ctx is a
 // child of that method. Kickoff is safe for concurrent use.
 func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S], error) {
+	return f.kickoff(ctx, inputs, false)
+}
+
+// Resume is Kickoff with inputs["id"] set to stateID, for a caller that
+// means to continue a saved state: a state ID the store does not hold is an
+// error matching [ErrStateNotFound] (where Kickoff starts a fresh run with
+// that ID), and so is a flow without Persist. Like Kickoff, it fails with
+// an error matching [ErrStateBusy] while another kickoff runs that state.
+func (f *Flow[S]) Resume(ctx context.Context, stateID string, inputs map[string]any) (*Result[S], error) {
+	if f.Persist == nil {
+		return nil, fmt.Errorf("flow %q: resume state %q: the flow has no Persist store: %w", f.name(), stateID, ErrStateNotFound)
+	}
+	in := make(map[string]any, len(inputs)+1)
+	for k, v := range inputs {
+		in[k] = v
+	}
+	in["id"] = stateID
+	return f.kickoff(ctx, in, true)
+}
+
+func (f *Flow[S]) kickoff(ctx context.Context, inputs map[string]any, explicit bool) (*Result[S], error) {
 	g, err := f.compiled()
 	if err != nil {
 		return nil, err
 	}
-	st, done, err := f.newState(ctx, g, inputs)
+	if id, ok := inputs["id"].(string); ok && id != "" && f.Persist != nil {
+		release, err := f.lease(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("flow %q: state %q: %w", g.name, id, err)
+		}
+		defer release()
+	}
+	st, done, err := f.newState(ctx, g, inputs, explicit)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +154,7 @@ func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S
 	_, hasID := inputs["id"]
 	fctx, step := event.Begin(ctx, event.FlowStarted{Header: event.Header{Source: "flow:" + g.name},
 		Flow: g.name, StateID: st.id, Inputs: maps.Clone(inputs), Tracing: f.Tracing,
-		Restored: hasID && f.Persist != nil, RunsCarried: len(r.done)})
+		Restored: hasID && st.restored, RunsCarried: len(r.done)})
 
 	runErr := r.run(fctx)
 	if runErr == nil && r.store != nil {
@@ -159,7 +187,7 @@ type savedRuns struct {
 // newState builds the kickoff's state: initial or restored, inputs merged,
 // ID set. When restored, it also returns the runs the saved kickoff had
 // completed.
-func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]any) (*State[S], savedRuns, error) {
+func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]any, explicit bool) (*State[S], savedRuns, error) {
 	st := &State[S]{v: deepCopy(f.Initial)}
 	var done savedRuns
 	if raw, ok := inputs["id"]; ok {
@@ -168,11 +196,22 @@ func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]a
 			return nil, savedRuns{}, &InputError{Field: "id", Value: raw, Want: "is not a valid state ID (a non-empty string)"}
 		}
 		st.id = id
+		var rec *Record
 		if f.Persist != nil {
-			rec, err := f.Persist.Load(ctx, id)
+			var err error
+			rec, err = f.Persist.Load(ctx, id)
+			if errors.Is(err, ErrStateNotFound) && !explicit {
+				// No saved state: a fresh run whose state has this ID, as
+				// CrewAI does (Resume insists on a saved one).
+				rec, err = nil, nil
+			}
 			if err != nil {
 				return nil, savedRuns{}, fmt.Errorf("flow %q: resume: %w", g.name, err)
 			}
+		}
+		if rec != nil {
+			var err error
+			st.restored = true
 			if rec.Flow != g.name {
 				return nil, savedRuns{}, fmt.Errorf("flow %q: resume: state %q was saved by flow %q", g.name, id, rec.Flow)
 			}

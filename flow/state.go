@@ -23,6 +23,8 @@ type State[S any] struct {
 	v     S
 	id    string
 	usage chat.Usage
+
+	restored bool // the kickoff restored a saved state
 }
 
 // ID returns the state's ID: a random UUID, or the "id" given to Kickoff.

@@ -22,6 +22,19 @@ type Store interface {
 	Load(ctx context.Context, stateID string) (*Record, error)
 }
 
+// Leaser is implemented by a [Store] that holds a lease per state ID, so
+// that two kickoffs (in one process or in several sharing the store) do not
+// run the same saved state at once. A kickoff given a state ID takes the
+// lease before loading the state and gives it back when it ends. With a
+// Store that is not a Leaser, the Flow keeps the lease itself, for the
+// kickoffs of that Flow value.
+type Leaser interface {
+	// Lease takes the lease of stateID, or fails at once with an error
+	// matching ErrStateBusy while another kickoff holds it. release gives
+	// it back; it is called once.
+	Lease(ctx context.Context, stateID string) (release func(), err error)
+}
+
 // Record is one saved state. The zero value is an empty record.
 // A plain value: reading it from several goroutines is safe; changing it
 // while another goroutine reads it is not.
@@ -52,8 +65,31 @@ type Record struct {
 // memory, for tests and short-lived programs. The zero value is an empty
 // store, ready to use. It is safe for concurrent use.
 type MemoryStore struct {
-	mu   sync.Mutex
-	recs map[string]Record
+	mu     sync.Mutex
+	recs   map[string]Record
+	leased map[string]bool
+}
+
+// Lease takes the lease of stateID (see [Leaser]); it fails with an error
+// matching ErrStateBusy while another kickoff holds it.
+func (m *MemoryStore) Lease(ctx context.Context, stateID string) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("flow: lease state %q: %w", stateID, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leased[stateID] {
+		return nil, fmt.Errorf("flow: lease state %q: %w", stateID, ErrStateBusy)
+	}
+	if m.leased == nil {
+		m.leased = map[string]bool{}
+	}
+	m.leased[stateID] = true
+	return func() {
+		m.mu.Lock()
+		delete(m.leased, stateID)
+		m.mu.Unlock()
+	}, nil
 }
 
 // Save records a copy of rec as the latest record of rec.StateID, stamped

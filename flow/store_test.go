@@ -240,7 +240,7 @@ func TestResumeErrors(t *testing.T) {
 			ctx := context.Background()
 			f := loopFlow(1)
 			f.Persist = store
-			_, err := f.Kickoff(ctx, map[string]any{"id": "missing"})
+			_, err := f.Resume(ctx, "missing", nil)
 			require.ErrorIs(t, err, flow.ErrStateNotFound)
 			assert.Contains(t, err.Error(), `"missing"`)
 

@@ -184,3 +184,31 @@ func TestCrewEventsAreChildrenOfMethod(t *testing.T) {
 	assert.Equal(t, 1, chat, "the crew's model call")
 	assertBalanced(t, evs)
 }
+
+// A traced flow's method spans link to the span of the method (or router)
+// whose completion made them run; for an And, the one that completed last.
+func TestMethodSpansLinkToTheirCause(t *testing.T) {
+	tr, exp := memTracer(t)
+	f := &flow.Flow[orState]{Name: "Links", Tracing: true, Tracer: tr}
+	f.Step(flow.Start("a"), nop)
+	f.Step(flow.Listen("b", flow.On("a")), nop)
+	f.Step(flow.Listen("both", flow.And(flow.On("a"), flow.On("b"))), nop)
+	f.Router(flow.Listen("r", flow.On("both")).Emits("go"), func(ctxT, *flow.State[orState]) (string, error) { return "go", nil })
+	f.Step(flow.Listen("g", flow.On("go")), nop)
+	_, err := f.Kickoff(context.Background(), nil)
+	require.NoError(t, err)
+	require.NoError(t, tr.ForceFlush(context.Background()))
+	byName := map[string]tracetest.SpanStub{}
+	for _, s := range exp.GetSpans() {
+		byName[s.Name] = s
+	}
+	cause := map[string]string{"b": "a", "both": "b", "r": "both", "g": "r"}
+	for m, from := range cause {
+		s, ok := byName["invoke_node "+m]
+		require.True(t, ok, "span of %s", m)
+		require.Len(t, s.Links, 1, "span of %s", m)
+		assert.Equal(t, byName["invoke_node "+from].SpanContext.SpanID(), s.Links[0].SpanContext.SpanID(),
+			"%s links to %s", m, from)
+	}
+	assert.Empty(t, byName["invoke_node a"].Links, "a start method has no cause")
+}

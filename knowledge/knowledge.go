@@ -163,10 +163,12 @@ func (k *Knowledge) ingest(ctx context.Context) (int, error) {
 	embedded := 0
 	for i, s := range k.Sources {
 		if s == nil {
+			//lint:ignore ST1005 the message starts with the field it names, Sources[i]
 			return embedded, fmt.Errorf("Sources[%d] is nil", i)
 		}
 		name := s.Name()
 		if listed[name] {
+			//lint:ignore ST1005 the message starts with the field it names, Sources[i]
 			return embedded, fmt.Errorf("Sources[%d]: two sources are named %q; give each its own name", i, name)
 		}
 		listed[name] = true

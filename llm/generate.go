@@ -125,6 +125,7 @@ func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Erro
 		if c.caps.Reasoning {
 			w.MaxCompletionTokens = req.MaxTokens
 		} else {
+			//lint:ignore SA1019 OpenAI-compatible servers (Ollama, vLLM, LM Studio, older Azure API versions) accept only max_tokens; reasoning models get max_completion_tokens above
 			w.MaxTokens = req.MaxTokens
 		}
 	}

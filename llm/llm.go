@@ -73,6 +73,24 @@ type LLM interface {
 	Info() Info
 }
 
+// Checker is implemented by an [LLM] that can tell, without any I/O,
+// whether it is configured to work at all (an API key, a well-formed base
+// URL): Check returns the error its every call would fail with, or nil. A
+// crew's validation calls it (through [Check]) before the first model call,
+// so that no task spends tokens before an unusable model of a later task is
+// found, as tool.Check does for tools.
+type Checker interface {
+	Check() error
+}
+
+// Check returns m.Check() when m is a [Checker], and nil otherwise.
+func Check(m LLM) error {
+	if c, ok := m.(Checker); ok {
+		return c.Check()
+	}
+	return nil
+}
+
 // Info describes a model. The zero value is an unnamed model of an unknown
 // provider that supports tool calling, stop words and any context size. It is
 // a plain value, safe to copy and share.

@@ -183,6 +183,17 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Check returns the configuration error that every Generate of c would
+// return (an *Error: ErrAuth for a missing key, ErrBadRequest for a
+// malformed base URL or another bad setting), or nil when c can be used. It
+// does no I/O; see [Checker].
+func (c *Client) Check() error {
+	if c.err != nil {
+		return c.err
+	}
+	return nil
+}
+
 func (c *Client) configure(cfg Config) *Error {
 	cfg.Model = strings.TrimSpace(cfg.Model)
 	if cfg.APIKey == "" && cfg.Azure {

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -125,43 +126,52 @@ func (t *Task) Fill(inputs map[string]any) (Filled, error) {
 // Validate checks the task's definition with inputs before anything runs: a
 // description, placeholders that all have inputs, a usable output schema and
 // output file, a non-negative-or-default retry count. needAgent requires an
-// Agent with an LLM. It makes no model call.
+// Agent with an LLM. It makes no model call, and allocates nothing when the
+// task is fine (an OutputFile with placeholders excepted: it is filled to
+// be checked).
 func (t *Task) Validate(inputs map[string]any, needAgent bool) error {
-	name := t.DisplayName()
 	if strings.TrimSpace(t.Description) == "" {
-		return fmt.Errorf("task: task %q has an empty Description; describe the work to do", name)
+		return fmt.Errorf("task: task %q has an empty Description; describe the work to do", t.DisplayName())
 	}
 	if needAgent {
 		if t.Agent == nil {
-			return fmt.Errorf("task: task %q has no Agent; set Task.Agent", name)
+			return fmt.Errorf("task: task %q has no Agent; set Task.Agent", t.DisplayName())
 		}
 		if t.Agent.LLM == nil {
-			return fmt.Errorf("task: agent %q of task %q has no LLM; set Agent.LLM", t.Agent.Role, name)
+			return fmt.Errorf("task: agent %q of task %q has no LLM; set Agent.LLM", t.Agent.Role, t.DisplayName())
 		}
 	}
 	if t.Output != nil && t.Output.err != nil {
-		return fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+		return fmt.Errorf("task: task %q Output: %w", t.DisplayName(), t.Output.err)
+	}
+	for _, f := range [...]struct{ name, text string }{{"Description", t.Description}, {"ExpectedOutput", t.ExpectedOutput}} {
+		if err := interpolate.Check(f.text, inputs); err != nil {
+			var me *interpolate.MissingError
+			if errors.As(err, &me) {
+				me.Field = fmt.Sprintf("task %q %s", t.DisplayName(), f.name)
+			}
+			return fmt.Errorf("task: %w", err)
+		}
 	}
 	if t.OutputFile != "" {
+		name := t.DisplayName()
 		if err := checkOutputFile(name, t.OutputFile); err != nil {
 			return err
 		}
-	}
-	f, err := t.Fill(inputs)
-	if err != nil {
-		return err
-	}
-	if f.OutputFile != "" {
-		if _, err := resolveOutputFile(name, f.OutputFile, t.AllowOutsideDir); err != nil {
+		file, err := interpolate.Fill(fmt.Sprintf("task %q OutputFile", name), t.OutputFile, inputs)
+		if err != nil {
+			return fmt.Errorf("task: %w", err)
+		}
+		if _, err := resolveOutputFile(name, file, t.AllowOutsideDir); err != nil {
 			return err
 		}
 	}
 	for i, c := range t.Context {
 		if c == nil {
-			return fmt.Errorf("task: task %q Context[%d] is nil", name, i)
+			return fmt.Errorf("task: task %q Context[%d] is nil", t.DisplayName(), i)
 		}
 		if c == t {
-			return fmt.Errorf("task: task %q lists itself in its Context", name)
+			return fmt.Errorf("task: task %q lists itself in its Context", t.DisplayName())
 		}
 	}
 	return nil

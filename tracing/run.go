@@ -90,6 +90,11 @@ type runTracer struct {
 	defsJSON string
 	sopts    [3]trace.SpanStartOption
 	eopts    [1]trace.SpanEndOption
+
+	// methodEnds maps the ID of each flow method's end event to its span,
+	// so that a method started because of it links to it (made on the
+	// first method end: only flows pay for it).
+	methodEnds map[uint64]trace.SpanContext
 }
 
 // scratch returns an empty attribute buffer for one event.
@@ -326,7 +331,22 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		if v.Propagation != nil {
 			traceContext.Inject(op.ctx, v.Propagation)
 		}
+	case *event.MethodStarted:
+		if v.TriggeredBy != 0 {
+			r.linkCause(op, v.TriggeredBy)
+		}
 	}
+}
+
+// linkCause links a flow method's span to the span of the method whose
+// completion (end event cause) made it run.
+func (r *runTracer) linkCause(op *openSpan, cause uint64) {
+	sc, ok := r.methodEnds[cause]
+	if !ok || op.span == nil {
+		return
+	}
+	op.span.AddLink(trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{
+		attribute.String(semconv.CrewAIFlowLinkKind, "triggered_by")}})
 }
 
 func (r *runTracer) end(e event.Event, h *event.Header) {
@@ -391,6 +411,12 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		r.keep(attrs)
 	}
 	sp := op.span
+	if _, ok := e.(*event.MethodFinished); ok {
+		if r.methodEnds == nil {
+			r.methodEnds = map[uint64]trace.SpanContext{}
+		}
+		r.methodEnds[h.ID] = sp.SpanContext()
+	}
 	if f := event.FailureOf(e); f != nil && f.Err != nil {
 		r.fail(sp, f, h.Time)
 	}

@@ -166,6 +166,8 @@ type config struct {
 
 // withExportConcurrency sets how many exports may be under way at once
 // (tests).
+//
+//lint:ignore U1000 used by the package's tests only
 func withExportConcurrency(n int) Option {
 	return func(c *config) error {
 		c.exportConcurrency = n

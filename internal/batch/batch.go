@@ -232,7 +232,7 @@ func (b *Processor) dispatch(all bool) {
 	for len(b.pending) > 0 && len(b.inflight) < b.maxInflight &&
 		(all || len(b.pending) >= b.maxBatch || b.flushTo > b.taken) {
 		f, batch := b.take()
-		go b.export(nil, f, batch)
+		go b.export(context.Background(), f, batch)
 	}
 }
 

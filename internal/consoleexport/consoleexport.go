@@ -82,7 +82,7 @@ func consoleValue(v attribute.Value) string {
 	case attribute.FLOAT64:
 		return strconv.FormatFloat(v.AsFloat64(), 'g', 6, 64)
 	}
-	return v.Emit()
+	return v.String()
 }
 
 func (c *Exporter) Shutdown(context.Context) error { return nil }

@@ -110,6 +110,46 @@ func Fill(field, tmpl string, inputs map[string]any) (string, error) {
 	return b.String(), nil
 }
 
+// Check reports the error Fill would return for tmpl and inputs (a
+// *MissingError, whose Field is left empty for the caller to set, or a
+// *ValueError) without building the filled text. It allocates nothing when
+// tmpl is fine, except to check a map or slice input, which is encoded.
+func Check(tmpl string, inputs map[string]any) error {
+	if len(inputs) == 0 || strings.IndexByte(tmpl, '{') < 0 {
+		return nil
+	}
+	var err error
+	scan(tmpl, func(name string, _, _ int) {
+		if err != nil {
+			return
+		}
+		v, ok := inputs[name]
+		if !ok {
+			err = &MissingError{Name: name, Available: keys(inputs)}
+			return
+		}
+		err = checkValue(name, v)
+	})
+	return err
+}
+
+// checkValue reports whether Format accepts v, formatting only maps and
+// slices.
+func checkValue(name string, v any) error {
+	switch v.(type) {
+	case nil, string, bool, int, int64, float64, fmt.Stringer:
+		return nil
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return nil
+	}
+	_, err := Format(name, v)
+	return err
+}
+
 // Format writes one input value as template text.
 func Format(name string, v any) (string, error) {
 	switch x := v.(type) {
