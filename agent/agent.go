@@ -31,6 +31,13 @@ type Agent struct {
 	LLM llm.LLM
 	// Tools the agent may call.
 	Tools []tool.Tool
+	// MCPs are sources of more tools, acquired at the start of each
+	// execution and added to Tools (or to the Job's tools): MCP servers
+	// (*mcp.Server, the CrewAI "mcps" idea) or any other [tool.Source]. In
+	// a crew or flow kickoff a source is opened once for the whole run and
+	// closed at its end; a standalone execution closes it when it returns.
+	// A source that cannot be acquired fails the execution with its error.
+	MCPs []tool.Source
 	// MaxIter caps the model calls of one execution; when reached, the model
 	// is asked once, without tools, for its best final answer. 0 means 25.
 	MaxIter int

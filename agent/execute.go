@@ -72,6 +72,13 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 	if a == nil {
 		return nil, &Error{Err: invalid("Execute called on a nil *Agent")}
 	}
+	if len(a.MCPs) > 0 {
+		release, err := a.acquireSources(ctx, &job)
+		if err != nil {
+			return nil, &Error{Role: a.Role, Err: err}
+		}
+		defer release()
+	}
 	p, err := a.prepare(&job)
 	if err != nil {
 		role := p.role
@@ -118,6 +125,41 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 			event.Emit(ctx, event.Retry{Operation: "agent " + p.role, Attempt: attempt + 1, Err: err})
 		}
 	}
+}
+
+// acquireSources acquires the agent's tool sources (see Agent.MCPs) and
+// sets job.Tools to the tools the execution uses plus theirs. release gives
+// back what this execution acquired.
+func (a *Agent) acquireSources(ctx context.Context, job *Job) (release func(), err error) {
+	base := a.Tools
+	if job.Tools != nil {
+		base = job.Tools
+	}
+	tools := slices.Clone(base)
+	var releases []func()
+	release = func() {
+		for _, r := range releases {
+			r()
+		}
+	}
+	for i, src := range a.MCPs {
+		if src == nil {
+			release()
+			return nil, invalid("MCPs[%d] is nil", i)
+		}
+		ts, rel, err := tool.Acquire(ctx, src)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("agent: MCPs[%d]: %w", i, err)
+		}
+		releases = append(releases, rel)
+		tools = append(tools, ts...)
+	}
+	if tools == nil {
+		tools = []tool.Tool{}
+	}
+	job.Tools = tools
+	return release, nil
 }
 
 // retryable reports whether a failed attempt is worth running again. A

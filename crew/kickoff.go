@@ -60,6 +60,8 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 	ctx, finish := tracing.Attach(ctx, c.Tracer, tracing.Requested(c.Tracing))
 	defer finish()
 	ctx = tool.WithRunState(ctx)
+	ctx, endScope := tool.WithScope(ctx)
+	defer endScope()
 	if c.Verbose {
 		ctx = console.Attach(ctx, os.Stderr)
 	}

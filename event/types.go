@@ -735,6 +735,10 @@ func FailureOf(e Event) *Failure {
 		return &v.Failure
 	case *MethodFailed:
 		return &v.Failure
+	case *MCPCallFailed:
+		return &v.Failure
+	case *MCPServeFailed:
+		return &v.Failure
 	case *EmbeddingFailed:
 		return &v.Failure
 	case *RetrievalFailed:

@@ -212,8 +212,14 @@ func failure(err error) event.Failure {
 // count so far; finish must be called once, after the run's last event.
 func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() chat.Usage, finish func()) {
 	ctx = event.StartRun(ctx, f.Bus)
-	ctx, finish = tracing.Attach(ctx, f.Tracer, tracing.Requested(f.Tracing))
+	ctx, endTrace := tracing.Attach(ctx, f.Tracer, tracing.Requested(f.Tracing))
 	ctx = tool.WithRunState(ctx)
+	// tool sources (MCP servers) acquired in the run close at its end
+	ctx, endScope := tool.WithScope(ctx)
+	finish = func() {
+		endScope()
+		endTrace()
+	}
 	var mu sync.Mutex
 	var total chat.Usage
 	ctx = event.WithHandler(ctx, event.HandlerFunc(func(e event.Event) {
