@@ -81,6 +81,21 @@ type Agent struct {
 	// SystemTemplate, if set, replaces the system prompt. It may use
 	// {role}, {goal} and {backstory}; any other placeholder is an error.
 	SystemTemplate string
+	// Knowledge, if set, is searched before each job: the model first turns
+	// the job's description into a search query (unless NoQueryRewrite),
+	// and the passages found go into the user prompt, after the context and
+	// what memory recalled (a *knowledge.Knowledge). A Job's Knowledge (a
+	// crew's) is searched after it.
+	Knowledge Knowledge
+	// NoQueryRewrite searches knowledge with the job's description as it
+	// is, instead of a query the model writes from it (one model call less
+	// per job).
+	NoQueryRewrite bool
+	// Memory, if set, is this agent's memory, used instead of the Job's (a
+	// crew's): what it recalls for a job goes into the user prompt, the
+	// agent gets its tools, and a task remembers its result in it (a
+	// *memory.Memory).
+	Memory Memory
 	// TaskTemplate, if set, replaces the layout of the user prompt. It may
 	// use {description}, {expected_output} and {context}; any other
 	// placeholder is an error.
@@ -235,6 +250,12 @@ type Job struct {
 	// It is passed on to delegated coworkers. It must be safe for concurrent
 	// use when jobs run at once.
 	StepCallback func(Step)
+	// Crew names the crew the job is done for: the scope of memories.
+	Crew string
+	// Knowledge, if set, is searched after the agent's own (a crew's).
+	Knowledge Knowledge
+	// Memory is used when the agent has no Memory of its own (a crew's).
+	Memory Memory
 }
 
 // Result is what an execution produced. Execute returns a new Result that the

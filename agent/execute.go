@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -108,6 +109,13 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 		retries = 0
 	}
 	var usage llm.Usage
+	if a.Knowledge != nil || job.Knowledge != nil || a.MemoryFor(&job) != nil {
+		used, err := p.augment(ctx)
+		usage = used
+		if err != nil {
+			return nil, &Error{Role: p.role, Usage: usage, Err: err}
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		res, used, err := p.attempt(ctx, attempt)
 		usage = usage.Add(used)
@@ -288,6 +296,16 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		cr = runnerFor(&a.runners.job, job.Tools)
 	} else {
 		cr = runnerFor(&a.runners.own, a.Tools)
+	}
+	if mem := a.MemoryFor(job); mem != nil {
+		if mt := mem.Tools(job.Crew, p.role); len(mt) > 0 {
+			all := append(slices.Clip(tools), mt...)
+			if err := tool.Check(all); err != nil {
+				return p, invalid("%w", err)
+			}
+			var fresh atomic.Pointer[cachedRunner]
+			cr = runnerFor(&fresh, all)
+		}
 	}
 	p.runner, p.names = cr.r, cr.names
 	if (a.AllowDelegation || job.Manager) && len(job.Coworkers) > 0 {

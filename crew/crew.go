@@ -33,6 +33,10 @@ const (
 	Hierarchical Process = "hierarchical"
 )
 
+// DefaultMemoryDrainTimeout is how long a kickoff waits for its background
+// memory saves when Crew.MemoryDrainTimeout is 0.
+const DefaultMemoryDrainTimeout = 30 * time.Second
+
 // DefaultConcurrency is how many kickoffs KickoffForEach runs at once when
 // Crew.Concurrency is 0.
 const DefaultConcurrency = 8
@@ -96,6 +100,20 @@ type Crew struct {
 	// Concurrency caps how many kickoffs KickoffForEach runs at once; 0
 	// means DefaultConcurrency.
 	Concurrency int
+	// Memory, if set, is the crew's memory (a *memory.Memory): before each
+	// task the agent recalls what is relevant into its prompt and gets the
+	// memory tools, and after each task its result is remembered, in the
+	// background; a kickoff waits for its saves (at most
+	// MemoryDrainTimeout) before it returns. Agents with a Memory of their
+	// own use theirs.
+	Memory agent.Memory
+	// Knowledge, if set, is searched before every task, after the agent's
+	// own knowledge (a *knowledge.Knowledge).
+	Knowledge agent.Knowledge
+	// MemoryDrainTimeout bounds the wait for background memory saves at the
+	// end of a kickoff; 0 means DefaultMemoryDrainTimeout. Saves still
+	// running then go on, and a warning says so.
+	MemoryDrainTimeout time.Duration
 
 	rpmOnce sync.Once
 	rpm     *rate.Limiter

@@ -79,6 +79,7 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 		}
 	}()
 	err := c.run(ctx, inputs, seeded, out)
+	c.drainMemories(ctx)
 	var stack string
 	if err == nil && c.AfterKickoff != nil {
 		var after *CrewOutput
@@ -258,7 +259,8 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 // runTask executes task i and calls the crew's TaskCallback.
 func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxText string, manager *agent.Agent) (o *task.TaskOutput, err error) {
 	t := c.Tasks[i]
-	run := task.Run{Inputs: inputs, Context: ctxText, Limiter: c.limiter()}
+	run := task.Run{Inputs: inputs, Context: ctxText, Limiter: c.limiter(), Crew: c.name(), Memory: c.Memory,
+		Knowledge: c.Knowledge}
 	exec := t.Agent
 	if manager != nil {
 		exec = manager

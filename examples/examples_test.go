@@ -31,13 +31,18 @@ func TestExamplesRunOffline(t *testing.T) {
 		{"kickoff-for-each", []string{"OPENAI_API_KEY is not set", "Lisbon ", "Porto ", "Seville ", "Lyon "}},
 		{"flow", []string{"counter = 3", "Flow completed"}},
 		{"flow-crews", []string{"OPENAI_API_KEY is not set"}},
+		{"memory", []string{"OPENAI_API_KEY is not set", "Recalled from memory:", "Ana is vegetarian",
+			"I remember that Ana is vegetarian", "The crew now remembers 2 things."}},
+		{"knowledge", []string{"OPENAI_API_KEY is not set", "Knowledge \"support-docs\": 3 chunks embedded",
+			"Customers may return any product within 30 days", "Aria wireless headphones"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
 			t.Parallel()
 			traces := t.TempDir()
 			cmd := exec.Command(goBin, "run", "./"+tt.dir)
-			cmd.Env = append(os.Environ(), "OPENAI_API_KEY=", "CREWAI_TRACES_DIR="+traces,
+			cmd.Env = append(os.Environ(), "OPENAI_API_KEY=", "OPENAI_BASE_URL=", "CREWAI_TRACES_DIR="+traces,
+				"CREWAI_VECTOR_DB="+filepath.Join(traces, "vectors.db"),
 				"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
 			out, err := cmd.CombinedOutput()
 			if err != nil {

@@ -77,9 +77,11 @@ type Memory struct {
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
 
-	once    sync.Once
-	sem     chan struct{}
-	pending sync.WaitGroup
+	once     sync.Once
+	sem      chan struct{}
+	mu       sync.Mutex
+	inflight map[chan struct{}]struct{} // the background saves running, each closed when done
+	tools    sync.Map                   // crew+"\x00"+agent -> []tool.Tool
 }
 
 // Item is one memory. It is a plain value.
@@ -430,12 +432,21 @@ func (m *Memory) RememberTask(ctx context.Context, crew, agent, task, result str
 		slog.Warn("memory: a task's memories were not saved: the kickoff ended first", "scope", Scope(crew, agent))
 		return
 	}
-	m.pending.Add(1)
+	done := make(chan struct{})
+	m.mu.Lock()
+	if m.inflight == nil {
+		m.inflight = map[chan struct{}]struct{}{}
+	}
+	m.inflight[done] = struct{}{}
+	m.mu.Unlock()
 	bctx := context.WithoutCancel(ctx)
 	go func() {
 		defer func() {
+			m.mu.Lock()
+			delete(m.inflight, done)
+			m.mu.Unlock()
+			close(done)
 			<-m.sem
-			m.pending.Done()
 		}()
 		_ = m.saveTask(bctx, crew, agent, task, result, model)
 	}()
@@ -444,17 +455,20 @@ func (m *Memory) RememberTask(ctx context.Context, crew, agent, task, result str
 // Drain waits until the background saves started so far are done, or ctx
 // ends (then it returns ctx's error; the saves go on).
 func (m *Memory) Drain(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		m.pending.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	m.mu.Lock()
+	waits := make([]chan struct{}, 0, len(m.inflight))
+	for ch := range m.inflight {
+		waits = append(waits, ch)
 	}
+	m.mu.Unlock()
+	for _, ch := range waits {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // saveTask extracts and saves memories inside a memory-save step.

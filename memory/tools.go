@@ -27,8 +27,19 @@ type SaveArgs struct {
 
 // Tools returns the tools that let an agent search its crew's memories and
 // save a fact explicitly, in the scope of crew and agent. Each call is a
-// tool step on the bus (and the search a retrieval step inside it).
+// tool step on the bus (and the search a retrieval step inside it). The
+// tools of a scope are made once and reused (callers must not modify the
+// slice).
 func (m *Memory) Tools(crew, agent string) []tool.Tool {
+	key := crew + "\x00" + agent
+	if ts, ok := m.tools.Load(key); ok {
+		return ts.([]tool.Tool)
+	}
+	ts, _ := m.tools.LoadOrStore(key, m.newTools(crew, agent))
+	return ts.([]tool.Tool)
+}
+
+func (m *Memory) newTools(crew, agent string) []tool.Tool {
 	search := tool.New(SearchToolName, "Search what the team remembers from earlier tasks and kickoffs. "+
 		"Returns the most relevant memories, best first.",
 		func(ctx context.Context, a SearchArgs) (string, error) {

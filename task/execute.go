@@ -42,6 +42,15 @@ type Run struct {
 	// StepCallback, if set, is called after each step of the agent's
 	// execution (a crew's StepCallback).
 	StepCallback func(agent.Step)
+	// Crew names the crew the task runs in: the scope of its memories.
+	Crew string
+	// Knowledge, if set, is searched by the agent after its own knowledge
+	// (a crew's).
+	Knowledge agent.Knowledge
+	// Memory is the memory of an agent that has none of its own (a
+	// crew's): once the task has succeeded, its result is remembered there
+	// (in the background; see agent.Memory).
+	Memory agent.Memory
 }
 
 // markdownRule is appended to the description of a Markdown task.
@@ -90,6 +99,7 @@ func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 		}
 	}
 	role := RoleOf(a, r.Inputs)
+	outer := ctx
 	ctx, step := event.Begin(ctx, event.TaskStarted{Header: event.Header{Source: "task:" + name},
 		Task: name, Description: f.Description, ExpectedOutput: f.ExpectedOutput, Agent: role,
 		Async: t.Async, Context: r.Context})
@@ -111,6 +121,11 @@ func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 		return out, err
 	}
 	event.End(step, event.TaskCompleted{Task: name, Agent: role, Output: out.String(), Usage: out.Usage})
+	if mem := a.MemoryFor(&agent.Job{Memory: r.Memory}); mem != nil {
+		// In the background, as a step next to the task's (the crew drains
+		// it before its kickoff ends).
+		mem.RememberTask(outer, r.Crew, role, f.Description, out.String(), a.LLM)
+	}
 	return out, nil
 }
 
@@ -157,7 +172,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
 		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
-		StepCallback: r.StepCallback}
+		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory}
 	retries := t.GuardrailMaxRetries
 	if retries == 0 {
 		retries = DefaultGuardrailMaxRetries

@@ -265,6 +265,12 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		r.guardrailStarted(&s, v)
 	case *event.DelegationStarted:
 		r.delegationStarted(&s, v)
+	case *event.EmbeddingStarted:
+		r.embeddingStarted(&s, v)
+	case *event.RetrievalStarted:
+		r.retrievalStarted(&s, v)
+	case *event.MemorySaveStarted:
+		r.memorySaveStarted(&s, v)
 	default:
 		s.name = string(e.Kind())
 	}
@@ -326,6 +332,12 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		attrs = r.guardrailCompleted(attrs, v)
 	case *event.DelegationCompleted:
 		attrs = r.delegationCompleted(attrs, v)
+	case *event.EmbeddingCompleted:
+		attrs = r.embeddingCompleted(attrs, v)
+	case *event.RetrievalCompleted:
+		attrs = r.retrievalCompleted(attrs, v)
+	case *event.MemorySaveCompleted:
+		attrs = r.memorySaveCompleted(attrs, v)
 	}
 	if pending {
 		op.attrs = attrs

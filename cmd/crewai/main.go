@@ -9,6 +9,15 @@
 //	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]
 //	crewai flow plot --example NAME [-o FILE] [--module DIR]
 //	crewai flow plot --list [--module DIR]
+//	crewai memory list (--crew NAME | --all) [--agent ROLE] [--db FILE] [--json]
+//	crewai memory reset (--crew NAME [--agent ROLE] | --all) [--db FILE]
+//	crewai knowledge list [--db FILE]
+//	crewai knowledge reset (--name NAME | --all) [--db FILE]
+//
+// Memories and knowledge are read from the local vector store of packages
+// memory and knowledge: --db, else $CREWAI_VECTOR_DB, else
+// .crewai/vectors.db. Listing never creates the file; a damaged file is an
+// error and is left as it is.
 //
 // Traces are read from --dir, else $CREWAI_TRACES_DIR, else .crewai/traces:
 // the folder the tracing package's file backend writes to (one
@@ -83,9 +92,14 @@ Usage:
   crewai traces view   [ID] [--addr A] [--no-open]    open the trace viewer in a browser
   crewai traces push   ID --endpoint URL [...]        send a trace to an OTLP endpoint
   crewai flow plot     --example NAME [-o FILE]       write the HTML plot of an example flow
+  crewai memory list   (--crew NAME | --all) [--agent ROLE] [--json]   list what a crew remembers
+  crewai memory reset  (--crew NAME [--agent ROLE] | --all)            forget a crew's memories
+  crewai knowledge list                                   list knowledge collections and their sources
+  crewai knowledge reset (--name NAME | --all)            remove a knowledge collection (re-ingested next run)
 
 Run "crewai COMMAND SUBCOMMAND -h" for a command's flags.
-Traces are read from --dir, $CREWAI_TRACES_DIR or .crewai/traces.
+Traces are read from --dir, $CREWAI_TRACES_DIR or .crewai/traces; memories and knowledge from --db,
+$CREWAI_VECTOR_DB or .crewai/vectors.db.
 `
 
 func (c *cli) run(ctx context.Context, args []string) int {
@@ -133,6 +147,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 			return nil
 		}
 		return usagef("traces: unknown subcommand %q (want list, show, view or push)", args[1])
+	case "memory":
+		return c.memoryCmd(ctx, args[1:])
+	case "knowledge":
+		return c.knowledgeCmd(ctx, args[1:])
 	case "flow":
 		if len(args) < 2 {
 			return usagef("flow: missing subcommand (plot)")
@@ -146,7 +164,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		}
 		return usagef("flow: unknown subcommand %q (want plot)", args[1])
 	}
-	return usagef("unknown command %q (want traces or flow)", args[0])
+	return usagef("unknown command %q (want traces, flow, memory or knowledge)", args[0])
 }
 
 // newFlags returns a flag set for "crewai name" whose usage text starts with

@@ -185,6 +185,23 @@ func describe(e event.Event) (string, string) {
 		return fmt.Sprintf("Method %s started", v.Method), cyan
 	case *event.MethodFailed:
 		return fmt.Sprintf("Method %s failed: %v", v.Method, v.Err), red
+	case *event.RetrievalStarted:
+		return fmt.Sprintf("Searching %s %s for %q", v.Source, v.Collection, Shorten(oneLine(v.Query), 200)), dim
+	case *event.RetrievalCompleted:
+		var b strings.Builder
+		fmt.Fprintf(&b, "Found %d in %s", len(v.Results), v.Source)
+		for _, r := range v.Results {
+			fmt.Fprintf(&b, "\n  %.2f  %s", r.Score, Shorten(oneLine(r.Text), 160))
+		}
+		return b.String(), dim
+	case *event.RetrievalFailed:
+		return fmt.Sprintf("Search of %s failed: %v", v.Source, v.Err), red
+	case *event.EmbeddingFailed:
+		return fmt.Sprintf("Embedding with %s failed: %v", v.Model, v.Err), red
+	case *event.MemorySaveCompleted:
+		return fmt.Sprintf("Remembered %d facts in %s", len(v.Statements), v.Scope), dim
+	case *event.MemorySaveFailed:
+		return fmt.Sprintf("Memory save in %s failed (the run goes on): %v", v.Scope, v.Err), yellow
 	}
 	return "", ""
 }
