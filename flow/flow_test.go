@@ -329,7 +329,7 @@ func TestDefinitionErrors(t *testing.T) {
 		{"emits on step", func(f *flow.Flow[exampleState]) { f.Step(flow.Start("a").Emits("x"), nop) }, "a", "Emits"},
 		{"empty Or", func(f *flow.Flow[exampleState]) {
 			f.Step(flow.Start("a"), nop)
-			f.Step(flow.Listen("b", flow.Or(flow.On())), nop)
+			f.Step(flow.Listen("b", flow.Or()), nop)
 		}, "b", "no triggers"},
 		{"negative limit", func(f *flow.Flow[exampleState]) { f.MaxMethodRuns = -1; f.Step(flow.Start("a"), nop) }, "", "MaxMethodRuns is -1"},
 	} {
