@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/aop"
 	"github.com/crewai-go/crewai/internal/traceenv"
 )
 
@@ -59,6 +61,12 @@ func Attach(ctx context.Context, t *Tracer, opts ...AttachOption) (context.Conte
 	}
 	ctx = context.WithValue(ctx, tracedKey{}, r)
 	ctx = event.WithHandler(ctx, r)
+	if t.aop != nil {
+		// The crewai backend: every span of the run carries its execution,
+		// the one its grant is asked for.
+		r.execID = aop.ExecutionID(event.RunOf(ctx))
+		r.exec = attribute.String(aop.AttrExecutionUUID, r.execID)
+	}
 	return ctx, r.finishRun
 }
 

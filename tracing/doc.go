@@ -89,9 +89,9 @@
 // # Backends
 //
 // Chosen by code ([WithTracerProvider], [WithExporter], [WithBackend],
-// [WithFileDir], [WithConsole]) or by the environment:
+// [WithFileDir], [WithConsole], [WithCrewAI]) or by the environment:
 //
-//   - OTEL_TRACES_EXPORTER=otlp, console, file or none. Unset: otlp when
+//   - OTEL_TRACES_EXPORTER=otlp, console, file, none or crewai. Unset: otlp when
 //     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
 //     set, else file. An unknown value: a warning and the unset behaviour.
 //   - otlp: the OTel Go exporters' clients, which read the
@@ -114,6 +114,7 @@
 //     lowerCamelCase keys). A trace's spans may come in several lines. The
 //     files can be replayed into any OTLP/HTTP JSON receiver and are read by
 //     `crewai traces`.
+//   - crewai: CrewAI AOP, the CrewAI platform's trace dashboard (see below).
 //
 // The resource is resource.Default() (so OTEL_SERVICE_NAME and
 // OTEL_RESOURCE_ATTRIBUTES apply) with the service name "crewai-go" when the
@@ -125,6 +126,92 @@
 // [Default] is built from the environment once per process, on the first
 // traced run, and shared by every Crew and Flow whose Tracer is nil, like
 // http.DefaultClient; [Shutdown] ends it.
+//
+// # CrewAI AOP
+//
+// The crewai backend sends spans where CrewAI's own tracing sends them, the
+// same way. The credential is CREWAI_USER_PAT, else
+// CREWAI_PLATFORM_INTEGRATION_TOKEN (or [CrewAIConfig].Credential); AOP's
+// address is CREWAI_PLUS_URL, else https://app.crewai.com. Chosen without a
+// credential, the backend warns once, naming both variables, and the spans
+// go to the file backend instead. Nothing is sent to CrewAI unless this
+// backend is chosen, and nothing ever prompts.
+//
+// Each top-level kickoff is one CrewAI execution, whose UUID is derived from
+// the run's ID; a crew kicked off inside a traced flow is part of the flow's
+// execution. The first export of an execution's spans (never at the start
+// of a kickoff; at the latest in the flush that ends it, within its bound)
+// asks AOP for a grant: POST
+// {CREWAI_PLUS_URL}/crewai_plus/api/v1/tracing/grants with the execution
+// UUID and the credential, bounded to 5 s. The answer is checked strictly
+// (token, collector URL, the same execution, an expiry in the future, tier
+// "authenticated"); an invalid answer is an error, never a downgrade to
+// anonymous export. The spans then go by OTLP/HTTP protobuf to the
+// collector the grant names, with the grant as bearer token, each request
+// bounded to 5 s, 200 spans and 3,072,000 encoded bytes: a larger request
+// is split in halves until each part fits, and a span too large on its own
+// is dropped and counted in [Stats].Dropped. A grant with 30 s or less left
+// is renewed before the next request; a collector that refuses a grant
+// gets one retry with a fresh one. A credential refused with 401 or 403 is
+// not asked again for the same execution. The credential goes only to AOP
+// and the grant only to the collector; neither appears in a warning, an
+// error, a span (the credential is masked in captured text like the
+// environment's secrets) or a file. `crewai traces push ID --crewai` sends
+// a stored trace file the same way, as the execution of its run.
+//
+// Every span of this backend carries crewai.execution_uuid and, next to the
+// GenAI and OpenInference attributes, the crewai.* attributes CrewAI's own
+// span handlers set where crewai-go's names differ; other backends get none
+// of them. CrewAI's attributes, and which crewai-go fills:
+//
+//	attribute                               filled from
+//	crewai.execution_uuid                   the run (every span)
+//	crewai.event_name                       the step: crew_kickoff_completed/failed,
+//	                                        task_completed/failed,
+//	                                        agent_execution_completed/error,
+//	                                        llm_call_completed/failed,
+//	                                        tool_usage_finished/error (tools and
+//	                                        delegations), flow_finished/failed,
+//	                                        method_execution_finished/failed,
+//	                                        llm_guardrail_completed
+//	crewai.subject                          crew, flow, method or task name, role,
+//	                                        model, tool
+//	crewai.crew.name, .inputs, .output      gen_ai.workflow.name, input.value,
+//	                                        output.value
+//	crewai.crew.process                     crewai-go's own attribute (same name)
+//	crewai.crew.usage_metrics               the crew span's token counts, as JSON
+//	crewai.crew.execution_duration_ms       the span's duration
+//	crewai.task.name, .description,         crewai-go's own attributes (same names)
+//	  .expected_output
+//	crewai.task.output                      output.value
+//	crewai.agent.role                       gen_ai.agent.name (tool spans:
+//	                                        crewai.tool.agent)
+//	crewai.agent.execution_duration_ms      the span's duration
+//	crewai.flow.name                        crewai-go's own attribute (same name)
+//	crewai.flow.id                          crewai.flow.state_id
+//	crewai.flow.inputs, .result             input.value, output.value
+//	crewai.flow.execution_duration_ms       the span's duration
+//	crewai.method.name, .state, .result     crewai.flow.method, crewai.flow.state,
+//	                                        output.value
+//	crewai.method.duration_ms               the span's duration
+//	crewai.llm.call_type                    tool_call when the model asked for
+//	                                        tools, else llm_call
+//	crewai.guardrail.success                crewai-go's own attribute (same name)
+//	crewai.guardrail.retry_count            crewai.guardrail.attempt - 1
+//
+// Not filled, for want of the value in crewai-go: crewai.crew.id, .key,
+// .num_tasks, .num_agents; crewai.task.id, .key; crewai.agent.key,
+// .llm_calls_count; crewai.flow.method_names,
+// .aggregated_crew_usage_metrics; crewai.method.params; crewai.llm.call_id,
+// .callbacks, .available_functions; crewai.tool.* and crewai.tool.failure.*;
+// the event_id and parent_event_id attributes; and the families of steps
+// crewai-go does not emit (crewai.memory.*, .knowledge.*, .mcp.*, .a2a.*,
+// .reasoning.*, .skill.*, .human_feedback.*, .policy.*). CrewAI's span
+// names ("execute crew", "call llm", ...) are not copied: spans keep the
+// GenAI names above, and AOP identifies a row by crewai.event_name.
+//
+// Tests use a fake AOP (grants and collector on 127.0.0.1); no run against
+// CrewAI's real service was possible while this backend was written.
 //
 // # Flush and failure
 //

@@ -24,6 +24,7 @@ type countingExporter struct {
 	t        *Tracer
 	exported atomic.Uint64
 	failed   atomic.Uint64
+	dropped  atomic.Uint64 // spans the backend refused to send (too large)
 }
 
 func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
@@ -32,7 +33,14 @@ func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 		c.exported.Add(uint64(len(spans)))
 		return nil
 	}
-	c.failed.Add(uint64(len(spans)))
+	var counts *exportCounts
+	if errors.As(err, &counts) { // some spans went, some did not
+		c.exported.Add(uint64(counts.exported))
+		c.failed.Add(uint64(counts.failed))
+		c.dropped.Add(uint64(counts.dropped))
+	} else {
+		c.failed.Add(uint64(len(spans)))
+	}
 	if c.t.batch != nil && c.t.batch.ShutDown() {
 		return err // canceled by Shutdown: nothing to report
 	}
@@ -60,6 +68,10 @@ var statusRE = regexp.MustCompile(`: ([1-5][0-9][0-9]) [A-Za-z]`)
 // causeOf names the cause of an export failure in few words, so that each
 // cause is reported once.
 func causeOf(err error) string {
+	var named interface{ Cause() string } // the crewai backend's errors name their cause
+	if errors.As(err, &named) {
+		return named.Cause()
+	}
 	var fe *fileexport.Error
 	if errors.As(err, &fe) {
 		return "traces folder: " + fe.Cause

@@ -64,6 +64,10 @@ type runTracer struct {
 	// option slices below are then reused from one span to the next.
 	reuse bool
 
+	// crewai backend only: the run's execution UUID, and it as an attribute
+	execID string
+	exec   attribute.KeyValue
+
 	mu       sync.Mutex
 	spans    map[uint64]*openSpan
 	recorded []error
@@ -171,6 +175,9 @@ func (r *runTracer) startSpan(ctx context.Context, name string, kind trace.SpanS
 		ctx, sp := r.t.tracer.Start(ctx, name, r.sopts[:2]...)
 		r.sopts = [3]trace.SpanStartOption{}
 		sp.SetAttributes(attrs...)
+		if r.execID != "" {
+			sp.SetAttributes(r.exec)
+		}
 		return ctx, sp
 	}
 	r.sopts[0], r.sopts[1], r.sopts[2] = kind, trace.WithTimestamp(at), trace.WithAttributes(attrs...)
@@ -441,10 +448,10 @@ func (r *runTracer) finishRun() {
 	if t.exp != nil && t.exp.failed.Load() != failedBefore {
 		return
 	}
-	t.printNotice(tid)
+	t.printNotice(tid, r.execID)
 }
 
-func (t *Tracer) printNotice(tid trace.TraceID) {
+func (t *Tracer) printNotice(tid trace.TraceID, execID string) {
 	if t.notice == nil || !tid.IsValid() {
 		return
 	}
@@ -458,5 +465,11 @@ func (t *Tracer) printNotice(tid trace.TraceID) {
 		fmt.Fprintf(t.notice, "crewai: trace %s saved to %s (view it with: crewai traces view %s)\n", id, path, id)
 	case BackendOTLP:
 		fmt.Fprintf(t.notice, "crewai: trace %s sent over OTLP to %s\n", id, t.endpoint)
+	case BackendCrewAI:
+		if u := t.aop.traceURL(execID); u != "" {
+			fmt.Fprintf(t.notice, "crewai: trace %s sent to CrewAI AOP as execution %s (view it at %s)\n", id, execID, u)
+		} else {
+			fmt.Fprintf(t.notice, "crewai: trace %s sent to CrewAI AOP at %s as execution %s\n", id, t.endpoint, execID)
+		}
 	}
 }

@@ -69,8 +69,9 @@ type Tracer struct {
 	exp      *countingExporter        // nil for a user's provider
 
 	backend      string
-	fileDir      string // file backend only
-	endpoint     string // otlp backend only, for the notice
+	fileDir      string          // file backend only
+	endpoint     string          // otlp and crewai backends only, for the notice
+	aop          *crewaiExporter // crewai backend only
 	capture      bool
 	redact       func(string) string
 	scrub        *scrub.Scrubber
@@ -99,8 +100,9 @@ type Stats struct {
 	// Failed counts spans whose export failed (backend down, refusing,
 	// answering an error, a traces folder that cannot be written).
 	Failed uint64
-	// Dropped counts spans discarded because the export queue was full or
-	// the Tracer was shut down.
+	// Dropped counts spans discarded because the export queue was full, the
+	// Tracer was shut down, or (crewai backend) a span alone was larger than
+	// a request may be.
 	Dropped uint64
 }
 
@@ -114,11 +116,14 @@ func (t *Tracer) Stats() Stats {
 	if t.batch != nil {
 		s.Dropped = t.batch.Dropped()
 	}
+	if t.exp != nil {
+		s.Dropped += t.exp.dropped.Load()
+	}
 	return s
 }
 
 // Backend returns the name of the backend spans go to: "otlp", "console",
-// "file", "none", "exporter" (a [WithExporter] exporter) or "provider" (a
+// "file", "none", "crewai", "exporter" (a [WithExporter] exporter) or "provider" (a
 // [WithTracerProvider] provider).
 func (t *Tracer) Backend() string { return t.backend }
 
@@ -156,6 +161,8 @@ type config struct {
 	otlpHTTP     []otlptracehttp.Option
 	otlpGRPC     []otlptracegrpc.Option
 	resource     *resource.Resource
+	crewai       CrewAIConfig
+	crewaiNow    func() time.Time // tests: the clock grant expiry is checked with
 
 	exportConcurrency int // 0: the default for the backend
 }
@@ -198,15 +205,15 @@ func WithExporter(exp sdktrace.SpanExporter) Option {
 }
 
 // WithBackend chooses the backend by name, as OTEL_TRACES_EXPORTER would:
-// "otlp", "console", "file" or "none".
+// "otlp", "console", "file", "none" or "crewai" (see [WithCrewAI]).
 func WithBackend(name string) Option {
 	return func(c *config) error {
 		switch n := strings.ToLower(strings.TrimSpace(name)); n {
-		case BackendOTLP, BackendConsole, BackendFile, BackendNone:
+		case BackendOTLP, BackendConsole, BackendFile, BackendNone, BackendCrewAI:
 			c.backend = n
 			return nil
 		}
-		return fmt.Errorf("tracing: WithBackend: unknown backend %q (accepted: otlp, console, file, none)", name)
+		return fmt.Errorf("tracing: WithBackend: unknown backend %q (accepted: otlp, console, file, none, crewai)", name)
 	}
 }
 
@@ -480,8 +487,15 @@ func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter
 		return fileexport.New(dir), nil
 	case BackendOTLP:
 		return t.buildOTLP(c)
+	case BackendCrewAI:
+		exp, err := t.buildCrewAI(c)
+		if exp == nil && err == nil { // no credential: warned, the spans go to files
+			t.backend = BackendFile
+			return t.buildExporter(BackendFile, c)
+		}
+		return exp, err
 	}
-	return nil, fmt.Errorf("tracing: unknown backend %q (accepted: otlp, console, file, none)", backend)
+	return nil, fmt.Errorf("tracing: unknown backend %q (accepted: otlp, console, file, none, crewai)", backend)
 }
 
 // maxExportBatch is the largest number of spans in one export;

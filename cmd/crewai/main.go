@@ -7,6 +7,7 @@
 //	crewai traces show ID [--dir D] [--json]
 //	crewai traces view [ID] [--dir D] [--addr 127.0.0.1:0] [--no-open]
 //	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]
+//	crewai traces push ID --crewai [--timeout 30s] [--dir D]
 //	crewai flow plot --example NAME [-o FILE] [--module DIR]
 //	crewai flow plot --list [--module DIR]
 //	crewai memory list (--crew NAME | --all) [--agent ROLE] [--db FILE] [--json]
@@ -91,6 +92,7 @@ Usage:
   crewai traces show   ID [--dir D] [--json]          print a trace's span tree
   crewai traces view   [ID] [--addr A] [--no-open]    open the trace viewer in a browser
   crewai traces push   ID --endpoint URL [...]        send a trace to an OTLP endpoint
+  crewai traces push   ID --crewai                    send a trace to CrewAI AOP
   crewai flow plot     --example NAME [-o FILE]       write the HTML plot of an example flow
   crewai memory list   (--crew NAME | --all) [--agent ROLE] [--json]   list what a crew remembers
   crewai memory reset  (--crew NAME [--agent ROLE] | --all)            forget a crew's memories

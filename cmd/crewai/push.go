@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,10 +28,15 @@ one export request per stored line, exactly as stored.
 
 --endpoint for http/protobuf and http/json is a URL; when it has no path, /v1/traces is added
 (http://localhost:4318 -> http://localhost:4318/v1/traces). For grpc it is host:port (plain text),
-http://host:port (plain text) or https://host:port (TLS).`
+http://host:port (plain text) or https://host:port (TLS).
+
+--crewai sends the trace to CrewAI AOP instead, through the grant path of the crewai tracing backend: the
+credential comes from CREWAI_USER_PAT or CREWAI_PLATFORM_INTEGRATION_TOKEN, the address from CREWAI_PLUS_URL
+(default https://app.crewai.com); --endpoint, --protocol and --header do not apply.`
 
 func (c *cli) tracesPush(ctx context.Context, args []string) error {
-	fs := c.newFlags("traces push", "ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]", pushAbout)
+	fs := c.newFlags("traces push", "ID (--endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... | --crewai) [--timeout 30s] [--dir D]", pushAbout)
+	toAOP := fs.Bool("crewai", false, "send to CrewAI AOP (credential from CREWAI_USER_PAT or CREWAI_PLATFORM_INTEGRATION_TOKEN)")
 	dir := fs.String("dir", "", "traces folder (default $CREWAI_TRACES_DIR or .crewai/traces)")
 	endpoint := fs.String("endpoint", "", "OTLP endpoint (required)")
 	protocol := fs.String("protocol", "http/protobuf", "OTLP protocol: http/protobuf, http/json or grpc")
@@ -47,8 +53,21 @@ func (c *cli) tracesPush(ctx context.Context, args []string) error {
 	if err := checkDirFlag("traces push", *dir); err != nil {
 		return err
 	}
+	if *toAOP {
+		given := false
+		fs.Visit(func(f *flag.Flag) {
+			given = given || f.Name == "endpoint" || f.Name == "protocol" || f.Name == "header"
+		})
+		if given {
+			return usagef("traces push: --crewai takes no --endpoint, --protocol or --header (AOP's grant names the collector)")
+		}
+		if *timeout <= 0 {
+			return usagef("traces push: --timeout %v: want a positive duration", *timeout)
+		}
+		return c.pushCrewAI(ctx, *dir, pos[0], *timeout)
+	}
 	if *endpoint == "" {
-		return usagef("traces push: --endpoint is required (for example http://localhost:4318)")
+		return usagef("traces push: --endpoint is required (for example http://localhost:4318), or --crewai")
 	}
 	hdr := map[string]string{}
 	for _, h := range headers {

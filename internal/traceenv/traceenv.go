@@ -38,6 +38,7 @@ const (
 	BackendConsole = "console"
 	BackendFile    = "file"
 	BackendNone    = "none"
+	BackendCrewAI  = "crewai"
 )
 
 // DefaultFlushTimeout is FlushTimeout's answer when the variable is unset or
@@ -139,11 +140,11 @@ func Backend(l *slog.Logger) string {
 		v = strings.TrimSpace(v[:i])
 	}
 	switch v {
-	case BackendOTLP, BackendConsole, BackendFile, BackendNone:
+	case BackendOTLP, BackendConsole, BackendFile, BackendNone, BackendCrewAI:
 		return v
 	case "":
 	default:
-		warnOnce(l, EnvTracesExporter, raw, "otlp, console, file, none", "using the default backend")
+		warnOnce(l, EnvTracesExporter, raw, "otlp, console, file, none, crewai", "using the default backend")
 	}
 	if os.Getenv(EnvOTLPEndpoint) != "" || os.Getenv(EnvOTLPTracesEP) != "" {
 		return BackendOTLP
