@@ -424,7 +424,7 @@ func TestPanicInModelOrCallback(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, rec := record(context.Background())
 			_, err := tc.a.Execute(ctx, agent.Job{Description: "d"})
-			var pe *agent.PanicError
+			var pe *event.PanicError
 			var ae *agent.Error
 			if !errors.As(err, &pe) || pe.Stack == "" || !errors.As(err, &ae) || ae.Attempts != 1 {
 				t.Fatalf("err %v: want a PanicError, not retried", err)

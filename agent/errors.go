@@ -49,26 +49,6 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// PanicError is a panic recovered during an execution (in the model, a step
-// callback or the agent itself; tools' panics are tool results instead). The
-// zero value is a panic with a nil value. It is not modified once returned:
-// safe to read from many goroutines.
-type PanicError struct {
-	// Value is what was passed to panic.
-	Value any
-	// Stack is the stack of the panicking goroutine.
-	Stack string
-}
-
-// Error returns "panic: <value>".
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
-
-// Unwrap returns Value when it is an error.
-func (e *PanicError) Unwrap() error {
-	err, _ := e.Value.(error)
-	return err
-}
-
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }

@@ -181,7 +181,7 @@ func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var pe *PanicError
+	var pe *event.PanicError
 	if errors.As(err, &pe) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTimeout) {
 		return false
 	}
@@ -413,7 +413,7 @@ func (p *plan) attempt(ctx context.Context, attempt int) (res *Result, usage llm
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: string(debug.Stack())}
+			err = &event.PanicError{Value: r, Stack: string(debug.Stack())}
 			res = nil
 		}
 		e.mu.Lock()
@@ -424,7 +424,7 @@ func (p *plan) attempt(ctx context.Context, attempt int) (res *Result, usage llm
 		}
 		if err != nil {
 			f := event.Failure{Err: err}
-			var pe *PanicError
+			var pe *event.PanicError
 			if errors.As(err, &pe) {
 				f.Panic, f.Stack = true, pe.Stack
 			}
@@ -643,7 +643,7 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 	if err != nil {
 		if st.Active() {
 			f := event.Failure{Err: err}
-			var pe *PanicError
+			var pe *event.PanicError
 			if errors.As(err, &pe) {
 				f.Panic, f.Stack = true, pe.Stack
 			}
@@ -672,11 +672,11 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 	return resp, nil
 }
 
-// generate calls the model, turning a panic into a *PanicError.
+// generate calls the model, turning a panic into a *event.PanicError.
 func generate(ctx context.Context, m llm.LLM, req *llm.Request) (resp *llm.Response, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			resp, err = nil, &PanicError{Value: r, Stack: string(debug.Stack())}
+			resp, err = nil, &event.PanicError{Value: r, Stack: string(debug.Stack())}
 		}
 	}()
 	return m.Generate(ctx, req)
@@ -839,7 +839,7 @@ func (e *execution) runOne(ctx context.Context, c llm.ToolCall, attempt int, rep
 		// rest (a parallel call runs on its own goroutine).
 		if r := recover(); r != nil {
 			stack := string(debug.Stack())
-			res = tool.Result{IsError: true, Panic: true, Stack: stack, Err: &PanicError{Value: r, Stack: stack},
+			res = tool.Result{IsError: true, Panic: true, Stack: stack, Err: &event.PanicError{Value: r, Stack: stack},
 				Output: fmt.Sprintf("Error: the call of tool %q failed unexpectedly: %v", c.Name, r)}
 			event.End(st, event.ToolFailed{Tool: c.Name, CallID: c.ID,
 				Failure: event.Failure{Err: res.Err, Panic: true, Stack: stack}})

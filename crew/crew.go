@@ -87,7 +87,7 @@ type Crew struct {
 	// run. Setting it does not turn tracing on: Tracing does.
 	Tracer *tracing.Tracer
 	// Bus receives the events of the crew's kickoffs; nil means
-	// event.Default. A kickoff inside a run (a flow method) uses that run's
+	// event.Default(). A kickoff inside a run (a flow method) uses that run's
 	// bus.
 	Bus *event.Bus
 	// ManagerLLM is the model of the manager a hierarchical crew builds.
@@ -263,7 +263,7 @@ func (c *Crew) Validate(inputs map[string]any) error {
 				return err
 			}
 		}
-		if err := t.Validate(inputs, false); err != nil {
+		if err := t.Validate(inputs); err != nil {
 			return &ValidationError{Crew: name, Field: field.String(), Reason: err.Error(), Err: err}
 		}
 	}

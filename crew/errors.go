@@ -100,10 +100,10 @@ func (e *TaskError) Error() string {
 // Unwrap returns the cause.
 func (e *TaskError) Unwrap() error { return e.Err }
 
-// InputError reports the failure of one input of [Crew.KickoffForEach]. The
+// ForEachError reports the failure of one input of [Crew.KickoffForEach]. The
 // zero value is not meaningful. It is not modified once returned: safe to read
 // from many goroutines.
-type InputError struct {
+type ForEachError struct {
 	// Index is the position of the input in the list given.
 	Index int
 	// Err is the kickoff's error.
@@ -111,12 +111,12 @@ type InputError struct {
 }
 
 // Error names the input by its index and gives the cause.
-func (e *InputError) Error() string {
+func (e *ForEachError) Error() string {
 	return fmt.Sprintf("crew: input %d: %v", e.Index, e.Err)
 }
 
 // Unwrap returns the kickoff's error.
-func (e *InputError) Unwrap() error { return e.Err }
+func (e *ForEachError) Unwrap() error { return e.Err }
 
 // modelOf returns the model named by an *llm.Error in err, else fallback.
 func modelOf(err error, fallback string) string {

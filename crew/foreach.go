@@ -41,7 +41,7 @@ func WithConcurrency(n int) ForEachOption {
 // KickoffForEach kicks the crew off once per input, at most Concurrency
 // (default DefaultConcurrency) at a time, each as its own run. It returns
 // every output in input order and the total usage. A failed input does not
-// stop the others: the error is then the errors.Join of an *InputError per
+// stop the others: the error is then the errors.Join of an *ForEachError per
 // failed input, and the batch still holds every output. Cancelling ctx stops
 // the running kickoffs and starts no more; the error then also wraps
 // ctx.Err(). Invalid definitions are reported once, before anything runs.
@@ -89,7 +89,7 @@ func (c *Crew) KickoffForEach(ctx context.Context, inputs []map[string]any, opts
 			out, err := c.Kickoff(ctx, in)
 			batch.Outputs[i] = out
 			if err != nil {
-				errs[i] = &InputError{Index: i, Err: err}
+				errs[i] = &ForEachError{Index: i, Err: err}
 			}
 			return nil
 		})

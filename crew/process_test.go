@@ -274,7 +274,7 @@ func TestKickoffForEachFailingInput(t *testing.T) {
 	inputs := []map[string]any{{"x": "a"}, {"x": "bad"}, {"x": "c"}, {"x": "bad"}, {"x": "e"}}
 	batch, err := c.KickoffForEach(context.Background(), inputs)
 	require.Error(t, err)
-	var ie *crew.InputError
+	var ie *crew.ForEachError
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, 1, ie.Index)
 	assert.Contains(t, err.Error(), "crew: input 3:")

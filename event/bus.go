@@ -40,10 +40,23 @@ type Bus struct {
 	dropped atomic.Uint64
 }
 
-// Default is the process default bus, used by every crew and flow that does
-// not name a bus of its own (in the manner of http.DefaultClient). It is safe
-// for concurrent use.
-var Default = &Bus{}
+// defaultBus holds the process default bus.
+var defaultBus atomic.Pointer[Bus]
+
+func init() { defaultBus.Store(&Bus{}) }
+
+// Default returns the process default bus, used by every crew and flow that
+// does not name a bus of its own (as slog.Default is the default logger).
+func Default() *Bus { return defaultBus.Load() }
+
+// SetDefault makes b the process default bus for the runs that start after
+// it returns; runs already started keep the bus they started on. A nil b is
+// ignored.
+func SetDefault(b *Bus) {
+	if b != nil {
+		defaultBus.Store(b)
+	}
+}
 
 // SubscribeOption configures a subscription ([Async], [Named]). Options are
 // plain functions, safe to share; a nil option is ignored.

@@ -22,7 +22,7 @@
 //
 // # Subscribing
 //
-// A [Bus] delivers events to its subscribers. [Default] is the process default
+// A [Bus] delivers events to its subscribers. [Default] returns the process default
 // bus, used by every crew and flow that does not name its own. [Bus.Subscribe]
 // and the typed [On] add a subscriber and return a function that removes it.
 // Within one run, a subscriber sees events one at a time, in sequence order;

@@ -357,3 +357,33 @@ func TestSubscribeRefusesNilHandlerAndIgnoresNilOption(t *testing.T) {
 		t.Fatalf("got %v, want one retry event", got)
 	}
 }
+
+// TestSetDefault checks that runs started without a bus use the bus
+// SetDefault names, that runs started before keep theirs, and that nil is
+// ignored.
+func TestSetDefault(t *testing.T) {
+	orig := event.Default()
+	t.Cleanup(func() { event.SetDefault(orig) })
+	before := event.StartRun(context.Background(), nil) // on orig
+
+	b := &event.Bus{}
+	var mu sync.Mutex
+	var got []string
+	defer b.Subscribe(event.HandlerFunc(func(e event.Event) {
+		mu.Lock()
+		got = append(got, e.(*event.Retry).Operation)
+		mu.Unlock()
+	}))()
+	event.SetDefault(b)
+	event.SetDefault(nil)
+	if event.Default() != b {
+		t.Fatal("Default() is not the bus given to SetDefault (or nil replaced it)")
+	}
+	event.Emit(event.StartRun(context.Background(), nil), event.Retry{Operation: "after"})
+	event.Emit(before, event.Retry{Operation: "before"})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "after" {
+		t.Fatalf("the new default bus saw %q, want [after]", got)
+	}
+}

@@ -32,7 +32,7 @@ func scopeOf(ctx context.Context) *scope {
 }
 
 // StartRun returns a context that carries a new run whose events go to bus
-// (nil means [Default]). If ctx already carries a run, ctx is returned as is:
+// (nil means [Default]()). If ctx already carries a run, ctx is returned as is:
 // the caller's steps join that run (a crew kicked off inside a flow method is
 // part of the flow's run).
 func StartRun(ctx context.Context, bus *Bus) context.Context {
@@ -40,7 +40,7 @@ func StartRun(ctx context.Context, bus *Bus) context.Context {
 		return ctx
 	}
 	if bus == nil {
-		bus = Default
+		bus = Default()
 	}
 	var id RunID
 	binary.BigEndian.PutUint64(id[:8], rand.Uint64())

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/crewai-go/crewai/chat"
@@ -105,6 +106,28 @@ type Failure struct {
 	Panic bool
 	// Stack is the goroutine's stack at the panic, when Panic is true.
 	Stack string
+}
+
+// PanicError is the error of a step that panicked: an agent's model call or
+// callback, a flow method. The agent and flow packages return it (wrapped)
+// and the failed event's [Failure] records it with Panic set; test for it with
+// errors.As. A tool's panic is a tool result instead (tool.PanicError), which
+// the model sees. Unwrap returns the panic value when it is an error, so
+// errors.Is sees through a panic(err).
+type PanicError struct {
+	// Value is what was passed to panic.
+	Value any
+	// Stack is the stack of the panicking goroutine.
+	Stack string
+}
+
+// Error returns "panic: <value>".
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns Value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }
 
 // Kinds of every event of this package.

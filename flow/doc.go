@@ -124,7 +124,7 @@
 // # Failure, cancellation and events
 //
 // A method that returns an error or panics fails the flow with a
-// [MethodError] naming it (a panic becomes a [PanicError]); the ctx of the
+// [MethodError] naming it (a panic becomes an [event.PanicError]); the ctx of the
 // other running methods is cancelled and nothing more starts. Cancelling the
 // kickoff's ctx does the same. Every method that started ends with exactly
 // one MethodFinished or MethodFailed event; the flow's FlowStarted is closed

@@ -48,7 +48,7 @@ type MethodError struct {
 	// Flow and Method name the flow and the method.
 	Flow   string
 	Method string
-	// Err is what went wrong: the method's own error, a *PanicError, or an
+	// Err is what went wrong: the method's own error, an *event.PanicError, or an
 	// error matching ErrMaxMethodRuns.
 	Err error
 }
@@ -60,27 +60,6 @@ func (e *MethodError) Error() string {
 
 // Unwrap returns Err.
 func (e *MethodError) Unwrap() error { return e.Err }
-
-// PanicError is the error of a method that panicked. The zero value is an
-// empty report.
-// Nothing modifies it once returned: it is safe to read from several
-// goroutines.
-type PanicError struct {
-	// Value is what the method panicked with.
-	Value any
-	// Stack is the stack of the panicking goroutine.
-	Stack string
-}
-
-// Error returns "panic: <value>".
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
-
-// Unwrap returns Value if it is an error, so errors.Is sees through a
-// panic(err).
-func (e *PanicError) Unwrap() error {
-	err, _ := e.Value.(error)
-	return err
-}
 
 // InputError reports a kickoff input that cannot go into the state. The zero
 // value is an empty report.

@@ -58,7 +58,7 @@ type Flow[S any] struct {
 	// Tracer builds the spans of a traced run; nil means tracing.Default()
 	// (built from the environment on the first traced run).
 	Tracer *tracing.Tracer
-	// Bus receives the flow's events; nil means event.Default. A flow
+	// Bus receives the flow's events; nil means event.Default(). A flow
 	// kicked off inside another run (a flow method, say) joins that run and
 	// its bus.
 	Bus *event.Bus

@@ -492,7 +492,7 @@ func TestPanickingMethod(t *testing.T) {
 	f := &flow.Flow[exampleState]{Name: "Panics", Bus: bus}
 	f.Step(flow.Start("p"), func(ctxT, *flow.State[exampleState]) (any, error) { panic("kaput") })
 	_, err := f.Kickoff(context.Background(), nil)
-	var pe *flow.PanicError
+	var pe *event.PanicError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "kaput", pe.Value)
 	assert.Contains(t, pe.Stack, "flow_test")

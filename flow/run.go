@@ -238,7 +238,7 @@ func (f *Flow[S]) newState(ctx context.Context, g *graph[S], inputs map[string]a
 
 func failure(err error) event.Failure {
 	fl := event.Failure{Err: err}
-	var pe *PanicError
+	var pe *event.PanicError
 	if errors.As(err, &pe) {
 		fl.Panic, fl.Stack = true, pe.Stack
 	}
@@ -277,7 +277,7 @@ func (f *Flow[S]) openRun(ctx context.Context) (_ context.Context, usage func() 
 
 // RunMethod runs the method name once, on its own, as Kickoff runs each
 // method: MethodStarted, then MethodFinished or MethodFailed (its error
-// or panic as a *[MethodError], a *[PanicError] inside for a panic, and a
+// or panic as a *[MethodError], an *[event.PanicError] inside for a panic, and a
 // router's undeclared label refused), with [TriggerOf] returning trig in
 // the method's ctx. It is for runners that schedule the flow's methods
 // themselves with a [Scheduler], such as a Temporal workflow running each
@@ -373,11 +373,11 @@ func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig 
 	return out, label, id, nil
 }
 
-// call runs the method's function, turning a panic into a *PanicError.
+// call runs the method's function, turning a panic into a *event.PanicError.
 func (m *method[S]) call(ctx context.Context, st *State[S]) (out any, label string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, label, err = nil, "", &PanicError{Value: p, Stack: string(debug.Stack())}
+			out, label, err = nil, "", &event.PanicError{Value: p, Stack: string(debug.Stack())}
 		}
 	}()
 	if m.router {

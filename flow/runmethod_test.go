@@ -118,7 +118,7 @@ func TestRunMethodFailures(t *testing.T) {
 				require.ErrorAs(t, err, &me)
 				assert.Equal(t, tc.method, me.Method)
 			}
-			var pe *flow.PanicError
+			var pe *event.PanicError
 			assert.Equal(t, tc.panic, errors.As(err, &pe))
 			require.NotNil(t, res)
 			assert.Equal(t, tc.events, kindsOf(rec.all()), "no event for a method that never started")

@@ -26,20 +26,17 @@ var (
 	ErrEmptyResponse = errors.New("llm: empty response")
 )
 
-// Kind classifies an [*Error]; it is one of the sentinel errors above. The
-// zero Kind is nil (no kind). The sentinels are read-only values, safe to
-// compare from any goroutine.
-type Kind = error
-
 // Error is a failed model call. It names the model, the HTTP status (0 when
 // there was none) and the provider's message. Match its kind with errors.Is
 // (errors.Is(err, llm.ErrRateLimit)) or read it with errors.As. The zero value
 // is not meaningful. An Error is not modified once returned: it is safe to
 // read and to match from many goroutines.
 type Error struct {
-	// Kind is one of ErrRateLimit, ErrContextWindow, ErrAuth, ErrBadRequest,
-	// ErrServer, ErrTransport, ErrEmptyResponse.
-	Kind Kind
+	// Kind classifies the failure: it is one of the sentinel errors
+	// ErrRateLimit, ErrContextWindow, ErrAuth, ErrBadRequest, ErrServer,
+	// ErrTransport, ErrEmptyResponse (nil for none), which errors.Is
+	// matches.
+	Kind error
 	// Model is the model that was called.
 	Model string
 	// Provider is the provider's gen_ai.provider.name.

@@ -263,7 +263,7 @@ func (c *Client) configure(cfg Config) *Error {
 	c.info = Info{Model: cfg.Model, Provider: provider, NoTools: cfg.NoTools, NoStop: c.caps.NoStop,
 		ContextWindow: c.caps.ContextWindow}
 
-	bad := func(kind Kind, format string, args ...any) *Error {
+	bad := func(kind error, format string, args ...any) *Error {
 		return &Error{Kind: kind, Model: cfg.Model, Provider: provider, Message: fmt.Sprintf(format, args...)}
 	}
 	if cfg.Model == "" {

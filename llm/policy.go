@@ -139,14 +139,16 @@ func retryLoop[T any](ctx context.Context, p RetryPolicy, info Info, oper string
 	}
 }
 
-// ClassifyStatus returns the [Kind] of a provider's error reply from its HTTP
+// ClassifyStatus returns the kind (one of the Err sentinels) of a provider's error reply from its HTTP
 // status, its error code and its message, and whether the policy retries
 // it: 429 (or code rate_limit_exceeded) is ErrRateLimit, retried; a 400 or
 // 413 whose code or message says the prompt is too long is
 // ErrContextWindow; 401 and 403 are ErrAuth; other 4xx ErrBadRequest; 5xx
 // (and 529, Anthropic's "overloaded") ErrServer, retried. A status of 0 or
 // under 400 (an error inside a stream) is ErrServer, retried.
-func ClassifyStatus(status int, code, message string) (Kind, bool) {
+//
+//lint:ignore ST1008 the error returned is a classification (a sentinel), not a failure of the call
+func ClassifyStatus(status int, code, message string) (kind error, retry bool) {
 	switch s := status; {
 	case s == http.StatusTooManyRequests || code == "rate_limit_exceeded":
 		return ErrRateLimit, true

@@ -125,21 +125,14 @@ func (t *Task) Fill(inputs map[string]any) (Filled, error) {
 
 // Validate checks the task's definition with inputs before anything runs: a
 // description, placeholders that all have inputs, a usable output schema and
-// output file, a non-negative-or-default retry count. needAgent requires an
-// Agent with an LLM. It makes no model call, and allocates nothing when the
-// task is fine (an OutputFile with placeholders excepted: it is filled to
-// be checked).
-func (t *Task) Validate(inputs map[string]any, needAgent bool) error {
+// output file, a non-negative-or-default retry count. It does not require an
+// Agent (a task of a hierarchical crew has none; the crew checks its agents);
+// Execute refuses a task without an Agent with an LLM. It makes no model call,
+// and allocates nothing when the task is fine (an OutputFile with placeholders
+// excepted: it is filled to be checked).
+func (t *Task) Validate(inputs map[string]any) error {
 	if strings.TrimSpace(t.Description) == "" {
 		return fmt.Errorf("task: task %q has an empty Description; describe the work to do", t.DisplayName())
-	}
-	if needAgent {
-		if t.Agent == nil {
-			return fmt.Errorf("task: task %q has no Agent; set Task.Agent", t.DisplayName())
-		}
-		if t.Agent.LLM == nil {
-			return fmt.Errorf("task: agent %q of task %q has no LLM; set Agent.LLM", t.Agent.Role, t.DisplayName())
-		}
 	}
 	if t.Output != nil && t.Output.err != nil {
 		return fmt.Errorf("task: task %q Output: %w", t.DisplayName(), t.Output.err)

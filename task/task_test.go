@@ -116,7 +116,7 @@ func TestSchemaOfUnsupportedType(t *testing.T) {
 	require.Error(t, s.Err())
 	m := &llmtest.Scripted{Replies: []llmtest.Reply{{Content: "x"}}}
 	tk := &task.Task{Description: "d", Agent: newAgent(m), Output: s}
-	require.Error(t, tk.Validate(nil, true))
+	require.Error(t, tk.Validate(nil))
 	_, err := tk.Execute(context.Background(), task.Run{})
 	require.ErrorContains(t, err, "chan int")
 	assert.Empty(t, m.Requests())
@@ -222,7 +222,7 @@ func TestOutputFile(t *testing.T) {
 			_, err := tk.Execute(context.Background(), task.Run{Inputs: map[string]any{"topic": "AI"}})
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
-				require.ErrorIs(t, tk.Validate(nil, true), tc.wantErr)
+				require.ErrorIs(t, tk.Validate(nil), tc.wantErr)
 				assert.Empty(t, m.Requests(), "refused before any model call")
 				return
 			}
@@ -350,7 +350,7 @@ func TestOutputFileCheckedWhenDefined(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			tk := &task.Task{Name: "w", Description: "d", Agent: newAgent(m), OutputFile: tc.file, AllowOutsideDir: true}
-			err := tk.Validate(map[string]any{"topic": "AI", "bad name": "x", "1st": "y", "DIR": "z"}, true)
+			err := tk.Validate(map[string]any{"topic": "AI", "bad name": "x", "1st": "y", "DIR": "z"})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), fmt.Sprintf("task %q OutputFile %q", "w", tc.file))
 			assert.Contains(t, err.Error(), tc.want)
@@ -360,7 +360,7 @@ func TestOutputFileCheckedWhenDefined(t *testing.T) {
 	}
 	assert.Empty(t, m.Requests(), "no model call for a refused OutputFile")
 	ok := &task.Task{Description: "d", Agent: newAgent(m), OutputFile: "out/{topic}/{year_2}-report.v1.md"}
-	assert.NoError(t, ok.Validate(map[string]any{"topic": "AI", "year_2": 2026}, true))
+	assert.NoError(t, ok.Validate(map[string]any{"topic": "AI", "year_2": 2026}))
 }
 
 // With nil or empty inputs, a task's texts keep their {placeholders}; a
@@ -371,7 +371,7 @@ func TestPlaceholdersKeptWithoutInputs(t *testing.T) {
 		f, err := tk.Fill(in)
 		require.NoError(t, err)
 		assert.Equal(t, task.Filled{Description: "Study {topic}", ExpectedOutput: "A note on {topic}", OutputFile: "out/{topic}.md"}, f)
-		assert.NoError(t, tk.Validate(in, false))
+		assert.NoError(t, tk.Validate(in))
 	}
 	_, err := tk.Fill(map[string]any{"year": 2026})
 	var me *interpolate.MissingError

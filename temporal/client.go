@@ -114,7 +114,7 @@ func RunFlow[S any](ctx context.Context, c client.Client, f *Flow[S], inputs map
 // most concurrency at a time (0: crew.DefaultConcurrency), and waits. Like
 // crew.Crew.KickoffForEach, it returns every output in input order and the
 // total usage, and a failed input does not stop the others: the error is
-// then the errors.Join of a *crew.InputError per failed input, each wrapping
+// then the errors.Join of a *crew.ForEachError per failed input, each wrapping
 // a *CrewError, and the batch still holds every other output. opts must name
 // the task queue.
 func RunCrewForEach(ctx context.Context, c client.Client, crewName string, inputs []map[string]any, concurrency int, opts client.StartWorkflowOptions) (*crew.BatchOutput, error) {
@@ -147,7 +147,7 @@ func (o *ForEachOutput) batch() (*crew.BatchOutput, error) {
 	var errs []error
 	for i, e := range o.Errors {
 		if e != nil {
-			errs = append(errs, &crew.InputError{Index: i, Err: e})
+			errs = append(errs, &crew.ForEachError{Index: i, Err: e})
 		}
 	}
 	return b, errors.Join(errs...)

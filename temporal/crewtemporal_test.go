@@ -277,7 +277,7 @@ func TestRetriesAndFailures(t *testing.T) {
 		{name: "marked non-retryable", fail: func(int32) error { return NonRetryable(fmt.Errorf("bad plan: %w", &quotaError{left: 7})) },
 			wantErr: true, wantType: "*crewtemporal.quotaError", wantText: "bad plan: quota exhausted (7 left)", wantNonRetr: true, wantCalls: 1, wantMethod: "work"},
 		{name: "panic is not retried", fail: func(int32) error { panic("boom") },
-			wantErr: true, wantType: "*flow.PanicError", wantText: "panic: boom", wantNonRetr: true, wantCalls: 1, wantMethod: "work"},
+			wantErr: true, wantType: "*event.PanicError", wantText: "panic: boom", wantNonRetr: true, wantCalls: 1, wantMethod: "work"},
 		{name: "model auth failure is not retried", fail: func(int32) error { return &llm.Error{Kind: llm.ErrAuth, Model: "m", Status: 401} },
 			wantErr: true, wantType: "authentication", wantNonRetr: true, wantCalls: 1, wantMethod: "work"},
 		{name: "bad input", fail: func(int32) error { return nil }, inputs: map[string]any{"nope": 1},
@@ -470,7 +470,7 @@ func TestKickoffForEach(t *testing.T) {
 	assert.GreaterOrEqual(t, maxInFlight.Load(), int32(1))
 
 	b, err := out.batch()
-	var ie *crew.InputError
+	var ie *crew.ForEachError
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, 3, ie.Index)
 	var ce *CrewError

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/flow"
 	"github.com/crewai-go/crewai/llm"
 )
@@ -33,7 +34,7 @@ func (e *nonRetryableError) Unwrap() error { return e.err }
 // marked with [NonRetryable] or a Temporal ApplicationError marked
 // non-retryable; bad input or definitions (*flow.InputError,
 // *flow.DefinitionError, *flow.CorruptStateError, *crew.ValidationError);
-// a method that panicked (*flow.PanicError); a model call refused for its
+// a method that panicked (*event.PanicError); a model call refused for its
 // key or request (llm.ErrAuth, llm.ErrBadRequest, llm.ErrContextWindow).
 // Other errors (rate limits, server and transport faults, timeouts,
 // a crew's failed task) are retried. Options.NonRetryable adds more.
@@ -50,7 +51,7 @@ func IsNonRetryable(err error) bool {
 		ie *flow.InputError
 		de *flow.DefinitionError
 		ce *flow.CorruptStateError
-		pe *flow.PanicError
+		pe *event.PanicError
 		ve *crew.ValidationError
 	)
 	switch {

@@ -10,9 +10,10 @@ import (
 
 func benchRunner(b *testing.B, opts ...tool.Option) *tool.Runner {
 	b.Helper()
-	f, err := tool.NewE("search_tool", "Searches.", func(ctx context.Context, in searchArgs) (string, error) {
+	f := tool.New("search_tool", "Searches.", func(ctx context.Context, in searchArgs) (string, error) {
 		return in.Query, nil
 	}, opts...)
+	err := f.Err()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func BenchmarkRunnerRunParallel(b *testing.B) {
 func BenchmarkNew(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := tool.NewE("search_tool", "Searches.", noop[searchArgs]); err != nil {
+		if err := tool.New("search_tool", "Searches.", noop[searchArgs]).Err(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// Func is a tool made from a Go function by [New] or [NewE]: its schema is
+// Func is a tool made from a Go function by [New]: its schema is
 // generated from In, its arguments are validated against that schema and
 // decoded into an In, and the function's Out is rendered as text (a string
 // as is, a [fmt.Stringer] through String, []byte as text, anything else as
@@ -49,28 +49,19 @@ type Func[In, Out any] struct {
 // [Func.Err] reports it and whose every call answers with it, so that a
 // program still runs (a name that cannot be sanitised is replaced by
 // "tool_" and 8 hex digits, so that offering the tool to a provider does not
-// fail the model call); use [NewE] to get the error at construction instead.
+// fail the model call). Agents check [Func.Err] (through [Check]) before a
+// run, so such a tool fails validation, naming the problem.
 func New[In, Out any](name, description string, fn func(ctx context.Context, in In) (Out, error), opts ...Option) *Func[In, Out] {
 	if fn == nil {
 		panic("tool: New called with a nil function for tool " + fmt.Sprintf("%q", name))
 	}
-	f, _ := NewE(name, description, fn, opts...)
-	return f
-}
-
-// NewE is [New] returning the construction error instead of recording it:
-// a nil fn, a name with no usable character (wrapping [ErrInvalidName]), an
-// In type that is not a struct, a pointer to a struct or a map with string
-// keys, or a schema that cannot be generated. On error the returned Func is
-// still non-nil and answers every call with the error.
-func NewE[In, Out any](name, description string, fn func(ctx context.Context, in In) (Out, error), opts ...Option) (*Func[In, Out], error) {
 	f := &Func[In, Out]{name: name, desc: description, fn: fn, opts: applyOptions(Options{}, opts)}
 	f.err = f.build()
 	if f.err != nil {
 		f.schema = json.RawMessage(`{"type":"object","properties":{}}`)
 		f.args = compileSchema(f.schema)
 	}
-	return f, f.err
+	return f
 }
 
 func (f *Func[In, Out]) build() error {
@@ -140,8 +131,8 @@ func (f *Func[In, Out]) Run(ctx context.Context, args json.RawMessage) (string, 
 	return f.runChecked(ctx, raw)
 }
 
-// errZeroFunc is the error of a Func that was not made by New or NewE.
-var errZeroFunc = errors.New("tool: a Func must be made with New or NewE")
+// errZeroFunc is the error of a Func that was not made by New.
+var errZeroFunc = errors.New("tool: a Func must be made with New")
 
 func (f *Func[In, Out]) runChecked(ctx context.Context, args json.RawMessage) (string, error) {
 	if f.err != nil {

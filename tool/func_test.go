@@ -118,7 +118,8 @@ func TestSchemaGeneration(t *testing.T) {
 }
 
 func TestSchemaRecursiveType(t *testing.T) {
-	f, err := tool.NewE("tree", "", noop[node])
+	f := tool.New("tree", "", noop[node])
+	err := f.Err()
 	require.NoError(t, err)
 	s := schemaMap(t, f)
 	assert.Contains(t, s, "$defs", "a recursive type keeps its definitions")
@@ -132,9 +133,11 @@ func TestSchemaRecursiveType(t *testing.T) {
 }
 
 func TestArgumentTypes(t *testing.T) {
-	ptr, err := tool.NewE("ptr", "", func(ctx context.Context, in *nested) (float64, error) { return in.Lat, nil })
+	ptr := tool.New("ptr", "", func(ctx context.Context, in *nested) (float64, error) { return in.Lat, nil })
+	err := ptr.Err()
 	require.NoError(t, err)
-	m, err := tool.NewE("map", "", func(ctx context.Context, in map[string]any) (int, error) { return len(in), nil })
+	m := tool.New("map", "", func(ctx context.Context, in map[string]any) (int, error) { return len(in), nil })
+	err = m.Err()
 	require.NoError(t, err)
 	assert.Equal(t, "object", schemaMap(t, m)["type"])
 	r := tool.NewRunner([]tool.Tool{ptr, m})
@@ -146,14 +149,14 @@ func TestArgumentTypes(t *testing.T) {
 		name string
 		mk   func() error
 	}{
-		{"string", func() error { _, err := tool.NewE("x", "", noop[string]); return err }},
-		{"int", func() error { _, err := tool.NewE("x", "", noop[int]); return err }},
-		{"slice", func() error { _, err := tool.NewE("x", "", noop[[]string]); return err }},
-		{"int keys", func() error { _, err := tool.NewE("x", "", noop[map[int]string]); return err }},
+		{"string", func() error { err := tool.New("x", "", noop[string]).Err(); return err }},
+		{"int", func() error { err := tool.New("x", "", noop[int]).Err(); return err }},
+		{"slice", func() error { err := tool.New("x", "", noop[[]string]).Err(); return err }},
+		{"int keys", func() error { err := tool.New("x", "", noop[map[int]string]).Err(); return err }},
 		{"channel field", func() error {
-			_, err := tool.NewE("x", "", noop[struct {
+			err := tool.New("x", "", noop[struct {
 				C chan int `json:"c"`
-			}])
+			}]).Err()
 			return err
 		}},
 	}
@@ -173,10 +176,7 @@ func TestArgumentTypes(t *testing.T) {
 
 func TestNilFunction(t *testing.T) {
 	var fn func(context.Context, struct{}) (string, error)
-	_, err := tool.NewE("x", "", fn)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "function is nil")
-	assert.Panics(t, func() { tool.New("x", "", fn) })
+	assert.PanicsWithValue(t, `tool: New called with a nil function for tool "x"`, func() { tool.New("x", "", fn) })
 }
 
 type celsius float64

@@ -15,8 +15,8 @@ import (
 // Gemini all cap function names at 64 characters).
 const MaxNameLen = 64
 
-// ErrInvalidName is wrapped by the errors of [SanitizeName], [NewE] and
-// [New] (through [Func.Err]) for a name that cannot be made acceptable to a
+// ErrInvalidName is wrapped by the errors of [SanitizeName] and of
+// [Func.Err] for a name that cannot be made acceptable to a
 // provider. Test for it with errors.Is.
 var ErrInvalidName = errors.New("invalid tool name")
 

@@ -36,7 +36,7 @@ type Options struct {
 // its cache; results beyond it are not cached (the tool simply runs).
 const MaxCacheEntries = 1024
 
-// Option sets one of the [Options] of a tool. Pass options to [New], [NewE] or
+// Option sets one of the [Options] of a tool. Pass options to [New] or
 // [With]; they are applied once, at construction, in order (a later option
 // wins). A nil Option is ignored. The zero Option is nil and ignored. Options
 // are plain functions, safe to share.
@@ -71,7 +71,7 @@ func CacheKey(key func(args json.RawMessage) string) Option {
 func ResultAsAnswer() Option { return func(o *Options) { o.ResultAsAnswer = true } }
 
 // OptionsProvider is implemented by tools that carry [Options]: the tools made
-// by [New], [NewE] and [With]. A [Runner] applies the options of any tool that
+// by [New] and [With]. A [Runner] applies the options of any tool that
 // implements it; a tool without it runs with the zero Options. ToolOptions
 // must be safe for concurrent use and return the same Options every time.
 type OptionsProvider interface {

@@ -32,7 +32,7 @@ type searchArgs struct {
 // decoded.
 func newSearch(t *testing.T, calls *atomic.Int64, opts ...tool.Option) *tool.Func[searchArgs, string] {
 	t.Helper()
-	f, err := tool.NewE("search_tool", "Searches.", func(ctx context.Context, in searchArgs) (string, error) {
+	f := tool.New("search_tool", "Searches.", func(ctx context.Context, in searchArgs) (string, error) {
 		calls.Add(1)
 		city := ""
 		if in.Address != nil {
@@ -40,6 +40,7 @@ func newSearch(t *testing.T, calls *atomic.Int64, opts ...tool.Option) *tool.Fun
 		}
 		return fmt.Sprintf("q=%s limit=%d mode=%s tags=%v city=%s", in.Query, in.Limit, in.Mode, in.Tags, city), nil
 	}, opts...)
+	err := f.Err()
 	require.NoError(t, err)
 	return f
 }

@@ -171,7 +171,7 @@ func (c *Client) configure(cfg Config) *llm.Error {
 		c.caps.ContextWindow = cfg.ContextWindow
 	}
 	c.info = llm.Info{Model: cfg.Model, Provider: ProviderName, NoStop: c.caps.NoStop, ContextWindow: c.caps.ContextWindow}
-	bad := func(kind llm.Kind, format string, args ...any) *llm.Error {
+	bad := func(kind error, format string, args ...any) *llm.Error {
 		return &llm.Error{Kind: kind, Model: cfg.Model, Provider: ProviderName, Message: fmt.Sprintf(format, args...)}
 	}
 	if cfg.Model == "" {
