@@ -146,8 +146,6 @@ func retryLoop[T any](ctx context.Context, p RetryPolicy, info Info, oper string
 // ErrContextWindow; 401 and 403 are ErrAuth; other 4xx ErrBadRequest; 5xx
 // (and 529, Anthropic's "overloaded") ErrServer, retried. A status of 0 or
 // under 400 (an error inside a stream) is ErrServer, retried.
-//
-//lint:ignore ST1008 the error returned is a classification (a sentinel), not a failure of the call
 func ClassifyStatus(status int, code, message string) (kind error, retry bool) {
 	switch s := status; {
 	case s == http.StatusTooManyRequests || code == "rate_limit_exceeded":

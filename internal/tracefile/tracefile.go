@@ -446,7 +446,7 @@ func unmarshal(line []byte, req *coltracepb.ExportTraceServiceRequest) error {
 func read(r io.Reader, path string) (*Trace, error) {
 	t := &Trace{}
 	var spans []*Span
-	warnings, err := eachRequest(nil, r, path, func(_ int, req *coltracepb.ExportTraceServiceRequest, got []*Span) error {
+	warnings, err := eachRequest(context.Background(), r, path, func(_ int, req *coltracepb.ExportTraceServiceRequest, got []*Span) error {
 		t.Requests = append(t.Requests, req)
 		spans = append(spans, got...)
 		return nil
@@ -479,10 +479,8 @@ func eachRequest(ctx context.Context, r io.Reader, path string,
 	br := bufio.NewReaderSize(r, 64<<10)
 	req := &coltracepb.ExportTraceServiceRequest{}
 	for lineNo := 1; ; lineNo++ {
-		if ctx != nil {
-			if err := ctx.Err(); err != nil {
-				return warnings, err
-			}
+		if err := ctx.Err(); err != nil {
+			return warnings, err
 		}
 		line, err := readLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {

@@ -506,10 +506,10 @@ func inputSchema(raw json.RawMessage) (sdk.ToolInputSchemaParam, error) {
 	}
 	var m map[string]any
 	if !provider.IsJSONObject(raw) || json.Unmarshal(raw, &m) != nil {
-		return s, fmt.Errorf("Parameters is not a JSON object schema: %.80q", raw)
+		return s, fmt.Errorf("parameters are not a JSON object schema: %.80q", raw)
 	}
 	if t, ok := m["type"]; ok && t != "object" {
-		return s, fmt.Errorf("Parameters has type %v; Anthropic takes object schemas only", t)
+		return s, fmt.Errorf("parameters have type %v; Anthropic takes object schemas only", t)
 	}
 	s.Properties = m["properties"]
 	if s.Properties == nil {
