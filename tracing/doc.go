@@ -217,9 +217,12 @@
 // .llm_calls_count; crewai.flow.method_names,
 // .aggregated_crew_usage_metrics; crewai.method.params; crewai.llm.call_id,
 // .callbacks, .available_functions; crewai.tool.* and crewai.tool.failure.*;
-// the event_id and parent_event_id attributes; and the families of steps
-// crewai-go does not emit (crewai.memory.*, .knowledge.*, .mcp.*, .a2a.*,
-// .reasoning.*, .skill.*, .human_feedback.*, .policy.*). CrewAI's span
+// the event_id and parent_event_id attributes; crewai.memory.*,
+// .knowledge.* and .mcp.* (crewai-go's memory, knowledge and MCP steps are
+// spans of their own, embeddings, retrieve, save_memory, initialize and
+// tools/list, carrying the GenAI, OpenInference and MCP attributes, not yet
+// CrewAI's names for them); and the families of steps crewai-go does not
+// emit (.a2a.*, .reasoning.*, .skill.*, .human_feedback.*, .policy.*). CrewAI's span
 // names ("execute crew", "call llm", ...) are not copied: spans keep the
 // GenAI names above, and AOP identifies a row by crewai.event_name.
 //
