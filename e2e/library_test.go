@@ -191,8 +191,9 @@ func runScenario(t *testing.T, j *jaegertest.Instance, proto string, sc scenario
 	for _, m := range traceLine.FindAllStringSubmatch(output, -1) {
 		printed = append(printed, m[1])
 	}
-	if len(printed) != kickoffs {
-		t.Fatalf("%d %q lines in the output, want %d:\n%s", len(printed), "crewai: trace <id> sent over OTLP", kickoffs, output)
+	// The notice is shown once per process, whatever the number of kickoffs.
+	if len(printed) != 1 {
+		t.Fatalf("%d %q lines in the output, want 1 (once per process):\n%s", len(printed), "crewai: trace <id> sent over OTLP", output)
 	}
 	wantSpans := strings.Count(sc.tree, "\n")
 	c := j.Client()
@@ -211,11 +212,10 @@ func runScenario(t *testing.T, j *jaegertest.Instance, proto string, sc scenario
 		found = append(found, traces[i].TraceID)
 	}
 	slices.Sort(found)
-	slices.Sort(printed)
-	if !slices.Equal(found, printed) {
-		t.Fatalf("service %s has traces %v; the run printed %v (one trace per kickoff)", svc, found, printed)
+	if len(found) != kickoffs || !slices.Contains(found, printed[0]) {
+		t.Fatalf("service %s has traces %v; want %d (one per kickoff), among them the printed %s", svc, found, kickoffs, printed[0])
 	}
-	for _, traceID := range printed {
+	for _, traceID := range found {
 		// Read it again by ID, as the UI's trace page does.
 		tr, err := c.Trace(waitCtx(t), traceID)
 		if err != nil {
