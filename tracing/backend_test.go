@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
@@ -203,7 +204,7 @@ func TestFileBackend(t *testing.T) {
 	}
 	var roots int
 	for _, s := range spans {
-		if traceHexOf(s.TraceId) != id {
+		if hex.EncodeToString(s.TraceId) != id {
 			t.Errorf("span %s has trace %x", s.Name, s.TraceId)
 		}
 		if len(s.ParentSpanId) == 0 {
@@ -238,15 +239,6 @@ func TestFileBackend(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("after removal: %d files", len(entries))
 	}
-}
-
-func traceHexOf(b []byte) string {
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return string(out)
 }
 
 func readTraceFile(t *testing.T, path string) []*tracepb.Span {

@@ -1,18 +1,14 @@
 package tracing
 
 import (
-	"bufio"
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 
 	"github.com/crewai-go/crewai/internal/fileexport"
-	"github.com/crewai-go/crewai/internal/otlpjson"
+	"github.com/crewai-go/crewai/internal/tracefile/tracefiletest"
 )
 
 func testTraceID(n int) trace.TraceID {
@@ -21,40 +17,9 @@ func testTraceID(n int) trace.TraceID {
 	return id
 }
 
-// fileLines decodes every line of the trace file of tid and returns the
-// names of its spans, line by line.
+// fileLines returns the span names of the trace file of tid, line by line.
 func fileLines(t *testing.T, dir string, tid trace.TraceID) [][]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, tid.String()+".jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines [][]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
-	for sc.Scan() {
-		var req coltracepb.ExportTraceServiceRequest
-		if err := otlpjson.Unmarshal(sc.Bytes(), &req); err != nil {
-			t.Fatalf("line %d does not decode: %v", len(lines)+1, err)
-		}
-		var names []string
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					if traceHexOf(s.TraceId) != tid.String() {
-						t.Errorf("span %s of trace %x in the file of %s", s.Name, s.TraceId, tid)
-					}
-					names = append(names, s.Name)
-				}
-			}
-		}
-		lines = append(lines, names)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return tracefiletest.SpanNamesByLine(t, dir, tid.String())
 }
 
 // TestFileBackendIdleSignal: through a Tracer, the batcher's idle signal

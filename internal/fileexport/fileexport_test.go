@@ -1,7 +1,6 @@
 package fileexport
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,13 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crewai-go/crewai/internal/tracefile/tracefiletest"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-
-	"github.com/crewai-go/crewai/internal/otlpjson"
 )
 
 func testTraceID(n int) trace.TraceID {
@@ -45,40 +42,9 @@ func testSpan(tid trace.TraceID, seq int, root bool, text string) sdktrace.ReadO
 	return stub.Snapshot()
 }
 
-// fileLines decodes every line of the trace file of tid and returns the
-// names of its spans, line by line.
+// fileLines returns the span names of the trace file of tid, line by line.
 func fileLines(t *testing.T, dir string, tid trace.TraceID) [][]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, tid.String()+".jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines [][]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
-	for sc.Scan() {
-		var req coltracepb.ExportTraceServiceRequest
-		if err := otlpjson.Unmarshal(sc.Bytes(), &req); err != nil {
-			t.Fatalf("line %d does not decode: %v", len(lines)+1, err)
-		}
-		var names []string
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					if traceHexOf(s.TraceId) != tid.String() {
-						t.Errorf("span %s of trace %x in the file of %s", s.Name, s.TraceId, tid)
-					}
-					names = append(names, s.Name)
-				}
-			}
-		}
-		lines = append(lines, names)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return tracefiletest.SpanNamesByLine(t, dir, tid.String())
 }
 
 func countSpans(lines [][]string) int {
@@ -280,13 +246,4 @@ func TestFileExporterErrors(t *testing.T) {
 	if got := f.openNow.Load(); got != 1 {
 		t.Errorf("%d files open, want 1 (the failed one is not kept)", got)
 	}
-}
-
-func traceHexOf(b []byte) string {
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return string(out)
 }

@@ -2,6 +2,7 @@ package otlpjson
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -82,7 +83,7 @@ func TestOTLPJSONIDs(t *testing.T) {
 				return
 			}
 			s := req.ResourceSpans[0].ScopeSpans[0].Spans[0]
-			if traceHexOf(s.TraceId) != tid || traceHexOf(s.SpanId) != sid {
+			if hex.EncodeToString(s.TraceId) != tid || hex.EncodeToString(s.SpanId) != sid {
 				t.Errorf("IDs %x %x", s.TraceId, s.SpanId)
 			}
 			out, err := Marshal(&req)
@@ -120,7 +121,7 @@ func FuzzOTLPJSONRoundTrip(f *testing.F) {
 		if strings.ContainsRune(string(b), '\n') {
 			t.Fatalf("several lines: %s", b)
 		}
-		if len(tid) > 0 && !strings.Contains(string(b), `"traceId":"`+traceHexOf(tid)+`"`) {
+		if len(tid) > 0 && !strings.Contains(string(b), `"traceId":"`+hex.EncodeToString(tid)+`"`) {
 			t.Fatalf("no hex trace ID in %s", b)
 		}
 		var back coltracepb.ExportTraceServiceRequest
@@ -288,13 +289,4 @@ func FuzzMarshalOTLPJSONMatchesProtojson(f *testing.F) {
 			sameJSON(t, got, want)
 		}
 	})
-}
-
-func traceHexOf(b []byte) string {
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return string(out)
 }

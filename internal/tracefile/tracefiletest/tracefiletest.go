@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -19,6 +20,8 @@ import (
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/crewai-go/crewai/internal/otlpjson"
 )
 
 // Spec describes one span. ID and Parent are short names turned into span
@@ -285,4 +288,41 @@ func WriteChain(dir, traceID string, n, perLine int) (string, error) {
 		return "", err
 	}
 	return path, f.Close()
+}
+
+// SpanNamesByLine reads the trace file of traceID (hex) in dir, as the file
+// backend writes it, and returns the names of its spans line by line. A line
+// that does not decode, or a span of another trace, fails t.
+func SpanNamesByLine(t testing.TB, dir, traceID string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, traceID+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines [][]string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	for sc.Scan() {
+		var req coltracepb.ExportTraceServiceRequest
+		if err := otlpjson.Unmarshal(sc.Bytes(), &req); err != nil {
+			t.Fatalf("line %d does not decode: %v", len(lines)+1, err)
+		}
+		var names []string
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					if hex.EncodeToString(s.TraceId) != traceID {
+						t.Errorf("span %s of trace %x in the file of %s", s.Name, s.TraceId, traceID)
+					}
+					names = append(names, s.Name)
+				}
+			}
+		}
+		lines = append(lines, names)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }
