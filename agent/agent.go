@@ -112,10 +112,10 @@ type Agent struct {
 // themselves: a cached runner is used only while the slice holds the same
 // tools, compared one by one with the copy the runner was made from, so a
 // tool replaced in place (even in the same backing array) makes a new
-// runner. Only tools whose dynamic type is a pointer are compared (the
-// comparison of two pointers cannot panic, and a pointer tool is the same
-// tool as long as the pointer is); a list holding any other tool gets a new
-// runner at every execution.
+// runner. Tools are compared with ==, so a pointer tool is the same tool as
+// long as the pointer is, and a value tool as long as its value is; a list
+// holding a tool whose dynamic type cannot be compared (a struct with a
+// slice or map field, say) gets a new runner at every execution.
 type runnerCache struct {
 	own atomic.Pointer[cachedRunner]
 	job atomic.Pointer[cachedRunner]
@@ -140,8 +140,8 @@ func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *cachedRun
 	if len(tools) == 0 {
 		return noTools
 	}
-	cacheable := pointerTools(tools)
-	if c := slot.Load(); cacheable && c != nil && slices.Equal(c.tools, tools) {
+	cacheable := comparableTools(tools)
+	if c := slot.Load(); cacheable && c != nil && sameTools(c.tools, tools) {
 		return c
 	}
 	r := tool.NewRunner(tools)
@@ -160,15 +160,27 @@ func runnerFor(slot *atomic.Pointer[cachedRunner], tools []tool.Tool) *cachedRun
 	return c
 }
 
-// pointerTools reports whether every tool's dynamic type is a pointer (nil
-// tools included), so that comparing the tools cannot panic.
-func pointerTools(tools []tool.Tool) bool {
+// comparableTools reports whether every tool's dynamic type can be compared
+// with == (nil tools included).
+func comparableTools(tools []tool.Tool) bool {
 	for _, t := range tools {
-		if t != nil && reflect.TypeOf(t).Kind() != reflect.Pointer {
+		if t != nil && !reflect.TypeOf(t).Comparable() {
 			return false
 		}
 	}
 	return true
+}
+
+// sameTools reports whether a and b hold the same tools. A comparable struct
+// may still hold an interface field whose value cannot be compared; that
+// comparison panics, and such lists are taken as different.
+func sameTools(a, b []tool.Tool) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return slices.Equal(a, b)
 }
 
 // rpmLimiter is the agent's own token bucket, made on first use.

@@ -1058,3 +1058,52 @@ func TestToolReplacedInPlaceIsSeen(t *testing.T) {
 		}
 	}
 }
+
+// valueTool is a tool held by value; extra may hold a value that cannot be
+// compared, which makes comparing two valueTools panic.
+type valueTool struct {
+	out   string
+	extra any
+}
+
+func (valueTool) Name() string        { return "lookup" }
+func (valueTool) Description() string { return "Look a thing up" }
+func (valueTool) Schema() json.RawMessage {
+	return json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}}}`)
+}
+func (v valueTool) Run(context.Context, json.RawMessage) (string, error) { return v.out, nil }
+
+// TestValueToolReplacedInPlaceIsSeen: tools held by value are cached too (a
+// value tool is the same tool while its value is), a different value put in
+// the same slot is seen, and a value whose comparison would panic is run,
+// never compared into a panic.
+func TestValueToolReplacedInPlaceIsSeen(t *testing.T) {
+	m := &llmtest.Scripted{Respond: func(req *llm.Request) llmtest.Reply {
+		last := req.Messages[len(req.Messages)-1]
+		if last.Role == llm.RoleTool {
+			return llmtest.Reply{Content: "saw " + last.Content}
+		}
+		return llmtest.Reply{ToolCalls: []llm.ToolCall{call("lookup", `{"q":"x"}`)}}
+	}}
+	tools := []tool.Tool{valueTool{out: "old"}}
+	a := &agent.Agent{Role: "R", LLM: m, Tools: tools}
+	for _, tc := range []struct {
+		tool valueTool
+		want string
+	}{
+		{valueTool{out: "old"}, "saw old"},
+		{valueTool{out: "old"}, "saw old"},
+		{valueTool{out: "new"}, "saw new"},
+		{valueTool{out: "slice", extra: []int{1}}, "saw slice"},
+		{valueTool{out: "slice again", extra: []int{1}}, "saw slice again"},
+	} {
+		tools[0] = tc.tool // same slice, same backing array
+		res, err := a.Execute(context.Background(), agent.Job{Description: "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Output != tc.want {
+			t.Fatalf("output %q, want %q", res.Output, tc.want)
+		}
+	}
+}
