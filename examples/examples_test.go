@@ -35,6 +35,7 @@ func TestExamplesRunOffline(t *testing.T) {
 			"words, counted by the MCP server's word_count tool"}},
 		{"memory", []string{"OPENAI_API_KEY is not set", "Recalled from memory:", "Ana is vegetarian",
 			"I remember that Ana is vegetarian", "The crew now remembers 2 things."}},
+		{"yaml-crew", []string{"OPENAI_API_KEY is not set", "The year agents grew up", "Kickoff 1 logged: 2 tasks"}},
 		{"knowledge", []string{"OPENAI_API_KEY is not set", "Knowledge \"support-docs\": 3 chunks embedded",
 			"Customers may return any product within 30 days", "Aria wireless headphones"}},
 	}
@@ -44,7 +45,7 @@ func TestExamplesRunOffline(t *testing.T) {
 			traces := t.TempDir()
 			cmd := exec.Command(goBin, "run", "./"+tt.dir)
 			cmd.Env = append(os.Environ(), "OPENAI_API_KEY=", "OPENAI_BASE_URL=", "CREWAI_TRACES_DIR="+traces,
-				"CREWAI_VECTOR_DB="+filepath.Join(traces, "vectors.db"),
+				"CREWAI_VECTOR_DB="+filepath.Join(traces, "vectors.db"), "CREWAI_STORAGE_DIR="+traces,
 				"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
 			out, err := cmd.CombinedOutput()
 			if err != nil {

@@ -36,6 +36,48 @@
 // respect_context_window, ...) are unknown keys, so that nobody believes a
 // setting is in force when it is not.
 //
+// # Commands
+//
+// A project's main builds its crew (usually from the YAML) and ends with
+// [Main] (or [MainFlow] for a flow), which runs the command of the command
+// line: run, log-tasks-outputs, replay -t TASK, test -n N, train -n N,
+// memory reset; for a flow, run and plot. The crewai command's run, replay,
+// ... build the project in the current folder and run it with the same
+// arguments, as CrewAI's command runs a project with uv.
+//
+// Every kickoff of run and replay is recorded in a [TaskLog]: .crewai/task_outputs.db (pure-Go SQLite, WAL;
+// $CREWAI_STORAGE_DIR moves it). A kickoff's outputs are written with its
+// end in one transaction, so concurrent kickoffs (goroutines or processes)
+// each keep their own outputs, and a process killed mid-kickoff leaves a
+// kickoff marked running that readers skip: log-tasks-outputs shows the
+// last kickoff that finished (a failed one included: a replay may start
+// from the task that failed). replay restores the outputs of the tasks
+// before TASK from the log, in a new process, and runs the rest
+// ([crew.Crew.ReplayFrom]); restored structured outputs keep their JSON,
+// not their Go value.
+//
+// When the crew is traced, each command is a root span in a new trace
+// ("run research", "replay research", ...) with the kickoffs as children;
+// the log keeps the span's IDs, and a replay's span links to the span of
+// the kickoff it replays. (The tracing package makes a kickoff's root span
+// a child of the span in its context; the command span is how a replay
+// gets a trace of its own with a link, without changes there.)
+//
+// test runs the crew N times and has a judge model (Options.Judge, --model,
+// default gpt-4o-mini) score every task output from 1 to 10 against its
+// description and expected output, as a structured output that a guardrail
+// keeps in range; it prints a table of scores per task and run, the
+// averages and the estimated cost (package pricing; models without a price
+// are counted apart). train runs the crew N times, asks Options.Human
+// about every task output (by default the console, on an io.Reader: a
+// human-input package can stand in for it), has each agent's model distil
+// the feedback into suggestions, and saves them by agent role in
+// .crewai/trained_agents.json; later run and replay commands append each
+// agent's suggestions to its backstory before the first kickoff, with
+// braces escaped so that they are not taken for placeholders. CrewAI adds
+// them to every task prompt instead; the backstory is the agent's own
+// prompt, which is where per-agent instructions belong in this package.
+//
 // human_input: true asks [Registry.Human] (by default [ConsoleHuman] on the
 // process's standard input) after the task's guardrail: an empty answer
 // accepts the output, anything else is sent back to the agent as feedback,

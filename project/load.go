@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,6 +60,31 @@ func Load(dir string, reg *Registry) (*Definitions, error) {
 		return nil, err
 	}
 	return Parse(agentsFile, a, tasksFile, t, reg)
+}
+
+// LoadFS is Load reading dir/agents.yaml and dir/tasks.yaml from fsys (an
+// embed.FS, so that the definitions ship inside the program).
+func LoadFS(fsys fs.FS, dir string, reg *Registry) (*Definitions, error) {
+	read := func(name string) ([]byte, error) {
+		p := path.Join(dir, name)
+		if info, err := fs.Stat(fsys, p); err == nil && info.Size() > MaxFileSize {
+			return nil, &Error{File: p, Reason: fmt.Sprintf("is larger than %d bytes; a crew's definitions fit in far less", MaxFileSize)}
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, &Error{File: p, Reason: "cannot be read", Err: err}
+		}
+		return b, nil
+	}
+	a, err := read("agents.yaml")
+	if err != nil {
+		return nil, err
+	}
+	t, err := read("tasks.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path.Join(dir, "agents.yaml"), a, path.Join(dir, "tasks.yaml"), t, reg)
 }
 
 func readLimited(path string) ([]byte, error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/crewai-go/crewai/llm"
@@ -331,5 +332,26 @@ func TestConsoleHuman(t *testing.T) {
 	}
 	if !strings.Contains(w.String(), "draft") {
 		t.Errorf("the output was not shown: %q", w.String())
+	}
+}
+
+func TestLoadFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"cfg/agents.yaml": {Data: []byte(agentsYAML)},
+		"cfg/tasks.yaml":  {Data: []byte("research_task:\n  description: d\n  agent: nobody\n")},
+	}
+	_, err := LoadFS(fsys, "cfg", testRegistry())
+	var pe *Error
+	if !errors.As(err, &pe) || pe.File != "cfg/tasks.yaml" || pe.Line != 3 {
+		t.Fatalf("err = %v, want cfg/tasks.yaml:3", err)
+	}
+	fsys["cfg/tasks.yaml"] = &fstest.MapFile{Data: []byte(tasksYAML)}
+	d, err := LoadFS(fsys, "cfg", testRegistry())
+	if err != nil || len(d.TaskNames) != 2 {
+		t.Fatalf("LoadFS = %v, %v", d, err)
+	}
+	fsys["cfg/tasks.yaml"] = &fstest.MapFile{Data: make([]byte, MaxFileSize+1)}
+	if _, err := LoadFS(fsys, "cfg", testRegistry()); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized: %v", err)
 	}
 }

@@ -17,6 +17,9 @@ const modulePath = "github.com/crewai-go/crewai"
 
 const flowPlotAbout = `Writes the HTML plot of a flow (its methods, listeners, routers and their labels) to a file.
 
+A project made by "crewai create flow" (any program whose main hands its flow to project.MainFlow)
+plots itself: "crewai flow plot --package DIR" runs "go run DIR plot -o FILE" (default flow.html).
+
 A command cannot load a flow out of someone else's program, so a program exposes its flow for plotting
 itself: it accepts a -plot FILE flag and, when given, writes f.Graph().HTML to FILE (f.Graph().Mermaid() gives the
 same graph as Mermaid text), preferably without running the flow:
@@ -42,15 +45,22 @@ func (c *cli) flowPlot(ctx context.Context, args []string) error {
 	out := fs.String("o", "", "output file (default NAME.html in the current folder)")
 	module := fs.String("module", "", "root of the crewai-go source tree (default: found from the current folder upward)")
 	list := fs.Bool("list", false, "list the examples that can plot their flow")
+	pkg := fs.String("package", "", "a project folder whose program hands its flow to project.MainFlow (it runs \"go run DIR plot\")")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *pkg != "" {
+		if *example != "" || *list || len(pos) > 0 {
+			return usagef("flow plot: --package takes no --example, --list or argument")
+		}
+		return c.plotPackage(ctx, *pkg, *out)
 	}
 	if len(pos) > 0 {
 		return usagef("flow plot: unexpected argument %q (use --example NAME)", pos[0])
 	}
 	if !*list && *example == "" {
-		return usagef("flow plot: --example NAME or --list is required")
+		return usagef("flow plot: --example NAME or --list is required (or --package DIR for a project's flow)")
 	}
 	if *example != "" && !regexp.MustCompile(`^[A-Za-z0-9_-]+$`).MatchString(*example) {
 		return usagef("flow plot: --example %q: want the name of a folder under examples/ (letters, digits, _ and -)", *example)

@@ -8,6 +8,10 @@
 //	crewai traces view [ID] [--dir D] [--addr 127.0.0.1:0] [--no-open]
 //	crewai traces push ID --endpoint URL [--protocol http/protobuf|http/json|grpc] [--header k=v]... [--timeout 30s] [--dir D]
 //	crewai traces push ID --crewai [--timeout 30s] [--dir D]
+//	crewai create crew|flow NAME [--module PATH] [--replace DIR] [--require VERSION] [--no-tidy]
+//	crewai run|replay|log-tasks-outputs|test|train|reset-memories [ARGS...]
+//	crewai flow kickoff [ARGS...]
+//	crewai flow plot --package DIR [-o FILE]
 //	crewai flow plot --example NAME [-o FILE] [--module DIR]
 //	crewai flow plot --list [--module DIR]
 //	crewai mcp serve [--http ADDR] [--tracing]
@@ -15,6 +19,12 @@
 //	crewai memory reset (--crew NAME [--agent ROLE] | --all) [--db FILE]
 //	crewai knowledge list [--db FILE]
 //	crewai knowledge reset (--name NAME | --all) [--db FILE]
+//
+// The project commands (run, replay, log-tasks-outputs, test, train,
+// reset-memories, flow kickoff, flow plot --package) run the project in the
+// current folder (or DIR) with "go run . COMMAND": its main.go hands its crew
+// or flow to package project, which implements them. A forwarded command
+// that fails exits with the project program's status.
 //
 // Memories and knowledge are read from the local vector store of packages
 // memory and knowledge: --db, else $CREWAI_VECTOR_DB, else
@@ -96,13 +106,14 @@ func main() {
 // replace it.
 type cli struct {
 	stdout, stderr io.Writer
+	stdin          io.Reader // what forwarded project commands read
 	getenv         func(string) string
 	loc            *time.Location         // time zone of printed times
 	open           func(url string) error // opens a browser; nil: never
 }
 
 func newCLI(stdout, stderr io.Writer) *cli {
-	return &cli{stdout: stdout, stderr: stderr, getenv: os.Getenv, loc: time.Local, open: openBrowser}
+	return &cli{stdout: stdout, stderr: stderr, stdin: os.Stdin, getenv: os.Getenv, loc: time.Local, open: openBrowser}
 }
 
 // usageError is a bad-usage error: exit status 2.
@@ -127,6 +138,16 @@ Usage:
   crewai knowledge list                                   list knowledge collections and their sources
   crewai knowledge reset (--name NAME | --all)            remove a knowledge collection (re-ingested next run)
 
+Projects (made by "crewai create"; the commands run the project in the current folder with "go run ."):
+  crewai create        crew|flow NAME [--replace DIR]     scaffold a Go project with config/agents.yaml and tasks.yaml
+  crewai run           [--input k=v]... [--inputs-file F] kick the project's crew or flow off
+  crewai log-tasks-outputs                                list the last kickoff's task outputs
+  crewai replay        -t TASK                            run again from a task, earlier outputs restored
+  crewai test          -n N [--model M]                   score each task with a judge model, N runs
+  crewai train         -n N                               your feedback becomes per-agent suggestions
+  crewai reset-memories                                   forget the project crew's memories
+  crewai flow kickoff | crewai flow plot --package DIR    run or plot a project's flow
+
 Run "crewai COMMAND SUBCOMMAND -h" for a command's flags.
 Traces are read from --dir, $CREWAI_TRACES_DIR or .crewai/traces; memories and knowledge from --db,
 $CREWAI_VECTOR_DB or .crewai/vectors.db.
@@ -142,6 +163,10 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		fmt.Fprintln(c.stderr, "crewai: interrupted")
 		return exitInterrupted
+	}
+	var es *exitStatus
+	if errors.As(err, &es) {
+		return es.code // the project's program printed its own error
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -193,20 +218,26 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.memoryCmd(ctx, args[1:])
 	case "knowledge":
 		return c.knowledgeCmd(ctx, args[1:])
+	case "create":
+		return c.create(ctx, args[1:])
+	case "run", "replay", "log-tasks-outputs", "test", "train", "reset-memories":
+		return c.forward(ctx, ".", append(append([]string(nil), forwarded[args[0]]...), args[1:]...))
 	case "flow":
 		if len(args) < 2 {
-			return usagef("flow: missing subcommand (plot)")
+			return usagef("flow: missing subcommand (plot or kickoff)")
 		}
 		switch args[1] {
+		case "kickoff":
+			return c.forward(ctx, ".", append([]string{"run"}, args[2:]...))
 		case "plot":
 			return c.flowPlot(ctx, args[2:])
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(c.stdout, mainUsage)
 			return nil
 		}
-		return usagef("flow: unknown subcommand %q (want plot)", args[1])
+		return usagef("flow: unknown subcommand %q (want plot or kickoff)", args[1])
 	}
-	return usagef("unknown command %q (want traces, flow, memory, knowledge or mcp)", args[0])
+	return usagef("unknown command %q (want create, run, replay, log-tasks-outputs, test, train, reset-memories, traces, flow, memory, knowledge or mcp)", args[0])
 }
 
 // newFlags returns a flag set for "crewai name" whose usage text starts with

@@ -1,0 +1,462 @@
+package project
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/internal/pricing"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/llm/models"
+	"github.com/crewai-go/crewai/task"
+)
+
+// DefaultJudgeModel is the model that scores outputs in "test" when neither
+// Options.Judge nor --model is given (CrewAI's default evaluator model).
+const DefaultJudgeModel = "gpt-4o-mini"
+
+// Score is a judge's verdict on one task output.
+type Score struct {
+	// Quality is the score, from 1 (useless) to 10 (excellent).
+	Quality float64 `json:"quality"`
+	// Reason says briefly why.
+	Reason string `json:"reason"`
+}
+
+// Suggestions are what training distilled for one agent: instructions
+// that later kickoffs add to the agent's prompt.
+type Suggestions struct {
+	// Suggestions are short, actionable instructions.
+	Suggestions []string `json:"suggestions"`
+	// Quality rates the outputs seen in training, from 0 to 10.
+	Quality float64 `json:"quality"`
+	// Summary sums up the feedback.
+	Summary string `json:"final_summary"`
+}
+
+const (
+	judgeRole      = "Task Output Judge"
+	judgeGoal      = "Score how well a task's output meets its description and expected output, from 1 to 10."
+	judgeBackstory = "You review the work of AI agents strictly and fairly: 1 is useless, 5 is usable with fixes, 10 is " +
+		"complete, correct and exactly what was asked."
+	trainerRole      = "Training Analyst"
+	trainerGoal      = "Turn a person's feedback on an agent's work into instructions that make its next work better."
+	trainerBackstory = "You read what an agent produced and what a reviewer said about it, and write short, concrete " +
+		"instructions the agent can follow next time."
+)
+
+func (p *crewProject) judge(flagModel string) (llm.LLM, string) {
+	if p.o.Judge != nil {
+		return p.o.Judge, p.o.Judge.Info().Model
+	}
+	name := flagModel
+	if name == "" {
+		name = DefaultJudgeModel
+	}
+	m := models.LLM(name)
+	if p.o.NewModel != nil {
+		m = p.o.NewModel(name)
+	}
+	return m, m.Info().Model
+}
+
+// evalCrew runs one structured-output task with its own agent, as a crew of
+// its own (so that it is traced and counted like any kickoff).
+func (p *crewProject) evalCrew(ctx context.Context, name string, a *agent.Agent, description, expected string, out *task.Schema,
+	guard task.Guardrail) (*crew.CrewOutput, error) {
+	t := &task.Task{Name: name, Description: description, ExpectedOutput: expected, Agent: a, Output: out, Guardrail: guard,
+		Context: task.NoContext()}
+	c := &crew.Crew{Name: p.crewName() + " " + name, Agents: []*agent.Agent{a}, Tasks: []*task.Task{t},
+		Tracing: p.c.Tracing, Tracer: p.c.Tracer, Bus: p.c.Bus}
+	return c.Kickoff(ctx, nil)
+}
+
+// escapeBraces keeps {name} in text given to a prompt from being read as
+// a placeholder: {{name}} is left alone by interpolation.
+var placeholderRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_-]*)\}`)
+
+func escapeBraces(s string) string { return placeholderRE.ReplaceAllString(s, "{{$1}}") }
+
+func (p *crewProject) test(ctx context.Context, args []string) error {
+	fs := newFlags("test", p.o)
+	n := fs.Int("n", 3, "how many times to run the crew")
+	fs.IntVar(n, "n_iterations", 3, "the same as -n (CrewAI's spelling)")
+	model := fs.String("model", "", "the judge model (default "+DefaultJudgeModel+")")
+	in := inputFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return usagef("test: -n %d: want at least 1 run", *n)
+	}
+	inputs, err := in.inputs(p.o.Inputs)
+	if err != nil {
+		return err
+	}
+	judgeLLM, judgeName := p.judge(*model)
+	ctx, _, end := p.traced(ctx, "test", trace.SpanContext{}, attribute.Int("crewai.project.iterations", *n))
+	defer end()
+	judge := &agent.Agent{Role: judgeRole, Goal: judgeGoal, Backstory: judgeBackstory, LLM: judgeLLM}
+	inRange := func(out task.TaskOutput) error {
+		s, ok := task.ValueAs[Score](out)
+		if !ok || s.Quality < 1 || s.Quality > 10 || math.IsNaN(s.Quality) {
+			return fmt.Errorf("quality must be a number from 1 to 10; got %v", s.Quality)
+		}
+		return nil
+	}
+	var names []string
+	scores := map[string][]float64{} // task -> per run (NaN: no output)
+	var times []time.Duration
+	var crewCost, judgeCost costSum
+	for run := 0; run < *n; run++ {
+		start := time.Now()
+		out, err := p.c.Kickoff(ctx, inputs)
+		times = append(times, time.Since(start))
+		if out != nil {
+			crewCost.addCrew(p.c, out)
+		}
+		if err != nil {
+			return fmt.Errorf("project: test run %d: %w", run+1, err)
+		}
+		for _, o := range out.Tasks {
+			if _, ok := scores[o.Name]; !ok {
+				names = append(names, o.Name)
+				scores[o.Name] = make([]float64, *n)
+				for i := range scores[o.Name] {
+					scores[o.Name][i] = math.NaN()
+				}
+			}
+			desc := fmt.Sprintf("Score this task output.\n\nTask: %s\n\nExpected output: %s\n\nOutput:\n%s",
+				escapeBraces(o.Description), escapeBraces(o.ExpectedOutput), escapeBraces(o.String()))
+			res, err := p.evalCrew(ctx, "judge", judge, desc,
+				"The quality from 1 to 10 and one sentence saying why", task.As[Score](), inRange)
+			if res != nil {
+				judgeCost.add(judgeName, res.Usage)
+			}
+			if err != nil {
+				return fmt.Errorf("project: test run %d: judging task %q: %w", run+1, o.Name, err)
+			}
+			s, _ := task.ValueAs[Score](res.Tasks[0])
+			scores[o.Name][run] = s.Quality
+		}
+	}
+	p.printScores(names, scores, times, *n)
+	fmt.Fprintf(p.o.Stdout, "\nCost: crew %s, judge (%s) %s, total %s\n", crewCost, judgeName, judgeCost, crewCost.plus(judgeCost))
+	return nil
+}
+
+func (p *crewProject) printScores(names []string, scores map[string][]float64, times []time.Duration, n int) {
+	tw := tabwriter.NewWriter(p.o.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	head := "Task scores (1-10)\t"
+	for i := 1; i <= n; i++ {
+		head += fmt.Sprintf("Run %d\t", i)
+	}
+	fmt.Fprintln(tw, head+"Avg.\t")
+	perRun := make([][]float64, n)
+	var all []float64
+	for _, name := range names {
+		row := name + "\t"
+		var mine []float64
+		for i, s := range scores[name] {
+			row += fmtScore(s) + "\t"
+			if !math.IsNaN(s) {
+				mine = append(mine, s)
+				perRun[i] = append(perRun[i], s)
+				all = append(all, s)
+			}
+		}
+		fmt.Fprintln(tw, row+fmtScore(mean(mine))+"\t")
+	}
+	row := "Crew\t"
+	for i := 0; i < n; i++ {
+		row += fmtScore(mean(perRun[i])) + "\t"
+	}
+	fmt.Fprintln(tw, row+fmtScore(mean(all))+"\t")
+	row = "Time (s)\t"
+	var total time.Duration
+	for _, d := range times {
+		row += fmt.Sprintf("%.1f\t", d.Seconds())
+		total += d
+	}
+	fmt.Fprintln(tw, row+fmt.Sprintf("%.1f\t", total.Seconds()/float64(max(len(times), 1))))
+	tw.Flush()
+	fmt.Fprintf(p.o.Stdout, "\nAverage score: %s over %d runs\n", fmtScore(mean(all)), n)
+}
+
+func fmtScore(f float64) string {
+	if math.IsNaN(f) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", f)
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// costSum adds up estimated costs; unknown tokens are those of models
+// without a known price.
+type costSum struct {
+	usd     float64
+	tokens  int
+	unknown int
+}
+
+var priceTable = func() *pricing.Table {
+	if t, err := pricing.FromEnv(); err == nil && t != nil {
+		return t
+	}
+	return pricing.Default()
+}
+
+func (c *costSum) add(model string, u llm.Usage) {
+	c.tokens += u.TotalTokens
+	if usd, ok := priceTable().Cost(model, u); ok {
+		c.usd += usd
+	} else {
+		c.unknown += u.TotalTokens
+	}
+}
+
+// addCrew prices each task's usage at the model of its agent.
+func (c *costSum) addCrew(cr *crew.Crew, out *crew.CrewOutput) {
+	for i, o := range out.Tasks {
+		model := ""
+		if i < len(cr.Tasks) && cr.Tasks[i] != nil && cr.Tasks[i].Agent != nil && cr.Tasks[i].Agent.LLM != nil {
+			model = cr.Tasks[i].Agent.LLM.Info().Model
+		}
+		c.add(model, o.Usage)
+	}
+}
+
+func (c costSum) plus(d costSum) costSum {
+	return costSum{usd: c.usd + d.usd, tokens: c.tokens + d.tokens, unknown: c.unknown + d.unknown}
+}
+
+func (c costSum) String() string {
+	s := fmt.Sprintf("$%.4f (%d tokens", c.usd, c.tokens)
+	if c.unknown > 0 {
+		s += fmt.Sprintf(", %d of them on models without a known price", c.unknown)
+	}
+	return s + ")"
+}
+
+// trainedPath is the training file: file, else the default under Dir.
+func (p *crewProject) trainedPath(file string) string {
+	if file == "" {
+		file = DefaultTrainedFile
+	}
+	if file == DefaultTrainedFile {
+		return filepath.Join(p.storageDir(), file)
+	}
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(p.o.Dir, file)
+}
+
+// LoadTrained reads a training file: suggestions by agent role (the role as
+// written, placeholders included). A missing file is an empty map.
+func LoadTrained(path string) (map[string]Suggestions, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]Suggestions{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("project: training file: %w", err)
+	}
+	var m map[string]Suggestions
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("project: training file %s: not a JSON object of agent roles to suggestions: %w", path, err)
+	}
+	return m, nil
+}
+
+// trainingHeader starts the block of suggestions in an agent's backstory.
+const trainingHeader = "\n\nFollow these instructions, learned from feedback on your earlier work:"
+
+// useTraining adds each agent's suggestions to its backstory, once, before
+// the first kickoff of the process.
+func (p *crewProject) useTraining(path string) error {
+	trained, err := LoadTrained(path)
+	if err != nil || len(trained) == 0 {
+		return err
+	}
+	for _, a := range p.agents() {
+		s, ok := trained[a.Role]
+		if !ok || len(s.Suggestions) == 0 || strings.Contains(a.Backstory, trainingHeader) {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(trainingHeader)
+		for _, line := range s.Suggestions {
+			b.WriteString("\n- ")
+			b.WriteString(escapeBraces(strings.TrimSpace(line)))
+		}
+		a.Backstory += b.String()
+	}
+	return nil
+}
+
+// agents lists the crew's agents and its tasks' agents, once each.
+func (p *crewProject) agents() []*agent.Agent {
+	var out []*agent.Agent
+	seen := map[*agent.Agent]bool{}
+	add := func(a *agent.Agent) {
+		if a != nil && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	for _, a := range p.c.Agents {
+		add(a)
+	}
+	for _, t := range p.c.Tasks {
+		if t != nil {
+			add(t.Agent)
+		}
+	}
+	return out
+}
+
+// feedback is one piece of training data.
+type feedback struct {
+	run      int
+	task     string
+	output   string
+	feedback string
+}
+
+func (p *crewProject) train(ctx context.Context, args []string) error {
+	fs := newFlags("train", p.o)
+	n := fs.Int("n", 1, "how many times to run the crew")
+	fs.IntVar(n, "n_iterations", 1, "the same as -n (CrewAI's spelling)")
+	file := fs.String("f", "", "the training file (default "+DefaultTrainedFile+")")
+	in := inputFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return usagef("train: -n %d: want at least 1 run", *n)
+	}
+	inputs, err := in.inputs(p.o.Inputs)
+	if err != nil {
+		return err
+	}
+	path := p.trainedPath(*file)
+	ctx, _, end := p.traced(ctx, "train", trace.SpanContext{}, attribute.Int("crewai.project.iterations", *n))
+	defer end()
+	byRole := map[string][]feedback{}
+	roleAgent := map[string]*agent.Agent{}
+	for _, a := range p.agents() {
+		roleAgent[a.Role] = a
+	}
+	for run := 1; run <= *n; run++ {
+		out, err := p.c.Kickoff(ctx, inputs)
+		if err != nil {
+			return fmt.Errorf("project: train run %d: %w", run, err)
+		}
+		for i, o := range out.Tasks {
+			fb, err := p.o.Human(o)
+			if err != nil {
+				return fmt.Errorf("project: train run %d: %w", run, err)
+			}
+			role := ""
+			if i < len(p.c.Tasks) && p.c.Tasks[i] != nil && p.c.Tasks[i].Agent != nil {
+				role = p.c.Tasks[i].Agent.Role
+			}
+			if role == "" || strings.TrimSpace(fb) == "" {
+				continue
+			}
+			byRole[role] = append(byRole[role], feedback{run: run, task: o.Name, output: o.String(), feedback: fb})
+		}
+	}
+	trained, err := LoadTrained(path)
+	if err != nil {
+		return err
+	}
+	roles := make([]string, 0, len(byRole))
+	for r := range byRole {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	if len(roles) == 0 {
+		fmt.Fprintln(p.o.Stdout, "No feedback was given: nothing to learn.")
+		return nil
+	}
+	for _, role := range roles {
+		var b strings.Builder
+		fmt.Fprintf(&b, "The agent %q did the work below and a reviewer commented on it. Write the instructions the agent "+
+			"should follow next time so that the reviewer is satisfied.\n", escapeBraces(role))
+		for _, f := range byRole[role] {
+			fmt.Fprintf(&b, "\nRun %d, task %q\nOutput:\n%s\nReviewer's feedback: %s\n", f.run, f.task,
+				escapeBraces(f.output), escapeBraces(f.feedback))
+		}
+		a := roleAgent[role]
+		trainer := &agent.Agent{Role: trainerRole, Goal: trainerGoal, Backstory: trainerBackstory, LLM: a.LLM}
+		res, err := p.evalCrew(ctx, "training", trainer, b.String(),
+			"A list of concrete instructions, the quality of the outputs from 0 to 10, and a one-sentence summary",
+			task.As[Suggestions](), nil)
+		if err != nil {
+			return fmt.Errorf("project: train: distilling the feedback for %q: %w", role, err)
+		}
+		s, _ := task.ValueAs[Suggestions](res.Tasks[0])
+		trained[role] = s
+	}
+	if err := writeJSONAtomic(path, trained); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.o.Stdout, "Saved suggestions for %d agents to %s; later kickoffs add them to the agents' prompts.\n", len(roles), path)
+	return nil
+}
+
+// writeJSONAtomic writes v to path through a temporary file and a rename,
+// so that a reader never sees half a file.
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("project: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("project: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".trained-*")
+	if err != nil {
+		return fmt.Errorf("project: %w", err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("project: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("project: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("project: write %s: %w", path, err)
+	}
+	return nil
+}
