@@ -659,3 +659,68 @@ func killSelf() {
 	}
 	select {}
 }
+
+// TestTestAndTrainAreTraced checks the span trees of test and train: one
+// root span per command, every kickoff (the crew's, the judge's, the
+// trainer's) a child of it, in one trace.
+func TestTestAndTrainAreTraced(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		root    string
+		crews   int // invoke_workflow spans under the root: the runs and the helpers
+		helpers string
+	}{
+		{[]string{"test", "-n", "1"}, "test research", 3, "invoke_workflow research judge"},
+		{[]string{"train", "-n", "1"}, "train research", 3, "invoke_workflow research training"},
+	} {
+		t.Run(tt.args[0], func(t *testing.T) {
+			f := newFixture(t)
+			exp := tracetest.NewInMemoryExporter()
+			tr, err := tracing.New(tracing.WithExporter(exp))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Shutdown(context.Background())
+			c := f.crew(t)
+			c.Tracing, c.Tracer = true, tr
+			var out bytes.Buffer
+			o := f.opts(&out)
+			o.Human = func(task.TaskOutput) (string, error) { return "More detail.", nil }
+			if err := Run(context.Background(), c, tt.args, o); err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			if err := tr.ForceFlush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var root tracetest.SpanStub
+			roots := 0
+			for _, s := range exp.GetSpans() {
+				if !s.Parent.IsValid() {
+					roots++
+					root = s
+				}
+			}
+			if roots != 1 || root.Name != tt.root {
+				t.Fatalf("%d root spans, the last %q; want one %q", roots, root.Name, tt.root)
+			}
+			kids, helpers := 0, 0
+			for _, s := range exp.GetSpans() {
+				if s.SpanContext.TraceID() != root.SpanContext.TraceID() {
+					t.Errorf("span %q is in another trace", s.Name)
+				}
+				if strings.HasPrefix(s.Name, "invoke_workflow") {
+					if s.Parent.SpanID() != root.SpanContext.SpanID() {
+						t.Errorf("kickoff span %q is not a child of %q", s.Name, tt.root)
+					}
+					kids++
+					if s.Name == tt.helpers {
+						helpers++
+					}
+				}
+			}
+			if kids != tt.crews || helpers == 0 {
+				t.Errorf("%d kickoff spans (%d %q), want %d", kids, helpers, tt.helpers, tt.crews)
+			}
+		})
+	}
+}
