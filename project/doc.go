@@ -69,8 +69,8 @@
 // keeps in range; it prints a table of scores per task and run, the
 // averages and the estimated cost (package pricing; models without a price
 // are counted apart). train runs the crew N times, asks Options.Human
-// about every task output (by default the console, on an io.Reader: a
-// human-input package can stand in for it), has each agent's model distil
+// (a human.Provider; by default a human.Console on the program's standard
+// streams) about every task output, has each agent's model distil
 // the feedback into suggestions, and saves them by agent role in
 // .crewai/trained_agents.json; later run and replay commands append each
 // agent's suggestions to its backstory before the first kickoff, with
@@ -78,8 +78,8 @@
 // them to every task prompt instead; the backstory is the agent's own
 // prompt, which is where per-agent instructions belong in this package.
 //
-// human_input: true asks [Registry.Human] (by default [ConsoleHuman] on the
-// process's standard input) after the task's guardrail: an empty answer
-// accepts the output, anything else is sent back to the agent as feedback,
-// up to the task's guardrail retries.
+// human_input: true sets the task's HumanInput (package human: the agent
+// revises its answer with a person's feedback until they accept it), asking
+// [Registry.Human] when set, else the provider in the kickoff's context,
+// else the console.
 package project

@@ -19,6 +19,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/models"
@@ -378,10 +379,13 @@ func (p *crewProject) train(ctx context.Context, args []string) error {
 			return fmt.Errorf("project: train run %d: %w", run, err)
 		}
 		for i, o := range out.Tasks {
-			fb, err := p.o.Human(o)
+			ans, err := human.Ask(ctx, p.o.Human, human.Question{
+				Message: fmt.Sprintf("Training run %d of %d: your feedback on the output of task %q (empty to accept)", run, *n, o.Name),
+				Output:  o.String(), Where: o.Name, Metadata: map[string]string{"agent": o.Agent}})
 			if err != nil {
 				return fmt.Errorf("project: train run %d: %w", run, err)
 			}
+			fb := ans.Text
 			role := ""
 			if i < len(p.c.Tasks) && p.c.Tasks[i] != nil && p.c.Tasks[i].Agent != nil {
 				role = p.c.Tasks[i].Agent.Role

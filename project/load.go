@@ -545,7 +545,7 @@ func defaultModel() string {
 
 func (l *loader) task(e entry, t *task.Task) error {
 	var outputKey string
-	human := false
+	humanInput := false
 	var guard task.Guardrail
 	for _, f := range e.fields {
 		var err error
@@ -599,7 +599,7 @@ func (l *loader) task(e entry, t *task.Task) error {
 				err = l.errf(f.line, e.name+".create_directory", []string{"true"}, "false is not supported: output files always get their folders created")
 			}
 		case "human_input":
-			human, err = l.boolean(e.name, f)
+			humanInput, err = l.boolean(e.name, f)
 		case "output_json", "output_pydantic":
 			var n string
 			if n, err = l.str(e.name, f); err == nil {
@@ -652,34 +652,9 @@ func (l *loader) task(e entry, t *task.Task) error {
 	if strings.TrimSpace(t.Description) == "" {
 		return l.errf(e.line, e.name, nil, "has no description; every task needs one (description: ...)")
 	}
-	if human {
-		t.Guardrail = withHuman(guard, l.reg.Human)
-	} else {
-		t.Guardrail = guard
+	t.Guardrail = guard
+	if humanInput {
+		t.HumanInput, t.HumanProvider = true, l.reg.Human
 	}
 	return nil
-}
-
-// withHuman runs the guardrail, then asks a person: their feedback is a
-// rejection the agent revises its answer with; an empty answer accepts.
-func withHuman(g task.Guardrail, h HumanInput) task.Guardrail {
-	return func(out task.TaskOutput) error {
-		if g != nil {
-			if err := g(out); err != nil {
-				return err
-			}
-		}
-		ask := h
-		if ask == nil {
-			ask = ConsoleHuman(os.Stdin, os.Stderr)
-		}
-		fb, err := ask(out)
-		if err != nil {
-			return fmt.Errorf("project: asking for human input: %w", err)
-		}
-		if strings.TrimSpace(fb) == "" {
-			return nil
-		}
-		return errors.New(strings.TrimSpace(fb))
-	}
 }

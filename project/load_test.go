@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/task"
@@ -287,13 +288,13 @@ func TestLoadReadsConfigFolder(t *testing.T) {
 func TestHumanInputAsksAndRevises(t *testing.T) {
 	var asked []string
 	reg := testRegistry()
-	reg.Human = func(out task.TaskOutput) (string, error) {
-		asked = append(asked, out.Raw)
+	reg.Human = human.Func(func(ctx context.Context, q human.Question) (string, error) {
+		asked = append(asked, q.Output)
 		if len(asked) == 1 {
 			return "Add a title.", nil
 		}
 		return "", nil
-	}
+	})
 	var prompts []string
 	model := &llmtest.Scripted{Model: "m", Respond: func(req *llm.Request) llmtest.Reply {
 		prompts = append(prompts, req.Messages[len(req.Messages)-1].Content)
@@ -305,6 +306,9 @@ func TestHumanInputAsksAndRevises(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tk := d.Task("t"); !tk.HumanInput || tk.HumanProvider == nil {
+		t.Fatalf("human_input did not set Task.HumanInput and its provider: %+v", tk)
+	}
 	out, err := d.Task("t").Execute(context.Background(), task.Run{})
 	if err != nil {
 		t.Fatal(err)
@@ -312,26 +316,8 @@ func TestHumanInputAsksAndRevises(t *testing.T) {
 	if out.Raw != "answer 2" || len(asked) != 2 {
 		t.Errorf("output %q after %d questions; want the revised answer after 2", out.Raw, len(asked))
 	}
-	if len(prompts) != 2 || !strings.Contains(prompts[1], "Add a title.") {
+	if len(prompts) != 2 || !strings.Contains(strings.Join(prompts, "\n"), "Add a title.") {
 		t.Errorf("the feedback did not reach the agent: %q", prompts)
-	}
-}
-
-func TestConsoleHuman(t *testing.T) {
-	var w strings.Builder
-	ask := ConsoleHuman(strings.NewReader("more detail\n\n"), &w)
-	out := task.TaskOutput{Name: "t", Raw: "draft"}
-	if fb, err := ask(out); err != nil || fb != "more detail" {
-		t.Errorf("first answer = %q, %v", fb, err)
-	}
-	if fb, err := ask(out); err != nil || fb != "" {
-		t.Errorf("second answer = %q, %v", fb, err)
-	}
-	if _, err := ask(out); err == nil {
-		t.Error("the end of input must be an error, not an acceptance")
-	}
-	if !strings.Contains(w.String(), "draft") {
-		t.Errorf("the output was not shown: %q", w.String())
 	}
 }
 

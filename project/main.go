@@ -23,6 +23,7 @@ import (
 
 	"github.com/crewai-go/crewai/crew"
 	"github.com/crewai-go/crewai/flow"
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/traceenv"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tracing"
@@ -51,9 +52,9 @@ type Options struct {
 	// scaffold's offline mode returns its scripted model); nil means
 	// package llm/models.
 	NewModel func(name string) llm.LLM
-	// Human gives train its feedback. Nil means ConsoleHuman(Stdin,
-	// Stderr).
-	Human HumanInput
+	// Human is asked for train's feedback on each task output (see
+	// package human). Nil means a human.Console on Stdin and Stderr.
+	Human human.Provider
 	// Stdin, Stdout and Stderr default to the process's.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -73,7 +74,7 @@ func (o *Options) fill() {
 		o.Stderr = os.Stderr
 	}
 	if o.Human == nil {
-		o.Human = ConsoleHuman(o.Stdin, o.Stderr)
+		o.Human = &human.Console{In: o.Stdin, Out: o.Stderr}
 	}
 }
 

@@ -18,9 +18,9 @@ import (
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
 	"github.com/crewai-go/crewai/flow"
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
-	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tool"
 	"github.com/crewai-go/crewai/tracing"
 )
@@ -501,13 +501,13 @@ func TestTrainSavesSuggestionsLaterRunsUse(t *testing.T) {
 	var out bytes.Buffer
 	o := f.opts(&out)
 	var asked []string
-	o.Human = func(out task.TaskOutput) (string, error) {
-		asked = append(asked, out.Name)
-		if out.Name == "research_task" {
+	o.Human = human.Func(func(ctx context.Context, q human.Question) (string, error) {
+		asked = append(asked, q.Where)
+		if q.Where == "research_task" {
 			return "No sources cited.", nil
 		}
 		return "", nil
-	}
+	})
 	if err := Run(context.Background(), f.crew(t), []string{"train", "-n", "2"}, o); err != nil {
 		t.Fatalf("train: %v\n%s", err, out.String())
 	}
@@ -685,7 +685,7 @@ func TestTestAndTrainAreTraced(t *testing.T) {
 			c.Tracing, c.Tracer = true, tr
 			var out bytes.Buffer
 			o := f.opts(&out)
-			o.Human = func(task.TaskOutput) (string, error) { return "More detail.", nil }
+			o.Human = human.Func(func(context.Context, human.Question) (string, error) { return "More detail.", nil })
 			if err := Run(context.Background(), c, tt.args, o); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}

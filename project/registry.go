@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/models"
 	"github.com/crewai-go/crewai/task"
@@ -41,17 +42,11 @@ type Registry struct {
 	// means $MODEL, else $OPENAI_MODEL_NAME, else "gpt-4.1-mini", as
 	// CrewAI does.
 	DefaultModel string
-	// Human, if set, is asked about the output of every task with
-	// human_input: true; an empty answer accepts the output, anything else
-	// is feedback the agent revises its answer with. Nil means a prompt on
-	// the process's standard input and error (see ConsoleHuman).
-	Human HumanInput
+	// Human, if set, is where the questions of tasks with human_input: true
+	// go (their Task.HumanProvider); nil means the provider in the
+	// kickoff's context, else the console (see package human).
+	Human human.Provider
 }
-
-// HumanInput asks a person about a task's output and returns their
-// feedback; "" accepts the output. It must be safe for concurrent use when
-// tasks run at once.
-type HumanInput func(out task.TaskOutput) (feedback string, err error)
 
 // model returns the client for an agent's llm value, and whether the name
 // could be parsed (an unknown provider prefix is reported at load time).
