@@ -27,6 +27,14 @@
 // first Search of a Knowledge value brings the store up to date; Ingest does
 // it ahead of time.
 //
+// # Untrusted documents
+//
+// A PDF is parsed in process by a pure-Go reader, so a hostile one must not
+// hang or exhaust the program: its extraction is bounded by [PDFLimits]
+// (size, pages, decoded size of each page's streams, text, bytes read,
+// time; File.PDF sets them), and a limit reached is an error naming it
+// ([ErrPDFLimit]), never a silently shortened text.
+//
 // # Events and errors
 //
 // A search is a retrieval step on the event bus (event.RetrievalStarted with
