@@ -27,6 +27,14 @@
 // first Search of a Knowledge value brings the store up to date; Ingest does
 // it ahead of time.
 //
+// # Collections
+//
+// A Knowledge with a Name is kept in the collection "knowledge_<Name>".
+// Without one, it is named as CrewAI names it, after its owner: an agent's
+// knowledge in "knowledge_<role>", a crew's in "knowledge_crew"
+// ([Knowledge.CollectionFor]); `crewai knowledge reset --name ROLE`
+// removes an agent's.
+//
 // # Untrusted documents
 //
 // A PDF is parsed in process by a pure-Go reader, so a hostile one must not

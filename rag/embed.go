@@ -10,6 +10,7 @@ import (
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/hashvec"
+	"github.com/crewai-go/crewai/internal/usagemeter"
 	"github.com/crewai-go/crewai/llm"
 )
 
@@ -210,6 +211,7 @@ func embedOne(ctx context.Context, e Embedder, info EmbedderInfo, texts []string
 	if err != nil {
 		return nil, llm.Usage{}, err
 	}
+	usagemeter.Add(ctx, res.Usage) // the kickoff's usage counts the request, whatever follows
 	if res == nil || len(res.Vectors) != len(texts) {
 		n := 0
 		if res != nil {
