@@ -246,4 +246,21 @@
 // spans (an export gives up after 10 s). Ended spans wait in a bounded queue
 // ([DefaultQueueSize], [WithQueueSize]); when it is full they are dropped.
 // [Tracer.Stats] counts spans started, exported, failed and dropped.
+//
+// A dead network backend (otlp over any protocol, crewai) costs at most one
+// flush timeout, not one per kickoff. A refused or unreachable endpoint
+// fails at once over gRPC as over HTTP: the gRPC exporter's retries (the
+// stock client's codes and RetryInfo, 0.5 s doubling to 2 s, 5 s in all)
+// skip a connection that could not be made. After an export fails with an
+// outage (refused, unreachable, timed out, 5xx, gRPC Unavailable and the
+// like; not a batch refused as malformed, HTTP 400, 413 or 422, nor a partial
+// success), the backend is taken for down: for a back-off of 1 s, doubled at
+// each failed probe up to 1 min, exports are skipped at once and their spans
+// counted as dropped, and a kickoff's end does not wait; then one export is
+// sent as a probe, and its success ends the outage. A flush that times out
+// (a backend that accepts connections and never answers) marks the backend
+// slow: later kickoffs do not wait for it until an export succeeds within
+// that time again, and exports go on one at a time, so that a slow backend
+// still gets the spans. The file, console and none backends and a
+// [WithExporter] exporter never back off.
 package tracing

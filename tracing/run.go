@@ -18,6 +18,7 @@ import (
 
 	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/batch"
 	"github.com/crewai-go/crewai/internal/semconv"
 	"github.com/crewai-go/crewai/internal/traceenv"
 	"github.com/crewai-go/crewai/internal/urlmask"
@@ -506,10 +507,20 @@ func (r *runTracer) finishRun() {
 	err := t.ForceFlush(ctx)
 	cancel()
 	if err != nil {
+		if errors.Is(err, batch.ErrUnavailable) {
+			// The backend is down or slow, which was reported when it was
+			// seen: the kickoff does not wait for it again.
+			return
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			t.warnOnce(causeTimeout, "tracing: the trace backend did not take the spans within the flush timeout; "+
-				"the run goes on, spans still queued are sent later or dropped (reported once)",
-				"backend", t.backend, "flush_timeout", t.flushTimeout.String())
+			msg := "tracing: the trace backend did not take the spans within the flush timeout; " +
+				"the run goes on, spans still queued are sent later or dropped (reported once)"
+			if t.exp != nil && t.exp.backsOff {
+				msg = "tracing: the trace backend did not take the spans within the flush timeout; the run goes " +
+					"on; later kickoffs do not wait for it until it answers within that time again (spans are " +
+					"still sent, one request at a time, or dropped and counted if it is down; reported once)"
+			}
+			t.warnOnce(causeTimeout, msg, "backend", t.backend, "flush_timeout", t.flushTimeout.String())
 		} else {
 			t.warnOnce("flush:"+causeOf(err), "tracing: flushing spans failed; the run goes on (reported once)",
 				"backend", t.backend, "error", t.scrub.Scrub(err.Error()))

@@ -162,6 +162,11 @@ type config struct {
 	crewaiNow    func() time.Time // tests: the clock grant expiry is checked with
 
 	exportConcurrency int // 0: the default for the backend
+
+	// tests: export timeout and back-off of the network backends
+	exportTimeout time.Duration
+	backoff       time.Duration
+	now           func() time.Time
 }
 
 // withExportConcurrency sets how many exports may be under way at once
@@ -171,6 +176,17 @@ type config struct {
 func withExportConcurrency(n int) Option {
 	return func(c *config) error {
 		c.exportConcurrency = n
+		return nil
+	}
+}
+
+// withBackoff sets the export timeout and the first back-off of the
+// network backends (tests).
+//
+//lint:ignore U1000 used by the package's tests only
+func withBackoff(exportTimeout, backoff time.Duration, now func() time.Time) Option {
+	return func(c *config) error {
+		c.exportTimeout, c.backoff, c.now = exportTimeout, backoff, now
 		return nil
 	}
 }
@@ -443,9 +459,18 @@ func New(opts ...Option) (*Tracer, error) {
 			inflight = maxConcurrentExports
 		}
 	}
+	exportTimeout := c.exportTimeout
+	if exportTimeout == 0 {
+		exportTimeout = 10 * time.Second
+	}
+	var outage func(error) bool
+	if t.backend == BackendOTLP || t.backend == BackendCrewAI {
+		outage = isOutage // the network backends back off (see the package doc)
+		t.exp.backsOff = true
+	}
 	t.batch = batch.New(batch.Config{
 		Exporter: t.exp, QueueSize: queue, MaxBatch: maxExportBatch, MaxInflight: inflight,
-		Delay: delay, ExportTimeout: 10 * time.Second,
+		Delay: delay, ExportTimeout: exportTimeout, Outage: outage, Backoff: c.backoff, Now: c.now,
 		Inline: c.exporter == nil, // the library's own exporters honour ctx
 		OnFirstDrop: func() {
 			t.warnOnce("queue full", "tracing: the span export queue is full (the backend is slow or down); "+

@@ -39,6 +39,23 @@ import (
 // gets its spans after the kickoffs' flushes gave up waiting. A user's
 // exporter may ignore ctx: its exports always run on the batcher's
 // goroutines, and a flush only waits for them.
+//
+// With Config.Outage set (the network backends), a backend that is down or
+// slow stops costing each kickoff a flush timeout (see [ErrUnavailable]):
+//   - an export failing with an outage error marks the backend down for a
+//     back-off (Config.Backoff, doubled at each failed probe up to
+//     Config.MaxBackoff). While it is down, exports are skipped at once and
+//     their spans dropped and counted; once the back-off has passed, one
+//     export is sent as a probe (the others are still skipped while it is
+//     under way); its success ends the outage, its failure doubles the
+//     back-off.
+//   - a flush that times out marks the backend slow: exports go on, one at
+//     a time, so that a slow backend still gets the spans, but no flush
+//     waits for them until an export succeeds within the time that flush
+//     had.
+//
+// While the backend is down or slow, ForceFlush returns [ErrUnavailable] at
+// once instead of waiting.
 type Processor struct {
 	exp           sdktrace.SpanExporter
 	inline        bool // a flush may export in its own goroutine (exp honours ctx)
@@ -50,6 +67,10 @@ type Processor struct {
 	maxInflight   int
 	delay         time.Duration
 	exportTimeout time.Duration
+	outage        func(error) bool // nil: no back-off
+	minBackoff    time.Duration
+	maxBackoff    time.Duration
+	now           func() time.Time
 
 	exportCtx context.Context // canceled when Shutdown gives up waiting
 	cancel    context.CancelFunc
@@ -67,7 +88,16 @@ type Processor struct {
 	flushTo  uint64                  // the highest target of a waiting flush
 	stopped  bool
 
+	// back-off (Outage set only)
+	down       bool          // an export failed with an outage error
+	downUntil  time.Time     // no export is sent before then (a probe at or after)
+	backoff    time.Duration // the current back-off
+	probing    bool          // a probe export is under way
+	slow       bool          // a flush timed out waiting for exports
+	slowWithin time.Duration // how long that flush waited
+
 	dropped  atomic.Uint64
+	skipped  atomic.Uint64 // exports skipped, the backend being down
 	nExports atomic.Uint64 // exports started (for tests)
 	stopOnce sync.Once
 	stopErr  error
@@ -77,6 +107,8 @@ type Processor struct {
 type flight struct {
 	lo, hi uint64
 	done   bool
+	skip   bool // the backend is down: the spans are dropped, not sent
+	probe  bool // the backend is down and this export probes it
 }
 
 // waiter is a flush waiting until every span of sequence < target is out.
@@ -99,7 +131,30 @@ type Config struct {
 	// OnFirstDrop, when set, is called once, when the first span is
 	// dropped because the queue is full.
 	OnFirstDrop func()
+	// Outage, when set, turns the back-off on (see [Processor]): it
+	// reports whether an export error means the backend is unavailable
+	// (refused, unreachable, timed out, overloaded) rather than refusing
+	// one batch.
+	Outage func(error) bool
+	// Backoff is the first back-off after an outage (default 1s);
+	// MaxBackoff bounds its doubling (default 1 min).
+	Backoff, MaxBackoff time.Duration
+	// Now is the clock of the back-off (default time.Now; tests).
+	Now func() time.Time
 }
+
+// ErrUnavailable is what ForceFlush returns, without waiting, while the
+// backend is taken for down (an export failed: its spans are dropped and
+// counted until a probe export succeeds) or slow (a flush timed out: the
+// spans are still sent, but no flush waits for them). It is never returned
+// when Config.Outage is nil.
+var ErrUnavailable = errors.New("batch: the trace backend is down or slower than the flush timeout; not waiting for it")
+
+// Default back-off bounds.
+const (
+	DefaultBackoff    = time.Second
+	DefaultMaxBackoff = time.Minute
+)
 
 // New starts a Processor; its Shutdown stops it.
 func New(c Config) *Processor {
@@ -108,9 +163,19 @@ func New(c Config) *Processor {
 		exp: c.Exporter, inline: c.Inline, onFirstDrop: c.OnFirstDrop,
 		maxQueue: c.QueueSize, maxBatch: c.MaxBatch, maxInflight: max(c.MaxInflight, 1),
 		delay: c.Delay, exportTimeout: c.ExportTimeout,
+		outage: c.Outage, minBackoff: c.Backoff, maxBackoff: c.MaxBackoff, now: c.Now,
 		exportCtx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		pending: make([]sdktrace.ReadOnlySpan, 0, min(c.QueueSize, c.MaxBatch)),
+	}
+	if b.minBackoff <= 0 {
+		b.minBackoff = DefaultBackoff
+	}
+	if b.maxBackoff < b.minBackoff {
+		b.maxBackoff = max(DefaultMaxBackoff, b.minBackoff)
+	}
+	if b.now == nil {
+		b.now = time.Now
 	}
 	go b.loop()
 	return b
@@ -229,11 +294,21 @@ func (b *Processor) loop() {
 // go: a full batch, spans a flush waits for, or all of them when all is
 // true. b.mu is held.
 func (b *Processor) dispatch(all bool) {
-	for len(b.pending) > 0 && len(b.inflight) < b.maxInflight &&
+	for len(b.pending) > 0 && len(b.inflight) < b.slots() &&
 		(all || len(b.pending) >= b.maxBatch || b.flushTo > b.taken) {
 		f, batch := b.take()
 		go b.export(context.Background(), f, batch)
 	}
+}
+
+// slots is how many exports may be under way: one while the backend is
+// slow (and not down: then exports are skipped at once), so that requests
+// do not pile up on it. b.mu is held.
+func (b *Processor) slots() int {
+	if b.slow && !b.down {
+		return 1
+	}
+	return b.maxInflight
 }
 
 // take moves the next batch (at most maxBatch pending spans) into a new
@@ -246,6 +321,15 @@ func (b *Processor) take() (*flight, []sdktrace.ReadOnlySpan) {
 	clear(b.pending[rest:])
 	b.pending = b.pending[:rest]
 	f := &flight{lo: b.taken, hi: b.taken + uint64(n)}
+	if b.down {
+		if b.probing || b.now().Before(b.downUntil) {
+			f.skip = true
+			b.dropped.Add(uint64(n))
+			b.skipped.Add(1)
+		} else {
+			b.probing, f.probe = true, true
+		}
+	}
 	b.taken = f.hi
 	b.inflight = append(b.inflight, f)
 	b.nExports.Add(1)
@@ -273,12 +357,22 @@ func (b *Processor) export(flushCtx context.Context, f *flight, batch []sdktrace
 		})
 		defer stop()
 	}
-	began := time.Now()
-	err := b.exp.ExportSpans(ctx, batch) // errors are counted and reported by the exporter
-	took := time.Since(began)
+	skip, probe := f.skip, f.probe
+	var (
+		err  error
+		took time.Duration
+	)
+	if !skip {
+		began := time.Now()
+		err = b.exp.ExportSpans(ctx, batch) // errors are counted and reported by the exporter
+		took = time.Since(began)
+	}
 	cancel()
 	b.mu.Lock()
-	b.lastOK, b.lastTook = err == nil, took
+	if !skip {
+		b.lastOK, b.lastTook = err == nil, took
+		b.health(err, took, probe)
+	}
 	f.done = true
 	i := 0
 	for i < len(b.inflight) && b.inflight[i].done {
@@ -309,6 +403,60 @@ func (b *Processor) export(flushCtx context.Context, f *flight, batch []sdktrace
 	}
 }
 
+// health updates the back-off state after an export that was sent. b.mu
+// is held.
+func (b *Processor) health(err error, took time.Duration, probe bool) {
+	if probe {
+		b.probing = false
+	}
+	if b.outage == nil {
+		return
+	}
+	if err == nil {
+		if b.down {
+			b.down, b.backoff = false, 0
+		}
+		if b.slow && took < b.slowWithin {
+			b.slow = false
+		}
+		return
+	}
+	if b.exportCtx.Err() != nil || !b.outage(err) {
+		return // canceled by Shutdown, or one batch refused
+	}
+	switch {
+	case !b.down:
+		b.down, b.backoff = true, b.minBackoff
+	case probe:
+		b.backoff = min(2*b.backoff, b.maxBackoff)
+	default:
+		return // an export sent before the outage was seen
+	}
+	b.downUntil = b.now().Add(b.backoff)
+}
+
+// Unavailable reports whether the backend is taken for down or slow (see
+// [ErrUnavailable]).
+func (b *Processor) Unavailable() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.down || b.slow
+}
+
+// Skipped counts the exports skipped because the backend was down.
+func (b *Processor) Skipped() uint64 { return b.skipped.Load() }
+
+// Idle reports whether no span waits for export and no export is under
+// way.
+func (b *Processor) Idle() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.pending) == 0 && len(b.inflight) == 0
+}
+
+// Sent counts the exports handed to the exporter (not skipped).
+func (b *Processor) Sent() uint64 { return b.nExports.Load() - b.skipped.Load() }
+
 // fast reports whether the backend answered the last export well within
 // the time a flush with ctx has left, so that the flush may export itself.
 // b.mu is held.
@@ -335,6 +483,17 @@ func (b *Processor) ForceFlush(ctx context.Context) error {
 		b.mu.Unlock()
 		return nil
 	}
+	if b.outage != nil && (b.down || b.slow) {
+		// Do not wait: have the spans go (or be dropped) soon.
+		kick := target > b.taken && target > b.flushTo
+		b.flushTo = max(b.flushTo, target)
+		b.mu.Unlock()
+		if kick {
+			b.signal()
+		}
+		return ErrUnavailable
+	}
+	began := time.Now()
 	w := &waiter{target: target, ch: make(chan struct{})}
 	b.waiters = append(b.waiters, w)
 	var (
@@ -358,17 +517,20 @@ func (b *Processor) ForceFlush(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		b.mu.Lock()
+		defer b.mu.Unlock()
+		select {
+		case <-w.ch: // released meanwhile (waiters are released under b.mu)
+			return nil
+		default:
+		}
 		for i, x := range b.waiters {
 			if x == w {
 				b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
 				break
 			}
 		}
-		b.mu.Unlock()
-		select {
-		case <-w.ch: // released meanwhile
-			return nil
-		default:
+		if b.outage != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !b.slow {
+			b.slow, b.slowWithin = true, time.Since(began)
 		}
 		return ctx.Err()
 	}
