@@ -126,7 +126,14 @@
 //     encoded with protojson as OTLP/HTTP JSON requires (hex IDs,
 //     lowerCamelCase keys). A trace's spans may come in several lines. The
 //     files can be replayed into any OTLP/HTTP JSON receiver and are read by
-//     `crewai traces`.
+//     `crewai traces`. The backend writes only what it means to: a trace
+//     file is opened without following a symbolic link (O_NOFOLLOW) or
+//     blocking on a FIFO, and written only when it is a regular file of the
+//     process's user with no other hard link; the all-zero trace ID is
+//     refused; a traces folder that other users may write is tightened to
+//     0700 when the process owns it (one warning) and refused when it does
+//     not, since whoever can write it can plant links in it. Each refusal
+//     is a failed export, warned about once per cause.
 //   - crewai: CrewAI AOP, the CrewAI platform's trace dashboard (see below).
 //
 // The resource is resource.Default() (so OTEL_SERVICE_NAME and
@@ -228,6 +235,37 @@
 //
 // Tests use a fake AOP (grants and collector on 127.0.0.1); no run against
 // CrewAI's real service was possible while this backend was written.
+//
+// # Sampling
+//
+// The Tracer's own provider samples as OTEL_TRACES_SAMPLER says, with the
+// OpenTelemetry SDK's samplers: always_on, always_off, traceidratio,
+// parentbased_always_on (the default), parentbased_always_off and
+// parentbased_traceidratio; OTEL_TRACES_SAMPLER_ARG is the ratio of the
+// traceidratio ones (from 0 to 1; unset: 1). Another sampler name (the
+// remote jaeger and xray samplers included) falls back to the default and
+// an invalid ratio to 1, each with one warning naming the variable, the
+// value and the accepted values. The decision is taken on a kickoff's root
+// span, so a kickoff is kept or dropped whole. A user's own provider
+// ([WithTracerProvider]) samples as it was built to.
+//
+// With a ratio below 1, a keep rule no SDK sampler can offer, since it is
+// decided at the kickoff's end: a kickoff that failed (its root step
+// failed, or was left open) and one that took CREWAI_TRACING_KEEP_SLOWER_THAN
+// or longer (a Go duration such as 30s; unset: no such rule) are exported
+// whole even when the ratio drops them. How: the sampler records what the
+// ratio drops in a traced run (RecordOnly: the spans are built, with the
+// sampled flag off) and the batch processor holds those spans, per trace,
+// until the kickoff ends; then they join the export queue whole, or are
+// discarded and counted in [Stats].Unsampled. So an unsampled kickoff still
+// pays for building its spans (not for exporting them): see
+// BenchmarkCrewSampled in ./bench. Without a ratio (always_off, or a
+// parent-based sampler following an unsampled parent) nothing is recorded:
+// the handler stops at the kickoff's first span. Spans held at once are
+// bounded by the queue size ([WithQueueSize]); beyond it they are dropped
+// and counted. The OpenTelemetry SDK also reads OTEL_TRACES_SAMPLER by
+// itself and reports an invalid value through its global error handler;
+// the sampler this package sets wins.
 //
 // # Flush and failure
 //

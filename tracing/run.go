@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type openSpan struct {
 	start    time.Time
 	sawChunk bool
 	tool     bool // a tool call step (MCP calls inside it merge into it)
+	root     bool // a root of the run (its parent is not a step of the run)
 	merged   bool // an MCP call merged into its tool call step's span (see step_mcp.go)
 	chunkOff int  // bytes of the streamed reply before the next chunk
 
@@ -83,6 +85,16 @@ type runTracer struct {
 	started  int
 	done     bool
 	rootCtx  context.Context // holds parent, made on first use
+
+	// sampling: off when the sampler dropped the run's first span without
+	// recording it (nothing more is done for the run); tentative lists the
+	// traces recorded for the keep rule although the sampler dropped them,
+	// held until finishRun decides; sampled is set when a root was sampled
+	off       bool
+	tentative []trace.TraceID
+	sampled   bool
+	failed    bool      // a root step failed or was left open
+	rootStart time.Time // when the first root step started
 
 	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
 
@@ -165,13 +177,17 @@ func (r *runTracer) parentCtx(h *event.Header) (ctx context.Context, step bool) 
 			return r.materialize(p), true
 		}
 	}
+	base := context.Background()
+	if r.t.keep {
+		base = tentativeBase // the keep sampler records what its ratio drops
+	}
 	if r.parent.IsValid() {
 		if r.rootCtx == nil {
-			r.rootCtx = trace.ContextWithSpanContext(context.Background(), r.parent)
+			r.rootCtx = trace.ContextWithSpanContext(base, r.parent)
 		}
 		return r.rootCtx, false
 	}
-	return context.Background(), false
+	return base, false
 }
 
 // startSpan starts an SDK span and returns it with its context.
@@ -240,7 +256,7 @@ func (r *runTracer) Handle(e event.Event) {
 	h := e.EventHeader()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.done {
+	if r.done || r.off {
 		return
 	}
 	switch h.Phase {
@@ -322,6 +338,16 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		if r.started == 1 {
 			r.traceID = op.span.SpanContext().TraceID()
 		}
+		if !step && !r.sampledRoot(op, h) {
+			// Dropped by the sampler without the keep rule: nothing of
+			// the run is recorded, so nothing more is done for it.
+			r.off, r.started = true, 0
+			t.started.Add(^uint64(0))
+			op.span.End()
+			r.keep(attrs)
+			r.release(op)
+			return
+		}
 	}
 	r.keep(attrs)
 	r.spans[h.ID] = op
@@ -337,6 +363,29 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 			r.linkCause(op, v.TriggeredBy)
 		}
 	}
+}
+
+// sampledRoot notes a root step's sampling: sampled, or recorded for the
+// keep rule (its trace is then held until the run ends), or neither, when
+// it returns false. It is called for the run's roots only.
+func (r *runTracer) sampledRoot(op *openSpan, h *event.Header) bool {
+	op.root = true
+	if r.rootStart.IsZero() {
+		r.rootStart = h.Time
+	}
+	sc := op.span.SpanContext()
+	switch {
+	case sc.IsSampled():
+		r.sampled = true
+	case op.span.IsRecording() && r.t.batch != nil && r.t.keep:
+		if !slices.Contains(r.tentative, sc.TraceID()) {
+			r.t.batch.Hold(sc.TraceID())
+			r.tentative = append(r.tentative, sc.TraceID())
+		}
+	case r.started == 1:
+		return false
+	}
+	return true
 }
 
 // linkCause links a flow method's span to the span of the method whose
@@ -420,6 +469,9 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	}
 	if f := event.FailureOf(e); f != nil && f.Err != nil {
 		r.fail(sp, f, h.Time)
+		if op.root {
+			r.failed = true
+		}
 	}
 	r.endSpan(sp, h.Time)
 	r.release(op)
@@ -486,6 +538,9 @@ func (r *runTracer) finishRun() {
 			continue
 		}
 		r.materialize(op)
+		if op.root {
+			r.failed = true
+		}
 		op.span.SetStatus(codes.Error, "step not ended before the kickoff returned")
 		r.endSpan(op.span, now)
 		delete(r.spans, id)
@@ -494,11 +549,21 @@ func (r *runTracer) finishRun() {
 	r.releaseBuf()
 	r.rootCtx, r.defs, r.defsJSON = nil, nil, ""
 	started, tid := r.started, r.traceID
+	tentative, sampled := r.tentative, r.sampled
+	keep := r.failed || r.t.keepSlower > 0 && now.Sub(r.rootStart) >= r.t.keepSlower
 	r.mu.Unlock()
 	if started == 0 {
 		return
 	}
 	t := r.t
+	for _, id := range tentative {
+		// The keep rule, decided now that the kickoff is over: its spans
+		// go whole, or none of them.
+		t.batch.Settle(id, keep)
+	}
+	if len(tentative) > 0 && !keep && !sampled {
+		return // nothing of the run is exported: no flush, no notice
+	}
 	var failedBefore uint64
 	if t.exp != nil {
 		failedBefore = t.exp.failed.Load()

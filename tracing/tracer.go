@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -82,6 +83,12 @@ type Tracer struct {
 	notice       io.Writer
 	noticed      atomic.Bool // the notice was printed (to a WithNotice writer)
 
+	// keep rule (a ratio sampler on the Tracer's own provider): kickoffs
+	// the sampler drops are recorded and kept when they fail or take
+	// keepSlower or longer (0: no such rule)
+	keep       bool
+	keepSlower time.Duration
+
 	started  atomic.Uint64
 	warned   sync.Map // cause -> struct{}: warnings given once per Tracer
 	shutOnce sync.Once
@@ -100,9 +107,14 @@ type Stats struct {
 	// answering an error, a traces folder that cannot be written).
 	Failed uint64
 	// Dropped counts spans discarded because the export queue was full, the
-	// Tracer was shut down, or (crewai backend) a span alone was larger than
-	// a request may be.
+	// Tracer was shut down, the backend was down (see the package doc), or
+	// (crewai backend) a span alone was larger than a request may be.
 	Dropped uint64
+	// Unsampled counts spans of kickoffs that the sampler dropped, recorded
+	// for the keep rule, then not kept (the kickoff neither failed nor was
+	// slow). Spans of kickoffs dropped without the keep rule are not
+	// started, so not counted.
+	Unsampled uint64
 }
 
 // Stats returns the Tracer's counters.
@@ -114,6 +126,7 @@ func (t *Tracer) Stats() Stats {
 	}
 	if t.batch != nil {
 		s.Dropped = t.batch.Dropped()
+		s.Unsampled = t.batch.Unsampled()
 	}
 	if t.exp != nil {
 		s.Dropped += t.exp.dropped.Load()
@@ -477,9 +490,16 @@ func New(opts ...Option) (*Tracer, error) {
 				"spans are dropped and counted in Tracer.Stats (reported once)", "queue", queue)
 		},
 	})
+	smp := traceenv.Sampler(t.logger)
+	sampler := sdkSampler(smp)
+	if smp.Ratioed() && smp.Ratio < 1 {
+		t.keep, t.keepSlower = true, traceenv.KeepSlowerThan(t.logger)
+		sampler = keepSampler{base: sampler}
+	}
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),
 		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sampler),
 	)
 	t.provider = t.owned
 	t.tracer = t.owned.Tracer(semconv.ScopeName, trace.WithInstrumentationVersion(Version()))
@@ -508,7 +528,12 @@ func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter
 			dir = abs
 		}
 		t.fileDir = dir
-		return fileexport.New(dir), nil
+		fe := fileexport.New(dir)
+		fe.Tightened = func(dir string, was fs.FileMode) {
+			t.warnOnce("traces folder tightened", "tracing: the traces folder could be written by other users "+
+				"(who could plant links in it); its mode is now 0700", "dir", dir, "was", was.String())
+		}
+		return fe, nil
 	case BackendOTLP:
 		return t.buildOTLP(c)
 	case BackendCrewAI:
