@@ -18,20 +18,24 @@ import (
 //     kickoff ends, then discarded;
 //   - ratio=0: the same with every kickoff dropped, so that each
 //     iteration is an unsampled kickoff: the cost of one;
-//   - always_off: nothing recorded (no keep rule without a ratio): the
-//     handler stops at the kickoff's first span.
+//   - ratio=0.01,keep-failed=false: CREWAI_TRACING_KEEP_FAILED=false turns
+//     the keep rule off: the kickoffs the ratio drops are decided at their
+//     start and not traced at all;
+//   - always_off: nothing recorded, the kickoff is not traced.
 func BenchmarkCrewSampled(b *testing.B) {
-	for _, mode := range []struct{ name, sampler, arg string }{
-		{"untraced", "", ""},
-		{"always_on", "always_on", ""},
-		{"ratio=0.01", "traceidratio", "0.01"},
-		{"ratio=0", "traceidratio", "0"},
-		{"always_off", "always_off", ""},
+	for _, mode := range []struct{ name, sampler, arg, keepFailed string }{
+		{"untraced", "", "", ""},
+		{"always_on", "always_on", "", ""},
+		{"ratio=0.01", "traceidratio", "0.01", ""},
+		{"ratio=0", "traceidratio", "0", ""},
+		{"ratio=0.01,keep-failed=false", "traceidratio", "0.01", "false"},
+		{"always_off", "always_off", "", ""},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			b.Setenv(traceenv.EnvTracesSampler, mode.sampler)
 			b.Setenv(traceenv.EnvTracesSamplerArg, mode.arg)
 			b.Setenv(traceenv.EnvKeepSlowerThan, "")
+			b.Setenv(traceenv.EnvKeepFailed, mode.keepFailed)
 			var tr *tracing.Tracer
 			if mode.name != "untraced" {
 				tr = newTracer(b, nil, true)

@@ -259,9 +259,12 @@
 // until the kickoff ends; then they join the export queue whole, or are
 // discarded and counted in [Stats].Unsampled. So an unsampled kickoff still
 // pays for building its spans (not for exporting them): see
-// BenchmarkCrewSampled in ./bench. Without a ratio (always_off, or a
-// parent-based sampler following an unsampled parent) nothing is recorded:
-// the handler stops at the kickoff's first span. Spans held at once are
+// BenchmarkCrewSampled in ./bench. CREWAI_TRACING_KEEP_FAILED=false turns
+// the failed-kickoff rule off; then, unless CREWAI_TRACING_KEEP_SLOWER_THAN
+// is set, [Attach] asks the sampler before the kickoff starts (with the
+// trace ID its root span will take) and a dropped kickoff is not traced at
+// all, at the cost of an untraced one; so is every kickoff under
+// always_off, or under a parent-based sampler whose parent is unsampled. Spans held at once are
 // bounded by the queue size ([WithQueueSize]); beyond it they are dropped
 // and counted. The OpenTelemetry SDK also reads OTEL_TRACES_SAMPLER by
 // itself and reports an invalid value through its global error handler;

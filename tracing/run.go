@@ -93,8 +93,9 @@ type runTracer struct {
 	off       bool
 	tentative []trace.TraceID
 	sampled   bool
-	failed    bool      // a root step failed or was left open
-	rootStart time.Time // when the first root step started
+	failed    bool          // a root step failed or was left open
+	rootStart time.Time     // when the first root step started
+	preset    trace.TraceID // the trace ID Attach sampled with, for the first root
 
 	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
 
@@ -180,6 +181,10 @@ func (r *runTracer) parentCtx(h *event.Header) (ctx context.Context, step bool) 
 	base := context.Background()
 	if r.t.keep {
 		base = tentativeBase // the keep sampler records what its ratio drops
+	}
+	if r.preset.IsValid() && r.started == 0 {
+		// The first root takes the trace ID Attach sampled with.
+		return context.WithValue(base, presetKey{}, r.preset), false
 	}
 	if r.parent.IsValid() {
 		if r.rootCtx == nil {
@@ -572,7 +577,9 @@ func (r *runTracer) finishRun() {
 	}
 	var failedBefore uint64
 	if t.exp != nil {
-		failedBefore = t.exp.failed.Load()
+		// spans failed or dropped (a backend taken for down) meanwhile:
+		// no notice claims the trace went
+		failedBefore = t.exp.failed.Load() + t.batch.Dropped()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), t.flushTimeout)
 	err := t.ForceFlush(ctx)
@@ -598,7 +605,7 @@ func (r *runTracer) finishRun() {
 		}
 		return
 	}
-	if t.exp != nil && t.exp.failed.Load() != failedBefore {
+	if t.exp != nil && t.exp.failed.Load()+t.batch.Dropped() != failedBefore {
 		return
 	}
 	t.printNotice(tid, r.execID)

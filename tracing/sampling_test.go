@@ -13,8 +13,9 @@ import (
 )
 
 // setSampling sets the sampling variables (empty: unset).
-func setSampling(t *testing.T, sampler, arg, slower string) {
+func setSampling(t *testing.T, sampler, arg, slower string, keepFailed ...string) {
 	t.Helper()
+	t.Setenv(traceenv.EnvKeepFailed, strings.Join(keepFailed, ""))
 	t.Setenv(traceenv.EnvTracesSampler, sampler)
 	t.Setenv(traceenv.EnvTracesSamplerArg, arg)
 	t.Setenv(traceenv.EnvKeepSlowerThan, slower)
@@ -57,6 +58,7 @@ func TestSampling(t *testing.T) {
 		sampler, arg, slower string
 		ctx                  context.Context
 		fail                 bool
+		keepFailed           string
 		want                 string // "all": exported whole; "unsampled": recorded, not kept; "none": not recorded
 		warn                 string
 	}{
@@ -75,13 +77,17 @@ func TestSampling(t *testing.T) {
 		{name: "parentbased ratio 0, failed: kept", sampler: "parentbased_traceidratio", arg: "0", fail: true, want: "all"},
 		{name: "parentbased ratio 0 under a sampled parent", sampler: "parentbased_traceidratio", arg: "0", ctx: sampledParent, want: "all"},
 		{name: "parentbased ratio 0 under an unsampled parent, failed: kept", sampler: "parentbased_traceidratio", arg: "0", ctx: unsampledParent, fail: true, want: "all"},
+		{name: "ratio 0, failed, keep rule off: not traced", sampler: "traceidratio", arg: "0", fail: true, keepFailed: "false", want: "none"},
+		{name: "ratio 0, keep rule off but slower than 1ns: kept", sampler: "traceidratio", arg: "0", slower: "1ns", keepFailed: "false", want: "all"},
+		{name: "ratio 1, keep rule off", sampler: "traceidratio", arg: "1", keepFailed: "false", want: "all"},
+		{name: "parentbased ratio 0, keep rule off, under a sampled parent", sampler: "parentbased_traceidratio", arg: "0", keepFailed: "false", ctx: sampledParent, want: "all"},
 		{name: "unknown sampler: the default, one warning", sampler: "sometimes-" + nonce, want: "all", warn: "OTEL_TRACES_SAMPLER"},
 		{name: "invalid ratio: 1, one warning", sampler: "traceidratio", arg: "2 " + nonce, want: "all", warn: "OTEL_TRACES_SAMPLER_ARG"},
 		{name: "invalid keep duration: no slow rule, one warning", sampler: "traceidratio", arg: "0", slower: "soon " + nonce, want: "unsampled", warn: "CREWAI_TRACING_KEEP_SLOWER_THAN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			setSampling(t, c.sampler, c.arg, c.slower)
+			setSampling(t, c.sampler, c.arg, c.slower, c.keepFailed)
 			ctx := c.ctx
 			if ctx == nil {
 				ctx = context.Background()

@@ -88,6 +88,10 @@ type Tracer struct {
 	// keepSlower or longer (0: no such rule)
 	keep       bool
 	keepSlower time.Duration
+	// sampler is the sampler of the Tracer's own provider without the
+	// keep rule, which Attach asks first (nil: a user's provider, or the
+	// keep rule: every traced run is then handled)
+	sampler sdktrace.Sampler
 
 	started  atomic.Uint64
 	warned   sync.Map // cause -> struct{}: warnings given once per Tracer
@@ -493,13 +497,19 @@ func New(opts ...Option) (*Tracer, error) {
 	smp := traceenv.Sampler(t.logger)
 	sampler := sdkSampler(smp)
 	if smp.Ratioed() && smp.Ratio < 1 {
-		t.keep, t.keepSlower = true, traceenv.KeepSlowerThan(t.logger)
+		t.keepSlower = traceenv.KeepSlowerThan(t.logger)
+		t.keep = traceenv.KeepFailed(t.logger) || t.keepSlower > 0
+	}
+	if t.keep {
 		sampler = keepSampler{base: sampler}
+	} else if smp.Sampler != traceenv.SamplerParentBasedAlwaysOn && smp.Sampler != traceenv.SamplerAlwaysOn {
+		t.sampler = sampler // runs it drops are not traced at all
 	}
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),
 		sdktrace.WithResource(res),
 		sdktrace.WithSampler(sampler),
+		sdktrace.WithIDGenerator(idGenerator{}),
 	)
 	t.provider = t.owned
 	t.tracer = t.owned.Tracer(semconv.ScopeName, trace.WithInstrumentationVersion(Version()))

@@ -96,3 +96,20 @@ func KeepSlowerThan(l *slog.Logger) time.Duration {
 		"no kickoff is kept for being slow")
 	return 0
 }
+
+// EnvKeepFailed turns the keep rule's failed-kickoff half off.
+const EnvKeepFailed = "CREWAI_TRACING_KEEP_FAILED"
+
+// KeepFailed reads CREWAI_TRACING_KEEP_FAILED: true (the default) keeps a
+// failed kickoff that the sampler's ratio drops; false does not, so that,
+// unless CREWAI_TRACING_KEEP_SLOWER_THAN is set, such kickoffs are not
+// recorded at all. An invalid value: one warning, true.
+func KeepFailed(l *slog.Logger) bool {
+	raw := os.Getenv(EnvKeepFailed)
+	on, ok := ParseBool(raw)
+	if !ok {
+		warnOnce(l, EnvKeepFailed, raw, boolAccepted, "failed kickoffs are kept")
+		return true
+	}
+	return on || strings.TrimSpace(raw) == ""
+}

@@ -82,3 +82,22 @@ func TestKeepSlowerThan(t *testing.T) {
 		})
 	}
 }
+
+func TestKeepFailed(t *testing.T) {
+	for _, c := range []struct {
+		v          string
+		want, warn bool
+	}{
+		{"", true, false}, {"true", true, false}, {"false", false, false}, {"OFF", false, false}, {"maybe", true, true},
+	} {
+		warned.Clear()
+		t.Setenv(EnvKeepFailed, c.v)
+		var buf bytes.Buffer
+		if got := KeepFailed(slog.New(slog.NewTextHandler(&buf, nil))); got != c.want {
+			t.Errorf("KeepFailed(%q) = %v, want %v", c.v, got, c.want)
+		}
+		if w := strings.Contains(buf.String(), EnvKeepFailed); w != c.warn {
+			t.Errorf("%q: warned %v, want %v", c.v, w, c.warn)
+		}
+	}
+}
