@@ -54,8 +54,12 @@ func Attach(ctx context.Context, t *Tracer, opts ...AttachOption) (context.Conte
 	if t == nil {
 		t = Default()
 	}
+	preset, sampled := t.preSample(ctx)
+	if !sampled {
+		return ctx, noop // dropped by the sampler, with no keep rule: not traced
+	}
 	r := &runTracer{t: t, parent: trace.SpanContextFromContext(ctx), spans: make(map[uint64]*openSpan, 8),
-		reuse: t.owned != nil}
+		reuse: t.owned != nil, preset: preset}
 	if !r.reuse {
 		_, r.reuse = t.provider.(*sdktrace.TracerProvider)
 	}

@@ -126,7 +126,14 @@
 //     encoded with protojson as OTLP/HTTP JSON requires (hex IDs,
 //     lowerCamelCase keys). A trace's spans may come in several lines. The
 //     files can be replayed into any OTLP/HTTP JSON receiver and are read by
-//     `crewai traces`.
+//     `crewai traces`. The backend writes only what it means to: a trace
+//     file is opened without following a symbolic link (O_NOFOLLOW) or
+//     blocking on a FIFO, and written only when it is a regular file of the
+//     process's user with no other hard link; the all-zero trace ID is
+//     refused; a traces folder that other users may write is tightened to
+//     0700 when the process owns it (one warning) and refused when it does
+//     not, since whoever can write it can plant links in it. Each refusal
+//     is a failed export, warned about once per cause.
 //   - crewai: CrewAI AOP, the CrewAI platform's trace dashboard (see below).
 //
 // The resource is resource.Default() (so OTEL_SERVICE_NAME and
@@ -229,6 +236,40 @@
 // Tests use a fake AOP (grants and collector on 127.0.0.1); no run against
 // CrewAI's real service was possible while this backend was written.
 //
+// # Sampling
+//
+// The Tracer's own provider samples as OTEL_TRACES_SAMPLER says, with the
+// OpenTelemetry SDK's samplers: always_on, always_off, traceidratio,
+// parentbased_always_on (the default), parentbased_always_off and
+// parentbased_traceidratio; OTEL_TRACES_SAMPLER_ARG is the ratio of the
+// traceidratio ones (from 0 to 1; unset: 1). Another sampler name (the
+// remote jaeger and xray samplers included) falls back to the default and
+// an invalid ratio to 1, each with one warning naming the variable, the
+// value and the accepted values. The decision is taken on a kickoff's root
+// span, so a kickoff is kept or dropped whole. A user's own provider
+// ([WithTracerProvider]) samples as it was built to.
+//
+// With a ratio below 1, a keep rule no SDK sampler can offer, since it is
+// decided at the kickoff's end: a kickoff that failed (its root step
+// failed, or was left open) and one that took CREWAI_TRACING_KEEP_SLOWER_THAN
+// or longer (a Go duration such as 30s; unset: no such rule) are exported
+// whole even when the ratio drops them. How: the sampler records what the
+// ratio drops in a traced run (RecordOnly: the spans are built, with the
+// sampled flag off) and the batch processor holds those spans, per trace,
+// until the kickoff ends; then they join the export queue whole, or are
+// discarded and counted in [Stats].Unsampled. So an unsampled kickoff still
+// pays for building its spans (not for exporting them): see
+// BenchmarkCrewSampled in ./bench. CREWAI_TRACING_KEEP_FAILED=false turns
+// the failed-kickoff rule off; then, unless CREWAI_TRACING_KEEP_SLOWER_THAN
+// is set, [Attach] asks the sampler before the kickoff starts (with the
+// trace ID its root span will take) and a dropped kickoff is not traced at
+// all, at the cost of an untraced one; so is every kickoff under
+// always_off, or under a parent-based sampler whose parent is unsampled. Spans held at once are
+// bounded by the queue size ([WithQueueSize]); beyond it they are dropped
+// and counted. The OpenTelemetry SDK also reads OTEL_TRACES_SAMPLER by
+// itself and reports an invalid value through its global error handler;
+// the sampler this package sets wins.
+//
 // # Flush and failure
 //
 // The finish function of a top-level kickoff flushes the run's spans, bounded
@@ -246,4 +287,21 @@
 // spans (an export gives up after 10 s). Ended spans wait in a bounded queue
 // ([DefaultQueueSize], [WithQueueSize]); when it is full they are dropped.
 // [Tracer.Stats] counts spans started, exported, failed and dropped.
+//
+// A dead network backend (otlp over any protocol, crewai) costs at most one
+// flush timeout, not one per kickoff. A refused or unreachable endpoint
+// fails at once over gRPC as over HTTP: the gRPC exporter's retries (the
+// stock client's codes and RetryInfo, 0.5 s doubling to 2 s, 5 s in all)
+// skip a connection that could not be made. After an export fails with an
+// outage (refused, unreachable, timed out, 5xx, gRPC Unavailable and the
+// like; not a batch refused as malformed, HTTP 400, 413 or 422, nor a partial
+// success), the backend is taken for down: for a back-off of 1 s, doubled at
+// each failed probe up to 1 min, exports are skipped at once and their spans
+// counted as dropped, and a kickoff's end does not wait; then one export is
+// sent as a probe, and its success ends the outage. A flush that times out
+// (a backend that accepts connections and never answers) marks the backend
+// slow: later kickoffs do not wait for it until an export succeeds within
+// that time again, and exports go on one at a time, so that a slow backend
+// still gets the spans. The file, console and none backends and a
+// [WithExporter] exporter never back off.
 package tracing

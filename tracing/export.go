@@ -25,6 +25,7 @@ type countingExporter struct {
 	exported atomic.Uint64
 	failed   atomic.Uint64
 	dropped  atomic.Uint64 // spans the backend refused to send (too large)
+	backsOff bool          // a network backend: the batch processor backs off after an outage
 }
 
 func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
@@ -45,10 +46,37 @@ func (c *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 		return err // canceled by Shutdown: nothing to report
 	}
 	cause := causeOf(err)
-	c.t.warnOnce(cause, "tracing: exporting spans failed ("+cause+"); the run goes on, the spans are counted as "+
-		"failed in Tracer.Stats (reported once per cause)",
-		"backend", c.t.backend, "error", c.t.scrub.Scrub(err.Error()))
+	msg := "tracing: exporting spans failed (" + cause + "); the run goes on, the spans are counted as " +
+		"failed in Tracer.Stats (reported once per cause)"
+	if c.backsOff && isOutage(err) {
+		msg = "tracing: exporting spans failed (" + cause + "); the run goes on, the spans are counted as " +
+			"failed in Tracer.Stats; exports pause (their spans are dropped and counted, kickoffs do not wait) " +
+			"and the backend is probed again after a back-off of 1s, doubling up to 1m (reported once per cause)"
+	}
+	c.t.warnOnce(cause, msg, "backend", c.t.backend, "error", c.t.scrub.Scrub(err.Error()))
 	return err
+}
+
+// isOutage reports whether an export error means the backend is
+// unavailable (refused, unreachable, timed out, overloaded, failing), as
+// opposed to refusing this batch (HTTP 400, 413, 422; gRPC InvalidArgument;
+// a partial success; spans the crewai backend cannot place): the network
+// backends then back off instead of trying, and having each kickoff wait,
+// again at once.
+func isOutage(err error) bool {
+	var counts *exportCounts
+	if errors.As(err, &counts) && counts.exported > 0 || errors.Is(err, errNoExecution) ||
+		strings.Contains(err.Error(), "partial success") {
+		return false
+	}
+	if s, ok := status.FromError(err); ok && s.Code() == codes.InvalidArgument {
+		return false
+	}
+	switch causeOf(err) {
+	case "HTTP 400", "HTTP 413", "HTTP 422", "span over the AOP request cap":
+		return false
+	}
+	return true
 }
 
 func (c *countingExporter) Shutdown(ctx context.Context) error { return c.next.Shutdown(ctx) }

@@ -2,6 +2,10 @@ package tracing
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +71,41 @@ func TestFileBackendIdleSignal(t *testing.T) {
 	}
 	if fe.Opened() != 2 {
 		t.Errorf("%d opens, want 2", fe.Opened())
+	}
+}
+
+// TestTracesFolderTightened: a traces folder of ours that others may write
+// is made 0700 before a trace goes in, with one warning.
+func TestTracesFolderTightened(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes are checked on unix systems")
+	}
+	clearOTLPEnv(t)
+	dir := filepath.Join(t.TempDir(), "traces")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuf{}
+	tr, err := New(WithFileDir(dir), WithNotice(nil), WithLogger(logs.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(t, tr)
+	for range 2 {
+		if out, _ := runWithDeadline(t, tr); out != "answer write" {
+			t.Fatalf("result %q", out)
+		}
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("folder mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+	if n := logs.warnings(); n != 1 || !strings.Contains(logs.String(), "now 0700") {
+		t.Errorf("%d warnings, want one saying the folder was tightened:\n%s", n, logs)
+	}
+	if st := tr.Stats(); st.Exported != 22 {
+		t.Errorf("stats %+v: every span written", st)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/crewai-go/crewai/chat"
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/batch"
 	"github.com/crewai-go/crewai/internal/semconv"
 	"github.com/crewai-go/crewai/internal/traceenv"
 	"github.com/crewai-go/crewai/internal/urlmask"
@@ -38,6 +40,7 @@ type openSpan struct {
 	start    time.Time
 	sawChunk bool
 	tool     bool // a tool call step (MCP calls inside it merge into it)
+	root     bool // a root of the run (its parent is not a step of the run)
 	merged   bool // an MCP call merged into its tool call step's span (see step_mcp.go)
 	chunkOff int  // bytes of the streamed reply before the next chunk
 
@@ -82,6 +85,17 @@ type runTracer struct {
 	started  int
 	done     bool
 	rootCtx  context.Context // holds parent, made on first use
+
+	// sampling: off when the sampler dropped the run's first span without
+	// recording it (nothing more is done for the run); tentative lists the
+	// traces recorded for the keep rule although the sampler dropped them,
+	// held until finishRun decides; sampled is set when a root was sampled
+	off       bool
+	tentative []trace.TraceID
+	sampled   bool
+	failed    bool          // a root step failed or was left open
+	rootStart time.Time     // when the first root step started
+	preset    trace.TraceID // the trace ID Attach sampled with, for the first root
 
 	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
 
@@ -164,13 +178,21 @@ func (r *runTracer) parentCtx(h *event.Header) (ctx context.Context, step bool) 
 			return r.materialize(p), true
 		}
 	}
+	base := context.Background()
+	if r.t.keep {
+		base = tentativeBase // the keep sampler records what its ratio drops
+	}
+	if r.preset.IsValid() && r.started == 0 {
+		// The first root takes the trace ID Attach sampled with.
+		return context.WithValue(base, presetKey{}, r.preset), false
+	}
 	if r.parent.IsValid() {
 		if r.rootCtx == nil {
-			r.rootCtx = trace.ContextWithSpanContext(context.Background(), r.parent)
+			r.rootCtx = trace.ContextWithSpanContext(base, r.parent)
 		}
 		return r.rootCtx, false
 	}
-	return context.Background(), false
+	return base, false
 }
 
 // startSpan starts an SDK span and returns it with its context.
@@ -239,7 +261,7 @@ func (r *runTracer) Handle(e event.Event) {
 	h := e.EventHeader()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.done {
+	if r.done || r.off {
 		return
 	}
 	switch h.Phase {
@@ -323,6 +345,16 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		if r.started == 1 {
 			r.traceID = op.span.SpanContext().TraceID()
 		}
+		if !step && !r.sampledRoot(op, h) {
+			// Dropped by the sampler without the keep rule: nothing of
+			// the run is recorded, so nothing more is done for it.
+			r.off, r.started = true, 0
+			t.started.Add(^uint64(0))
+			op.span.End()
+			r.keep(attrs)
+			r.release(op)
+			return
+		}
 	}
 	r.keep(attrs)
 	r.spans[h.ID] = op
@@ -338,6 +370,29 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 			r.linkCause(op, v.TriggeredBy)
 		}
 	}
+}
+
+// sampledRoot notes a root step's sampling: sampled, or recorded for the
+// keep rule (its trace is then held until the run ends), or neither, when
+// it returns false. It is called for the run's roots only.
+func (r *runTracer) sampledRoot(op *openSpan, h *event.Header) bool {
+	op.root = true
+	if r.rootStart.IsZero() {
+		r.rootStart = h.Time
+	}
+	sc := op.span.SpanContext()
+	switch {
+	case sc.IsSampled():
+		r.sampled = true
+	case op.span.IsRecording() && r.t.batch != nil && r.t.keep:
+		if !slices.Contains(r.tentative, sc.TraceID()) {
+			r.t.batch.Hold(sc.TraceID())
+			r.tentative = append(r.tentative, sc.TraceID())
+		}
+	case r.started == 1:
+		return false
+	}
+	return true
 }
 
 // linkCause links a flow method's span to the span of the method whose
@@ -425,6 +480,9 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	}
 	if f := event.FailureOf(e); f != nil && f.Err != nil {
 		r.fail(sp, f, h.Time)
+		if op.root {
+			r.failed = true
+		}
 	}
 	r.endSpan(sp, h.Time)
 	r.release(op)
@@ -491,6 +549,9 @@ func (r *runTracer) finishRun() {
 			continue
 		}
 		r.materialize(op)
+		if op.root {
+			r.failed = true
+		}
 		op.span.SetStatus(codes.Error, "step not ended before the kickoff returned")
 		r.endSpan(op.span, now)
 		delete(r.spans, id)
@@ -499,30 +560,52 @@ func (r *runTracer) finishRun() {
 	r.releaseBuf()
 	r.rootCtx, r.defs, r.defsJSON = nil, nil, ""
 	started, tid := r.started, r.traceID
+	tentative, sampled := r.tentative, r.sampled
+	keep := r.failed || r.t.keepSlower > 0 && now.Sub(r.rootStart) >= r.t.keepSlower
 	r.mu.Unlock()
 	if started == 0 {
 		return
 	}
 	t := r.t
+	for _, id := range tentative {
+		// The keep rule, decided now that the kickoff is over: its spans
+		// go whole, or none of them.
+		t.batch.Settle(id, keep)
+	}
+	if len(tentative) > 0 && !keep && !sampled {
+		return // nothing of the run is exported: no flush, no notice
+	}
 	var failedBefore uint64
 	if t.exp != nil {
-		failedBefore = t.exp.failed.Load()
+		// spans failed or dropped (a backend taken for down) meanwhile:
+		// no notice claims the trace went
+		failedBefore = t.exp.failed.Load() + t.batch.Dropped()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), t.flushTimeout)
 	err := t.ForceFlush(ctx)
 	cancel()
 	if err != nil {
+		if errors.Is(err, batch.ErrUnavailable) {
+			// The backend is down or slow, which was reported when it was
+			// seen: the kickoff does not wait for it again.
+			return
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			t.warnOnce(causeTimeout, "tracing: the trace backend did not take the spans within the flush timeout; "+
-				"the run goes on, spans still queued are sent later or dropped (reported once)",
-				"backend", t.backend, "flush_timeout", t.flushTimeout.String())
+			msg := "tracing: the trace backend did not take the spans within the flush timeout; " +
+				"the run goes on, spans still queued are sent later or dropped (reported once)"
+			if t.exp != nil && t.exp.backsOff {
+				msg = "tracing: the trace backend did not take the spans within the flush timeout; the run goes " +
+					"on; later kickoffs do not wait for it until it answers within that time again (spans are " +
+					"still sent, one request at a time, or dropped and counted if it is down; reported once)"
+			}
+			t.warnOnce(causeTimeout, msg, "backend", t.backend, "flush_timeout", t.flushTimeout.String())
 		} else {
 			t.warnOnce("flush:"+causeOf(err), "tracing: flushing spans failed; the run goes on (reported once)",
 				"backend", t.backend, "error", t.scrub.Scrub(err.Error()))
 		}
 		return
 	}
-	if t.exp != nil && t.exp.failed.Load() != failedBefore {
+	if t.exp != nil && t.exp.failed.Load()+t.batch.Dropped() != failedBefore {
 		return
 	}
 	t.printNotice(tid, r.execID)

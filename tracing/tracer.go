@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -82,6 +83,16 @@ type Tracer struct {
 	notice       io.Writer
 	noticed      atomic.Bool // the notice was printed (to a WithNotice writer)
 
+	// keep rule (a ratio sampler on the Tracer's own provider): kickoffs
+	// the sampler drops are recorded and kept when they fail or take
+	// keepSlower or longer (0: no such rule)
+	keep       bool
+	keepSlower time.Duration
+	// sampler is the sampler of the Tracer's own provider without the
+	// keep rule, which Attach asks first (nil: a user's provider, or the
+	// keep rule: every traced run is then handled)
+	sampler sdktrace.Sampler
+
 	started  atomic.Uint64
 	warned   sync.Map // cause -> struct{}: warnings given once per Tracer
 	shutOnce sync.Once
@@ -100,9 +111,14 @@ type Stats struct {
 	// answering an error, a traces folder that cannot be written).
 	Failed uint64
 	// Dropped counts spans discarded because the export queue was full, the
-	// Tracer was shut down, or (crewai backend) a span alone was larger than
-	// a request may be.
+	// Tracer was shut down, the backend was down (see the package doc), or
+	// (crewai backend) a span alone was larger than a request may be.
 	Dropped uint64
+	// Unsampled counts spans of kickoffs that the sampler dropped, recorded
+	// for the keep rule, then not kept (the kickoff neither failed nor was
+	// slow). Spans of kickoffs dropped without the keep rule are not
+	// started, so not counted.
+	Unsampled uint64
 }
 
 // Stats returns the Tracer's counters.
@@ -114,6 +130,7 @@ func (t *Tracer) Stats() Stats {
 	}
 	if t.batch != nil {
 		s.Dropped = t.batch.Dropped()
+		s.Unsampled = t.batch.Unsampled()
 	}
 	if t.exp != nil {
 		s.Dropped += t.exp.dropped.Load()
@@ -162,6 +179,11 @@ type config struct {
 	crewaiNow    func() time.Time // tests: the clock grant expiry is checked with
 
 	exportConcurrency int // 0: the default for the backend
+
+	// tests: export timeout and back-off of the network backends
+	exportTimeout time.Duration
+	backoff       time.Duration
+	now           func() time.Time
 }
 
 // withExportConcurrency sets how many exports may be under way at once
@@ -171,6 +193,17 @@ type config struct {
 func withExportConcurrency(n int) Option {
 	return func(c *config) error {
 		c.exportConcurrency = n
+		return nil
+	}
+}
+
+// withBackoff sets the export timeout and the first back-off of the
+// network backends (tests).
+//
+//lint:ignore U1000 used by the package's tests only
+func withBackoff(exportTimeout, backoff time.Duration, now func() time.Time) Option {
+	return func(c *config) error {
+		c.exportTimeout, c.backoff, c.now = exportTimeout, backoff, now
 		return nil
 	}
 }
@@ -443,18 +476,40 @@ func New(opts ...Option) (*Tracer, error) {
 			inflight = maxConcurrentExports
 		}
 	}
+	exportTimeout := c.exportTimeout
+	if exportTimeout == 0 {
+		exportTimeout = 10 * time.Second
+	}
+	var outage func(error) bool
+	if t.backend == BackendOTLP || t.backend == BackendCrewAI {
+		outage = isOutage // the network backends back off (see the package doc)
+		t.exp.backsOff = true
+	}
 	t.batch = batch.New(batch.Config{
 		Exporter: t.exp, QueueSize: queue, MaxBatch: maxExportBatch, MaxInflight: inflight,
-		Delay: delay, ExportTimeout: 10 * time.Second,
+		Delay: delay, ExportTimeout: exportTimeout, Outage: outage, Backoff: c.backoff, Now: c.now,
 		Inline: c.exporter == nil, // the library's own exporters honour ctx
 		OnFirstDrop: func() {
 			t.warnOnce("queue full", "tracing: the span export queue is full (the backend is slow or down); "+
 				"spans are dropped and counted in Tracer.Stats (reported once)", "queue", queue)
 		},
 	})
+	smp := traceenv.Sampler(t.logger)
+	sampler := sdkSampler(smp)
+	if smp.Ratioed() && smp.Ratio < 1 {
+		t.keepSlower = traceenv.KeepSlowerThan(t.logger)
+		t.keep = traceenv.KeepFailed(t.logger) || t.keepSlower > 0
+	}
+	if t.keep {
+		sampler = keepSampler{base: sampler}
+	} else if smp.Sampler != traceenv.SamplerParentBasedAlwaysOn && smp.Sampler != traceenv.SamplerAlwaysOn {
+		t.sampler = sampler // runs it drops are not traced at all
+	}
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),
 		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sampler),
+		sdktrace.WithIDGenerator(idGenerator{}),
 	)
 	t.provider = t.owned
 	t.tracer = t.owned.Tracer(semconv.ScopeName, trace.WithInstrumentationVersion(Version()))
@@ -483,7 +538,12 @@ func (t *Tracer) buildExporter(backend string, c *config) (sdktrace.SpanExporter
 			dir = abs
 		}
 		t.fileDir = dir
-		return fileexport.New(dir), nil
+		fe := fileexport.New(dir)
+		fe.Tightened = func(dir string, was fs.FileMode) {
+			t.warnOnce("traces folder tightened", "tracing: the traces folder could be written by other users "+
+				"(who could plant links in it); its mode is now 0700", "dir", dir, "was", was.String())
+		}
+		return fe, nil
 	case BackendOTLP:
 		return t.buildOTLP(c)
 	case BackendCrewAI:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Processor is the span processor of a Tracer's own provider.
@@ -39,6 +40,23 @@ import (
 // gets its spans after the kickoffs' flushes gave up waiting. A user's
 // exporter may ignore ctx: its exports always run on the batcher's
 // goroutines, and a flush only waits for them.
+//
+// With Config.Outage set (the network backends), a backend that is down or
+// slow stops costing each kickoff a flush timeout (see [ErrUnavailable]):
+//   - an export failing with an outage error marks the backend down for a
+//     back-off (Config.Backoff, doubled at each failed probe up to
+//     Config.MaxBackoff). While it is down, exports are skipped at once and
+//     their spans dropped and counted; once the back-off has passed, one
+//     export is sent as a probe (the others are still skipped while it is
+//     under way); its success ends the outage, its failure doubles the
+//     back-off.
+//   - a flush that times out marks the backend slow: exports go on, one at
+//     a time, so that a slow backend still gets the spans, but no flush
+//     waits for them until an export succeeds within the time that flush
+//     had.
+//
+// While the backend is down or slow, ForceFlush returns [ErrUnavailable] at
+// once instead of waiting.
 type Processor struct {
 	exp           sdktrace.SpanExporter
 	inline        bool // a flush may export in its own goroutine (exp honours ctx)
@@ -50,6 +68,10 @@ type Processor struct {
 	maxInflight   int
 	delay         time.Duration
 	exportTimeout time.Duration
+	outage        func(error) bool // nil: no back-off
+	minBackoff    time.Duration
+	maxBackoff    time.Duration
+	now           func() time.Time
 
 	exportCtx context.Context // canceled when Shutdown gives up waiting
 	cancel    context.CancelFunc
@@ -67,7 +89,22 @@ type Processor struct {
 	flushTo  uint64                  // the highest target of a waiting flush
 	stopped  bool
 
+	// back-off (Outage set only)
+	down       bool          // an export failed with an outage error
+	downUntil  time.Time     // no export is sent before then (a probe at or after)
+	backoff    time.Duration // the current back-off
+	probing    bool          // a probe export is under way
+	slow       bool          // a flush timed out waiting for exports
+	slowWithin time.Duration // how long that flush waited
+
+	// kickoffs the sampler dropped, recorded until their end decides (Hold)
+	held     map[trace.TraceID][]sdktrace.ReadOnlySpan
+	heldN    int          // spans in held
+	holding  atomic.Int32 // len(held), read without b.mu
+	unsample atomic.Uint64
+
 	dropped  atomic.Uint64
+	skipped  atomic.Uint64 // exports skipped, the backend being down
 	nExports atomic.Uint64 // exports started (for tests)
 	stopOnce sync.Once
 	stopErr  error
@@ -77,6 +114,8 @@ type Processor struct {
 type flight struct {
 	lo, hi uint64
 	done   bool
+	skip   bool // the backend is down: the spans are dropped, not sent
+	probe  bool // the backend is down and this export probes it
 }
 
 // waiter is a flush waiting until every span of sequence < target is out.
@@ -99,7 +138,30 @@ type Config struct {
 	// OnFirstDrop, when set, is called once, when the first span is
 	// dropped because the queue is full.
 	OnFirstDrop func()
+	// Outage, when set, turns the back-off on (see [Processor]): it
+	// reports whether an export error means the backend is unavailable
+	// (refused, unreachable, timed out, overloaded) rather than refusing
+	// one batch.
+	Outage func(error) bool
+	// Backoff is the first back-off after an outage (default 1s);
+	// MaxBackoff bounds its doubling (default 1 min).
+	Backoff, MaxBackoff time.Duration
+	// Now is the clock of the back-off (default time.Now; tests).
+	Now func() time.Time
 }
+
+// ErrUnavailable is what ForceFlush returns, without waiting, while the
+// backend is taken for down (an export failed: its spans are dropped and
+// counted until a probe export succeeds) or slow (a flush timed out: the
+// spans are still sent, but no flush waits for them). It is never returned
+// when Config.Outage is nil.
+var ErrUnavailable = errors.New("batch: the trace backend is down or slower than the flush timeout; not waiting for it")
+
+// Default back-off bounds.
+const (
+	DefaultBackoff    = time.Second
+	DefaultMaxBackoff = time.Minute
+)
 
 // New starts a Processor; its Shutdown stops it.
 func New(c Config) *Processor {
@@ -108,9 +170,19 @@ func New(c Config) *Processor {
 		exp: c.Exporter, inline: c.Inline, onFirstDrop: c.OnFirstDrop,
 		maxQueue: c.QueueSize, maxBatch: c.MaxBatch, maxInflight: max(c.MaxInflight, 1),
 		delay: c.Delay, exportTimeout: c.ExportTimeout,
+		outage: c.Outage, minBackoff: c.Backoff, maxBackoff: c.MaxBackoff, now: c.Now,
 		exportCtx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		pending: make([]sdktrace.ReadOnlySpan, 0, min(c.QueueSize, c.MaxBatch)),
+	}
+	if b.minBackoff <= 0 {
+		b.minBackoff = DefaultBackoff
+	}
+	if b.maxBackoff < b.minBackoff {
+		b.maxBackoff = max(DefaultMaxBackoff, b.minBackoff)
+	}
+	if b.now == nil {
+		b.now = time.Now
 	}
 	go b.loop()
 	return b
@@ -135,6 +207,9 @@ func (b *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 func (b *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
+		if b.holding.Load() > 0 {
+			b.hold(s)
+		}
 		return
 	}
 	b.mu.Lock()
@@ -158,6 +233,83 @@ func (b *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 		b.signal()
 	}
 }
+
+// Hold makes the Processor keep the spans of trace id that end unsampled
+// (recorded although the sampler dropped them) until [Processor.Settle]
+// says whether they go or not: the kickoff-level keep rule, decided when
+// the kickoff ends. Spans held at once are bounded by the queue size;
+// beyond it they are dropped and counted.
+func (b *Processor) Hold(id trace.TraceID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held == nil {
+		b.held = map[trace.TraceID][]sdktrace.ReadOnlySpan{}
+	}
+	if _, ok := b.held[id]; !ok {
+		b.held[id] = nil
+		b.holding.Add(1)
+	}
+}
+
+func (b *Processor) hold(s sdktrace.ReadOnlySpan) {
+	id := s.SpanContext().TraceID()
+	b.mu.Lock()
+	spans, ok := b.held[id]
+	if !ok {
+		b.mu.Unlock()
+		return // a user's unsampled span
+	}
+	if b.heldN >= b.maxQueue || b.stopped {
+		b.mu.Unlock()
+		b.dropped.Add(1)
+		return
+	}
+	b.held[id] = append(spans, s)
+	b.heldN++
+	b.mu.Unlock()
+}
+
+// Settle ends the hold of trace id: with keep, its spans join the queue
+// (as if they had been sampled: beyond the queue size they are dropped and
+// counted); without, they are discarded and counted by Unsampled. It
+// returns the number of spans held.
+func (b *Processor) Settle(id trace.TraceID, keep bool) int {
+	b.mu.Lock()
+	spans, ok := b.held[id]
+	if !ok {
+		b.mu.Unlock()
+		return 0
+	}
+	delete(b.held, id)
+	b.holding.Add(-1)
+	b.heldN -= len(spans)
+	if !keep {
+		b.mu.Unlock()
+		b.unsample.Add(uint64(len(spans)))
+		return len(spans)
+	}
+	var dropped int
+	for _, s := range spans {
+		if b.stopped || len(b.pending) >= b.maxQueue {
+			dropped++
+			continue
+		}
+		b.pending = append(b.pending, s)
+		b.accepted++
+	}
+	full := len(b.pending) >= b.maxBatch
+	b.mu.Unlock()
+	if dropped > 0 {
+		b.dropped.Add(uint64(dropped))
+	}
+	if full {
+		b.signal()
+	}
+	return len(spans)
+}
+
+// Unsampled counts the spans held for kickoffs that were then not kept.
+func (b *Processor) Unsampled() uint64 { return b.unsample.Load() }
 
 // signal wakes the dispatcher.
 func (b *Processor) signal() {
@@ -229,11 +381,21 @@ func (b *Processor) loop() {
 // go: a full batch, spans a flush waits for, or all of them when all is
 // true. b.mu is held.
 func (b *Processor) dispatch(all bool) {
-	for len(b.pending) > 0 && len(b.inflight) < b.maxInflight &&
+	for len(b.pending) > 0 && len(b.inflight) < b.slots() &&
 		(all || len(b.pending) >= b.maxBatch || b.flushTo > b.taken) {
 		f, batch := b.take()
 		go b.export(context.Background(), f, batch)
 	}
+}
+
+// slots is how many exports may be under way: one while the backend is
+// slow (and not down: then exports are skipped at once), so that requests
+// do not pile up on it. b.mu is held.
+func (b *Processor) slots() int {
+	if b.slow && !b.down {
+		return 1
+	}
+	return b.maxInflight
 }
 
 // take moves the next batch (at most maxBatch pending spans) into a new
@@ -246,6 +408,15 @@ func (b *Processor) take() (*flight, []sdktrace.ReadOnlySpan) {
 	clear(b.pending[rest:])
 	b.pending = b.pending[:rest]
 	f := &flight{lo: b.taken, hi: b.taken + uint64(n)}
+	if b.down {
+		if b.probing || b.now().Before(b.downUntil) {
+			f.skip = true
+			b.dropped.Add(uint64(n))
+			b.skipped.Add(1)
+		} else {
+			b.probing, f.probe = true, true
+		}
+	}
 	b.taken = f.hi
 	b.inflight = append(b.inflight, f)
 	b.nExports.Add(1)
@@ -273,12 +444,22 @@ func (b *Processor) export(flushCtx context.Context, f *flight, batch []sdktrace
 		})
 		defer stop()
 	}
-	began := time.Now()
-	err := b.exp.ExportSpans(ctx, batch) // errors are counted and reported by the exporter
-	took := time.Since(began)
+	skip, probe := f.skip, f.probe
+	var (
+		err  error
+		took time.Duration
+	)
+	if !skip {
+		began := time.Now()
+		err = b.exp.ExportSpans(ctx, batch) // errors are counted and reported by the exporter
+		took = time.Since(began)
+	}
 	cancel()
 	b.mu.Lock()
-	b.lastOK, b.lastTook = err == nil, took
+	if !skip {
+		b.lastOK, b.lastTook = err == nil, took
+		b.health(err, took, probe)
+	}
 	f.done = true
 	i := 0
 	for i < len(b.inflight) && b.inflight[i].done {
@@ -309,6 +490,60 @@ func (b *Processor) export(flushCtx context.Context, f *flight, batch []sdktrace
 	}
 }
 
+// health updates the back-off state after an export that was sent. b.mu
+// is held.
+func (b *Processor) health(err error, took time.Duration, probe bool) {
+	if probe {
+		b.probing = false
+	}
+	if b.outage == nil {
+		return
+	}
+	if err == nil {
+		if b.down {
+			b.down, b.backoff = false, 0
+		}
+		if b.slow && took < b.slowWithin {
+			b.slow = false
+		}
+		return
+	}
+	if b.exportCtx.Err() != nil || !b.outage(err) {
+		return // canceled by Shutdown, or one batch refused
+	}
+	switch {
+	case !b.down:
+		b.down, b.backoff = true, b.minBackoff
+	case probe:
+		b.backoff = min(2*b.backoff, b.maxBackoff)
+	default:
+		return // an export sent before the outage was seen
+	}
+	b.downUntil = b.now().Add(b.backoff)
+}
+
+// Unavailable reports whether the backend is taken for down or slow (see
+// [ErrUnavailable]).
+func (b *Processor) Unavailable() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.down || b.slow
+}
+
+// Skipped counts the exports skipped because the backend was down.
+func (b *Processor) Skipped() uint64 { return b.skipped.Load() }
+
+// Idle reports whether no span waits for export and no export is under
+// way.
+func (b *Processor) Idle() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.pending) == 0 && len(b.inflight) == 0
+}
+
+// Sent counts the exports handed to the exporter (not skipped).
+func (b *Processor) Sent() uint64 { return b.nExports.Load() - b.skipped.Load() }
+
 // fast reports whether the backend answered the last export well within
 // the time a flush with ctx has left, so that the flush may export itself.
 // b.mu is held.
@@ -335,6 +570,17 @@ func (b *Processor) ForceFlush(ctx context.Context) error {
 		b.mu.Unlock()
 		return nil
 	}
+	if b.outage != nil && (b.down || b.slow) {
+		// Do not wait: have the spans go (or be dropped) soon.
+		kick := target > b.taken && target > b.flushTo
+		b.flushTo = max(b.flushTo, target)
+		b.mu.Unlock()
+		if kick {
+			b.signal()
+		}
+		return ErrUnavailable
+	}
+	began := time.Now()
 	w := &waiter{target: target, ch: make(chan struct{})}
 	b.waiters = append(b.waiters, w)
 	var (
@@ -358,17 +604,20 @@ func (b *Processor) ForceFlush(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		b.mu.Lock()
+		defer b.mu.Unlock()
+		select {
+		case <-w.ch: // released meanwhile (waiters are released under b.mu)
+			return nil
+		default:
+		}
 		for i, x := range b.waiters {
 			if x == w {
 				b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
 				break
 			}
 		}
-		b.mu.Unlock()
-		select {
-		case <-w.ch: // released meanwhile
-			return nil
-		default:
+		if b.outage != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !b.slow {
+			b.slow, b.slowWithin = true, time.Since(began)
 		}
 		return ctx.Err()
 	}

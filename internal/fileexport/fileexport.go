@@ -1,6 +1,18 @@
 // Package fileexport is the file backend: each trace in its own file,
 // <trace id>.jsonl, one OTLP/JSON export request per line (see
 // internal/otlpjson). An Exporter is safe for concurrent use.
+//
+// It writes only what it means to write. A trace file's name is the trace
+// ID's 32 lower-case hex digits (the all-zero, invalid ID is refused) plus
+// ".jsonl". The file is opened without following a symbolic link
+// (O_NOFOLLOW; where that flag does not exist, Lstat first) and without
+// blocking on a FIFO (O_NONBLOCK), and written only when it is a regular
+// file of the process's own user with no other hard link (so that neither a
+// link nor a special file planted at its path is written through); anything
+// else is an [UnsafePathError]. A traces folder that other users may write
+// (group or other write bit) is tightened to 0700 when the process owns it
+// (reported through Exporter.Tightened) and refused otherwise, since
+// whoever can write it can plant such links.
 package fileexport
 
 import (
@@ -39,6 +51,11 @@ const maxOpenFiles = 64
 // under a running trace) is noticed before the next write and opened again.
 type Exporter struct {
 	dir string
+
+	// Tightened, when set before the first export, is called when the
+	// traces folder, writable by others, was tightened to 0700; was is its
+	// mode before.
+	Tightened func(dir string, was fs.FileMode)
 
 	mu     sync.Mutex // guards files, lru, closed
 	files  map[trace.TraceID]*traceFile
@@ -85,9 +102,16 @@ func (e *Error) Error() string { return "tracing: file backend: " + e.Err.Error(
 func (e *Error) Unwrap() error { return e.Err }
 
 func fileCause(err error) string {
+	var unsafe *UnsafePathError
 	switch {
+	case errors.As(err, &unsafe):
+		return unsafe.cause()
+	case errors.Is(err, ErrInvalidTraceID):
+		return "invalid trace ID"
 	case errors.Is(err, syscall.ENOSPC):
 		return "disk full"
+	case errors.Is(err, syscall.EFBIG):
+		return "file size limit"
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	case errors.Is(err, fs.ErrNotExist):
@@ -97,6 +121,35 @@ func fileCause(err error) string {
 	}
 	return "write error"
 }
+
+// UnsafePathError is a trace file path, or a traces folder, that the file
+// backend refuses to write: a symbolic link, a FIFO, a device, a socket or
+// a folder at a trace file's path, a file of another user or with other
+// hard links, a traces folder other users may write that is not the
+// process's own.
+type UnsafePathError struct {
+	Path   string
+	Why    string // "a symbolic link", "owned by another user", ...
+	Folder bool   // the traces folder, not a trace file
+}
+
+func (e *UnsafePathError) Error() string {
+	if e.Folder {
+		return e.Path + ": " + e.Why + "; the file backend does not write into it (make it private: chmod 700)"
+	}
+	return e.Path + ": " + e.Why + "; the file backend writes only regular files of its own user, never through a link"
+}
+
+func (e *UnsafePathError) cause() string {
+	if e.Folder {
+		return "folder writable by others"
+	}
+	return "not a regular file of this user"
+}
+
+// ErrInvalidTraceID is the failure of spans whose trace ID is not valid
+// (all zero): they have no file name.
+var ErrInvalidTraceID = errors.New("invalid trace ID (all zero)")
 
 var errFileShutdown = errors.New("tracing: file backend: exporter shut down")
 
@@ -127,7 +180,7 @@ func (f *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if closed {
 		return errFileShutdown
 	}
-	if err := os.MkdirAll(f.dir, 0o700); err != nil {
+	if err := f.prepareDir(); err != nil {
 		return &Error{Cause: fileCause(err), Err: err}
 	}
 	var errs []error
@@ -136,6 +189,11 @@ func (f *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			return errors.Join(append(errs, err)...)
 		}
 		g := groups[id]
+		if !id.IsValid() {
+			err := fmt.Errorf("%d spans: %w", len(g.spans), ErrInvalidTraceID)
+			errs = append(errs, &Error{Cause: fileCause(err), Err: err})
+			continue
+		}
 		line, err := otlpjson.Marshal(otlpconv.Request(g.spans))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tracing: file backend: encoding trace %s: %w", id, err))
@@ -147,6 +205,96 @@ func (f *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// prepareDir makes the traces folder when it is missing (0700) and checks
+// it: a folder that other users may write is tightened to 0700 when the
+// process owns it, refused otherwise.
+func (f *Exporter) prepareDir() error {
+	fi, err := os.Stat(f.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(f.dir, 0o700); err != nil {
+			return err
+		}
+		fi, err = os.Stat(f.dir)
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %w", f.dir, syscall.ENOTDIR)
+	}
+	if !checkModes || fi.Mode().Perm()&0o022 == 0 {
+		return nil
+	}
+	if why := checkOwner(fi, false); why != "" {
+		return &UnsafePathError{Path: f.dir, Folder: true,
+			Why: fmt.Sprintf("a traces folder other users may write (mode %v), %s", fi.Mode().Perm(), why)}
+	}
+	if err := os.Chmod(f.dir, 0o700); err != nil {
+		return err
+	}
+	if f.Tightened != nil {
+		f.Tightened(f.dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// openTrace opens the trace file at path for appending, creating it 0600
+// when missing, and checks that it is a regular file of the process's user
+// with no other hard link; it never follows a symbolic link at path and
+// never blocks on a FIFO there.
+func openTrace(path string) (*os.File, fs.FileInfo, error) {
+	if openFlags == 0 { // no O_NOFOLLOW here: look before opening
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			return nil, nil, unsafeFile(path, fi)
+		}
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|openFlags, 0o600)
+	if err != nil {
+		// O_NOFOLLOW on a link fails with ELOOP, a FIFO without a reader
+		// with ENXIO, a folder with EISDIR: say what is there.
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, nil, unsafeFile(path, fi)
+		}
+		return nil, nil, err
+	}
+	fi, err := fh.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = unsafeFile(path, fi)
+	}
+	if err == nil {
+		if why := checkOwner(fi, true); why != "" {
+			err = &UnsafePathError{Path: path, Why: why}
+		}
+	}
+	if err == nil && checkModes && fi.Mode().Perm()&0o077 != 0 {
+		err = fh.Chmod(0o600) // a file of ours left readable by others
+	}
+	if err != nil {
+		fh.Close()
+		return nil, nil, err
+	}
+	return fh, fi, nil
+}
+
+// unsafeFile names what sits at a trace file's path instead of a regular
+// file.
+func unsafeFile(path string, fi fs.FileInfo) *UnsafePathError {
+	why := "not a regular file"
+	switch m := fi.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		why = "a symbolic link"
+	case m.IsDir():
+		why = "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		why = "a FIFO"
+	case m&fs.ModeSocket != 0:
+		why = "a socket"
+	case m&fs.ModeDevice != 0:
+		why = "a device"
+	}
+	return &UnsafePathError{Path: path, Why: why}
 }
 
 // appendLine writes line to the file of trace id, opening it when needed,
@@ -276,18 +424,13 @@ func (f *Exporter) Shutdown(context.Context) error { return f.closeAll(true) }
 // open or no longer is the file at its path. tf.mu is held.
 func (tf *traceFile) write(line []byte) error {
 	if tf.fh != nil {
-		if fi, err := os.Stat(tf.path); err != nil || !os.SameFile(fi, tf.fi) {
-			tf.closeFile() // removed or replaced: write to the file at the path
+		if fi, err := os.Lstat(tf.path); err != nil || !os.SameFile(fi, tf.fi) {
+			tf.closeFile() // removed or replaced: write to the file at the path, if safe
 		}
 	}
 	if tf.fh == nil {
-		fh, err := os.OpenFile(tf.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		fh, fi, err := openTrace(tf.path)
 		if err != nil {
-			return err
-		}
-		fi, err := fh.Stat()
-		if err != nil {
-			fh.Close()
 			return err
 		}
 		tf.fh, tf.fi = fh, fi

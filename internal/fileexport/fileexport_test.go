@@ -237,8 +237,8 @@ func TestFileExporterErrors(t *testing.T) {
 	f = New(dir)
 	defer f.Shutdown(context.Background())
 	err = f.ExportSpans(context.Background(), []sdktrace.ReadOnlySpan{testSpan(bad, 1, false, "x"), testSpan(good, 2, false, "x")})
-	if !errors.As(err, &fe) || fe.Cause != "write error" {
-		t.Errorf("error %v, want a *Error, cause write error", err)
+	if !errors.As(err, &fe) || fe.Cause != "not a regular file of this user" {
+		t.Errorf("error %v, want a *Error, cause not a regular file of this user", err)
 	}
 	if got := countSpans(fileLines(t, dir, good)); got != 1 {
 		t.Errorf("the good trace has %d spans", got)

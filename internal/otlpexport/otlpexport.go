@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/crewai-go/crewai/internal/otlpconv"
@@ -43,11 +47,14 @@ var Retry = struct {
 // New builds the exporter c asks for. It does not connect.
 func New(ctx context.Context, c Config) (sdktrace.SpanExporter, error) {
 	if c.Protocol == "grpc" {
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-			Enabled: true, InitialInterval: Retry.Initial, MaxInterval: Retry.Max, MaxElapsedTime: Retry.Elapsed,
-		})}
+		// The stock client's retries would retry a refused connection
+		// (Unavailable) until their time is up, each kickoff waiting for
+		// them; the retries here give up at once when the connection
+		// could not be made, as the HTTP client does.
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false})}
 		opts = append(opts, c.GRPC...)
-		exp, err := newWireExporter(ctx, otlptracegrpc.NewClient(opts...), c.MaxConcurrentExports)
+		client := &grpcRetrier{Client: otlptracegrpc.NewClient(opts...)}
+		exp, err := newWireExporter(ctx, client, c.MaxConcurrentExports)
 		if err != nil {
 			return nil, fmt.Errorf("tracing: otlp/grpc exporter: %w", err)
 		}
@@ -184,6 +191,82 @@ func httpSendsProtobuf(opts []otlptracehttp.Option) bool {
 	err := c.UploadTraces(ctx, nil)
 	_ = c.Stop(ctx)
 	return err == nil && contentType == "application/x-protobuf"
+}
+
+// grpcRetrier retries the uploads of an OTLP/gRPC client as the stock
+// client would (the same codes, RetryInfo honoured, Retry's intervals),
+// except that a connection that could not be made is not retried: a
+// refused or unreachable endpoint fails at once, like an HTTP one.
+type grpcRetrier struct {
+	otlptrace.Client
+}
+
+func (c *grpcRetrier) UploadTraces(ctx context.Context, rss []*tracepb.ResourceSpans) error {
+	began := time.Now()
+	wait := Retry.Initial
+	for {
+		err := c.Client.UploadTraces(ctx, rss)
+		if err == nil {
+			return nil
+		}
+		again, throttle := RetryableGRPC(err)
+		if !again {
+			return err
+		}
+		d := max(wait, throttle)
+		if time.Since(began)+d > Retry.Elapsed {
+			return err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+		wait = min(2*wait, Retry.Max)
+	}
+}
+
+// RetryableGRPC reports whether an OTLP/gRPC upload that failed with err
+// is worth retrying, and the delay the server asked for (RetryInfo). The
+// codes are the stock exporter's; a connection that could not be made
+// (refused, unreachable, unknown host) is not retried.
+func RetryableGRPC(err error) (bool, time.Duration) {
+	s := status.Convert(err)
+	switch s.Code() {
+	case codes.Canceled, codes.DeadlineExceeded, codes.Aborted, codes.OutOfRange, codes.Unavailable, codes.DataLoss:
+		if s.Code() == codes.Unavailable && dialFailed(s.Message()) {
+			return false, 0
+		}
+		_, d := throttle(s)
+		return true, d
+	case codes.ResourceExhausted:
+		return throttle(s)
+	}
+	return false, 0
+}
+
+// dialFailed reports whether a gRPC Unavailable message says that no
+// connection could be made.
+func dialFailed(msg string) bool {
+	for _, m := range []string{"Error while dialing", "connection refused", "no such host",
+		"network is unreachable", "produced zero addresses"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// throttle returns the delay of a RetryInfo detail, if s has one.
+func throttle(s *status.Status) (bool, time.Duration) {
+	for _, d := range s.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			return true, ri.GetRetryDelay().AsDuration()
+		}
+	}
+	return false, 0
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

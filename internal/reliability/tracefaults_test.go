@@ -97,23 +97,28 @@ func TestTracesFolderFaults(t *testing.T) {
 				mustWrite(t, dir)
 			}
 		}, warn: "traces folder", failed: true},
-		{name: "disk full", setup: func(t *testing.T) (string, func(*testing.T, string)) {
-			if _, err := os.Stat("/dev/full"); err != nil {
-				t.Skip("no /dev/full on this system to simulate a full disk")
-			}
+		{name: "trace file is a symbolic link", setup: func(t *testing.T) (string, func(*testing.T, string)) {
 			return t.TempDir(), nil
 		}, ctx: func(t *testing.T, dir string) context.Context {
-			// The run's trace ID is the one of the span in the ctx, so its
-			// trace file can be made a link to /dev/full (every write:
-			// ENOSPC) before the run.
+			// The run's trace ID is the one of the span in the ctx, so a
+			// link can be planted at its trace file's path before the run,
+			// pointing at a file outside the folder: it is never written
+			// through (the disk-full case is TestTracesFileSizeLimit).
 			tid := trace.TraceID{0xfe, 0xed, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
 			sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID{1, 2, 3, 4, 5, 6, 7, 8},
 				TraceFlags: trace.FlagsSampled, Remote: true})
-			if err := os.Symlink("/dev/full", filepath.Join(dir, tid.String()+".jsonl")); err != nil {
+			victim := filepath.Join(t.TempDir(), "victim")
+			mustWrite(t, victim)
+			if err := os.Symlink(victim, filepath.Join(dir, tid.String()+".jsonl")); err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() {
+				if b, err := os.ReadFile(victim); err != nil || string(b) != "x" {
+					t.Errorf("the link's target was written: %q, %v", b, err)
+				}
+			})
 			return trace.ContextWithRemoteSpanContext(context.Background(), sc)
-		}, warn: "disk full", failed: true},
+		}, warn: "not a regular file", failed: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
