@@ -80,6 +80,23 @@
 // delegations inside it. So models and tools written by users are traced
 // without doing anything. With no subscriber, nothing is built for events.
 //
+// # Standalone kickoff
+//
+// [Agent.Kickoff] runs one agent without a crew, on a prompt or a
+// conversation ([KickoffInput]), and returns its answer with the usage
+// ([KickoffOutput]), decoded into a Go value when an [OutputSchema] is given:
+// *task.Schema is one, so task.As[T]() gives an agent alone the same typed
+// path as a task (the schema as ResponseFormat, lenient decoding, one
+// repair). A kickoff opens a run of its own (Agent.Bus, Agent.Tracing and
+// Agent.Tracer, Verbose) unless ctx carries one. Its root step is an agent
+// step that stands for the first attempt, so a traced kickoff has one root
+// span, "invoke_agent {role}", with the model and tool calls directly under
+// it; a retry or a repair is an invoke_agent span under the root.
+//
+// Job.Messages continues a conversation after the task message: a task
+// with HumanInput sends the agent's earlier turns and the person's
+// feedback this way.
+//
 // # Usage
 //
 // Result.Usage counts every model call of Execute exactly once: failed

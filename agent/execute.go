@@ -24,6 +24,7 @@ import (
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/internal/textproto"
 	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/stream"
 	"github.com/crewai-go/crewai/tool"
 )
 
@@ -635,7 +636,7 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 		}
 		cctx, st = event.Begin(ctx, ev)
 	}
-	if e.a.Stream {
+	if e.a.Stream || (st.Active() && stream.Requested(ctx)) {
 		model := e.info.Model
 		req.OnChunk = func(s string) { event.Emit(cctx, event.LLMStreamChunk{Model: model, Chunk: s}) }
 	}

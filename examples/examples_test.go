@@ -65,3 +65,53 @@ func TestExamplesRunOffline(t *testing.T) {
 		})
 	}
 }
+
+// TestInteractiveExamplesRunOffline runs the examples that take answers or
+// flags: a person's answers given by flag and through a pipe on standard
+// input, and a stream read to the end or stopped early.
+func TestInteractiveExamplesRunOffline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs example programs")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	tests := []struct {
+		name, dir string
+		args      []string
+		stdin     string
+		want      []string // in the combined output
+	}{
+		{name: "review answers by flag", dir: "human-review", args: []string{"-answers", "Mention tracing.|approve"},
+			want: []string{"> Mention tracing.", "> approve", "Published after 2 draft(s)", "(Revised: Mention tracing.)"}},
+		{name: "review answers through a pipe", dir: "human-review", stdin: "Mention tracing.\n\n",
+			want: []string{"A person's input is needed (draft)", "Choices: approved, needs_changes", "Published after 2 draft(s)"}},
+		{name: "stream to the end", dir: "streaming", want: []string{"-> Researcher calls search(",
+			"[research / Researcher] Fact one", "[write / Writer] Go iterators", "Final output: Go iterators"}},
+		{name: "stream stopped early", dir: "streaming", args: []string{"-stop", "3"},
+			want: []string{"Stopped after 3 pieces; the kickoff was cancelled."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			traces := t.TempDir()
+			cmd := exec.Command(goBin, append([]string{"run", "./" + tt.dir}, tt.args...)...)
+			cmd.Stdin = strings.NewReader(tt.stdin)
+			cmd.Env = append(os.Environ(), "OPENAI_API_KEY=", "OPENAI_BASE_URL=", "CREWAI_MODEL=", "CREWAI_TRACES_DIR="+traces,
+				"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("go run ./%s %v: %v\n%s", tt.dir, tt.args, err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("go run ./%s %v: output lacks %q:\n%s", tt.dir, tt.args, w, out)
+				}
+			}
+			if files, _ := filepath.Glob(filepath.Join(traces, "*.jsonl")); len(files) == 0 {
+				t.Errorf("go run ./%s wrote no trace file into CREWAI_TRACES_DIR", tt.dir)
+			}
+		})
+	}
+}

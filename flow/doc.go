@@ -176,6 +176,37 @@
 // definition changed since) fails before running anything. Only exported
 // fields that JSON can encode survive a save.
 //
+// # People in the loop
+//
+// [Flow.Review] registers a method whose output a person reviews before the
+// flow goes on (CrewAI's @human_feedback): with [Feedback].Outcomes it is a
+// router whose label is the answer collapsed into one outcome by a model
+// (human.Collapse), or the Default for an empty answer; [FeedbackOf] gives
+// the methods that follow the review ([FeedbackResult]). [Ask] asks a free
+// question from any method. Questions go to the Feedback's Provider, else
+// the one in ctx (human.WithProvider), else the console.
+//
+// A provider may answer "later" (human.ErrPending). With Persist set the
+// kickoff then pauses: it saves the state and its progress with the
+// question (in Record.Progress, so every Store keeps it), cancels the other
+// running methods (they run again on resume, like those of an interrupted
+// kickoff) and returns a [*PendingError] naming the state ID. The process
+// may exit. [Flow.ResumeFeedback] (on any Flow value with the same
+// definition over the same store, [Flow.PendingFeedback] to read the
+// question) continues: the review takes the answer without running its
+// method again, and the flow goes on as [Flow.Resume] does. When the paused
+// kickoff was traced, its method span's context is saved with it, and the
+// resumed kickoff's spans join that trace as children of the paused review
+// method's span (unless ctx holds a span of its own); the answer is a
+// human_input span whose wait is the time the person took. The paused
+// kickoff's flow and method end as failed with error.type "pending".
+//
+// # Streaming
+//
+// [Flow.KickoffStream] yields the kickoff's output as it is produced (see
+// package stream): model text and tool calls tagged with the flow method,
+// task and agent, then the final Result.
+//
 // # Running the methods elsewhere
 //
 // Kickoff runs the whole graph in one process. A runner that places each

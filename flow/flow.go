@@ -256,6 +256,7 @@ type method[S any] struct {
 	router bool
 	step   StepFunc[S]
 	route  RouterFunc[S]
+	review bool // registered by Review
 }
 
 // Step registers a plain method: it runs as spec says, and its completion
@@ -342,6 +343,7 @@ type graph[S any] struct {
 	byName  map[string]*method[S]
 	plan    *plan
 	maxConc int
+	reviews bool // some method is a Review: kickoffs keep a feedback log
 }
 
 // compiled returns the frozen graph, compiling it on first use.
@@ -359,6 +361,9 @@ func (f *Flow[S]) compiled() (*graph[S], error) {
 
 func (f *Flow[S]) compileLocked() (*graph[S], error) {
 	g := &graph[S]{name: f.name(), byName: map[string]*method[S]{}, maxConc: f.MaxConcurrency}
+	for _, m := range f.methods {
+		g.reviews = g.reviews || m.review
+	}
 	p := &plan{name: g.name, index: map[string]int{}, listeners: map[string][]int{}, maxRuns: f.MaxMethodRuns}
 	g.plan = p
 	labels := map[string]map[string]bool{} // router -> its declared labels

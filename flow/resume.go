@@ -17,6 +17,9 @@ type progress struct {
 	// Finished is set by the record a kickoff saves once it has succeeded.
 	Finished bool      `json:"finished,omitempty"`
 	Runs     []doneRun `json:"runs"`
+	// Pending is set by the record a kickoff paused for a person saves
+	// (see Flow.Review).
+	Pending *pendingFeedback `json:"pending,omitempty"`
 }
 
 // doneRun is one completed method run: the Activation it ran as, the label

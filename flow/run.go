@@ -69,8 +69,14 @@ type triggerKey struct{}
 // (method or label) and the output of the method that completed. A start
 // method gets the zero Trigger.
 func TriggerOf(ctx context.Context) Trigger {
-	t, _ := ctx.Value(triggerKey{}).(Trigger)
-	return t
+	r, _ := ctx.Value(triggerKey{}).(running)
+	return r.trig
+}
+
+// running is what a method's ctx says of it: its trigger and its name.
+type running struct {
+	trig   Trigger
+	method string
 }
 
 // Kickoff runs the flow once. In order, it:
@@ -150,6 +156,9 @@ func (f *Flow[S]) kickoff(ctx context.Context, inputs map[string]any, explicit b
 
 	ctx, usage, finish := f.openRun(ctx)
 	defer finish()
+	if g.reviews {
+		ctx = withFeedbackLog(ctx)
+	}
 
 	_, hasID := inputs["id"]
 	fctx, step := event.Begin(ctx, event.FlowStarted{Header: event.Header{Source: "flow:" + g.name},
@@ -159,6 +168,8 @@ func (f *Flow[S]) kickoff(ctx context.Context, inputs map[string]any, explicit b
 	runErr := r.run(fctx)
 	if runErr == nil && r.store != nil {
 		runErr = r.finish(fctx)
+	} else if runErr != nil {
+		runErr = r.pause(fctx, runErr)
 	}
 
 	res := &Result[S]{Output: r.last, Method: r.lastMethod, Label: r.lastLabel, State: st.v, StateID: st.id,
@@ -351,7 +362,7 @@ func (g *graph[S]) invoke(ctx context.Context, m *method[S], st *State[S], trig 
 	}
 	mctx, step := event.Begin(ctx, event.MethodStarted{Header: src, Flow: g.name, Method: name,
 		State: snap, Trigger: trigger, TriggeredBy: trig.Event})
-	mctx = context.WithValue(mctx, triggerKey{}, trig)
+	mctx = context.WithValue(mctx, triggerKey{}, running{trig: trig, method: name})
 
 	out, label, err := m.call(mctx, st)
 	if err == nil {

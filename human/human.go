@@ -194,9 +194,16 @@ func Ask(ctx context.Context, p Provider, q Question) (Answer, error) {
 			Failure: event.Failure{Err: herr}})
 		return Answer{}, herr
 	}
+	return finish(sctx, step, q, text, wait)
+}
+
+// finish collapses an answer to its outcome (when the question has
+// outcomes) and ends the human-input step.
+func finish(ctx context.Context, step event.Step, q Question, text string, wait time.Duration) (Answer, error) {
 	ans := Answer{Text: strings.TrimSpace(text), Wait: wait}
 	if len(q.Outcomes) > 0 {
-		ans.Outcome, err = Collapse(sctx, q.Model, ans.Text, q.Outcomes, q.Default)
+		var err error
+		ans.Outcome, err = Collapse(ctx, q.Model, ans.Text, q.Outcomes, q.Default)
 		if err != nil {
 			herr := &Error{Where: q.Where, Message: q.Message, Wait: wait, Err: err}
 			event.End(step, event.HumanInputFailed{Where: q.Where, Wait: wait, Failure: event.Failure{Err: herr}})

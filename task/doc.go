@@ -44,6 +44,21 @@
 // useless once the research is gone), and the feedback comes last, where
 // the model weighs it most.
 //
+// # Human input
+//
+// With HumanInput set, each final answer of the agent is shown to a person
+// (through HumanProvider, else the provider in the kickoff's context, else
+// the console: see package human), who answers with feedback or with
+// nothing. Feedback continues the agent's conversation as a new user
+// message (its earlier turns are sent again, as CrewAI does) and the agent
+// revises; an empty answer accepts, and the accepted answer then goes on
+// to structured-output decoding and the guardrail, so every revision is
+// checked. Each question is a human-input step (a human_input span next
+// to the agent's spans, never inside a model call). A question that gets
+// no answer (timeout, end of input, a provider error) ends the task with a
+// [*HumanInputError] holding the last answer; the usage of every round is
+// counted.
+//
 // # Output files
 //
 // OutputFile names a file that receives the output (indented JSON for

@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -47,6 +48,9 @@ func (r *runTracer) fail(sp trace.Span, f *event.Failure, at time.Time) {
 // that has one, else the Go type name of the first error that is not a plain
 // wrapper, else "_OTHER".
 func errorType(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "cancelled"
+	}
 	var typed interface{ ErrorType() string }
 	if errors.As(err, &typed) {
 		if s := typed.ErrorType(); s != "" {
