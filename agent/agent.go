@@ -100,6 +100,10 @@ type Agent struct {
 	// use {description}, {expected_output} and {context}; any other
 	// placeholder is an error.
 	TaskTemplate string
+	// ToolFailurePolicy says what happens when one of the agent's tools
+	// fails (returns an error or panics): ToolFailureWarn (the default,
+	// unless the Job names another), ToolFailureIgnore or ToolFailureRaise.
+	ToolFailurePolicy ToolFailurePolicy
 
 	rpm     rpmLimiter
 	runners runnerCache
@@ -268,6 +272,9 @@ type Job struct {
 	Knowledge Knowledge
 	// Memory is used when the agent has no Memory of its own (a crew's).
 	Memory Memory
+	// ToolFailurePolicy applies when the agent has none of its own (a
+	// crew's).
+	ToolFailurePolicy ToolFailurePolicy
 }
 
 // Result is what an execution produced. Execute returns a new Result that the

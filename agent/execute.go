@@ -182,7 +182,7 @@ func retryable(ctx context.Context, err error) bool {
 		return false
 	}
 	var pe *event.PanicError
-	if errors.As(err, &pe) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTimeout) {
+	if errors.As(err, &pe) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTimeout) || isToolFailure(err) {
 		return false
 	}
 	var le *llm.Error
@@ -276,6 +276,9 @@ func (a *Agent) checkSettings() error {
 	if a.MaxExecutionTime < 0 {
 		return invalid("MaxExecutionTime is %v; use a positive duration, or 0 for no limit", a.MaxExecutionTime)
 	}
+	if err := a.ToolFailurePolicy.check("ToolFailurePolicy"); err != nil {
+		return err
+	}
 	for _, t := range [...]struct{ field, tmpl string }{{"SystemTemplate", a.SystemTemplate}, {"TaskTemplate", a.TaskTemplate}} {
 		if strings.IndexByte(t.tmpl, '{') < 0 {
 			continue
@@ -300,6 +303,10 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 	}
 	if err := a.check(job.Inputs, tools); err != nil {
 		p.role = a.filledRole(job.Inputs)
+		return p, err
+	}
+	if err := job.ToolFailurePolicy.check("Job.ToolFailurePolicy"); err != nil {
+		p.role = a.Role
 		return p, err
 	}
 	var err error
@@ -507,6 +514,9 @@ func (e *execution) loop(ctx context.Context) (string, error) {
 			return resp.Content, nil
 		}
 		results, err := e.runTools(ctx, resp.ToolCalls)
+		if err == nil {
+			err = e.toolFailures(ctx, results)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -543,6 +553,9 @@ func (e *execution) textStep(ctx context.Context, resp *llm.Response) (string, b
 	}
 	call := llm.ToolCall{ID: "text_" + strconv.Itoa(e.iter), Name: r.Action, Arguments: string(r.Input)}
 	results, err := e.runTools(ctx, []llm.ToolCall{call})
+	if err == nil {
+		err = e.toolFailures(ctx, results)
+	}
 	if err != nil {
 		return "", false, err
 	}

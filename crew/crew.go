@@ -114,6 +114,10 @@ type Crew struct {
 	// end of a kickoff; 0 means DefaultMemoryDrainTimeout. Saves still
 	// running then go on, and a warning says so.
 	MemoryDrainTimeout time.Duration
+	// ToolFailurePolicy is the tool failure policy of the agents that have
+	// none of their own (see agent.ToolFailurePolicy); empty means
+	// agent.ToolFailureWarn.
+	ToolFailurePolicy agent.ToolFailurePolicy
 
 	rpmOnce sync.Once
 	rpm     *rate.Limiter
@@ -189,6 +193,12 @@ func (c *Crew) Validate(inputs map[string]any) error {
 	}
 	if c.MaxRPM < 0 {
 		return bad(fieldRef{name: "MaxRPM"}, "%d is negative; use 0 for no limit or a positive rate", c.MaxRPM)
+	}
+	switch c.ToolFailurePolicy {
+	case "", agent.ToolFailureWarn, agent.ToolFailureIgnore, agent.ToolFailureRaise:
+	default:
+		return bad(fieldRef{name: "ToolFailurePolicy"}, "%q is not a policy; use %q, %q or %q (empty means %q)",
+			string(c.ToolFailurePolicy), agent.ToolFailureIgnore, agent.ToolFailureWarn, agent.ToolFailureRaise, agent.ToolFailureWarn)
 	}
 	var seen [16]*agent.Agent
 	checked := seen[:0]
@@ -266,6 +276,9 @@ func (c *Crew) Validate(inputs map[string]any) error {
 		if err := t.Validate(inputs); err != nil {
 			return &ValidationError{Crew: name, Field: field.String(), Reason: err.Error(), Err: err}
 		}
+	}
+	if err := c.validateConditions(); err != nil {
+		return err
 	}
 	for i, t := range c.Tasks {
 		for k, ct := range t.Context {

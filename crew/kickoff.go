@@ -180,6 +180,20 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 	}
 	for i := len(seeded); i < n; i++ {
 		t := c.Tasks[i]
+		if t.Condition != nil {
+			// The condition judges the previous output: async tasks finish first.
+			if err := wait(); err != nil {
+				return fail(err)
+			}
+			skipped, err := c.decide(actx, i, inputs, slots)
+			if err != nil {
+				return fail(err)
+			}
+			if skipped != nil {
+				slots[i] = slot{out: skipped, done: true}
+				continue
+			}
+		}
 		if t.Async {
 			ctxText := c.contextFor(i, slots, true)
 			if group == nil {
@@ -226,7 +240,7 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 	case t.Context != nil:
 		for _, ct := range t.Context {
 			for j := 0; j < i; j++ {
-				if c.Tasks[j] == ct && slots[j].done {
+				if c.Tasks[j] == ct && slots[j].done && !slots[j].out.Skipped {
 					picked = append(picked, slots[j].out)
 				}
 			}
@@ -234,14 +248,14 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 	case async:
 		// Only the last synchronous output before the task.
 		for j := i - 1; j >= 0; j-- {
-			if !c.Tasks[j].Async && slots[j].done {
+			if !c.Tasks[j].Async && slots[j].done && !slots[j].out.Skipped {
 				picked = append(picked, slots[j].out)
 				break
 			}
 		}
 	default:
 		for j := 0; j < i; j++ {
-			if slots[j].done {
+			if slots[j].done && !slots[j].out.Skipped {
 				picked = append(picked, slots[j].out)
 			}
 		}
@@ -260,7 +274,7 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxText string, manager *agent.Agent) (o *task.TaskOutput, err error) {
 	t := c.Tasks[i]
 	run := task.Run{Inputs: inputs, Context: ctxText, Limiter: c.limiter(), Crew: c.name(), Memory: c.Memory,
-		Knowledge: c.Knowledge}
+		Knowledge: c.Knowledge, ToolFailurePolicy: c.ToolFailurePolicy}
 	exec := t.Agent
 	if manager != nil {
 		exec = manager

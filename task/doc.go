@@ -44,6 +44,19 @@
 // useless once the research is gone), and the feedback comes last, where
 // the model weighs it most.
 //
+// # Conditional tasks
+//
+// A task with a Condition is conditional, as CrewAI's ConditionalTask: a
+// crew calls the condition with the output of the last task that ran before
+// it (async tasks are waited for first) and skips the task when it returns
+// false. A skipped task still has its TaskOutput in the crew's output, with
+// Skipped set and an empty Raw, and is announced as a task_skipped event; it
+// is not part of any later task's context. Unlike CrewAI, whose condition
+// may be handed the empty output of a task skipped just before, the
+// condition always sees an output that was produced. A crew refuses a
+// conditional first task and an async conditional task (which also refuses
+// a crew of only conditional tasks).
+//
 // # Output files
 //
 // OutputFile names a file that receives the output (indented JSON for

@@ -51,6 +51,9 @@ type Run struct {
 	// crew's): once the task has succeeded, its result is remembered there
 	// (in the background; see agent.Memory).
 	Memory agent.Memory
+	// ToolFailurePolicy applies when the agent has none of its own (a
+	// crew's).
+	ToolFailurePolicy agent.ToolFailurePolicy
 }
 
 // markdownRule is appended to the description of a Markdown task.
@@ -172,7 +175,8 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
 		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
-		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory}
+		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory,
+		ToolFailurePolicy: r.ToolFailurePolicy}
 	retries := t.GuardrailMaxRetries
 	if retries == 0 {
 		retries = DefaultGuardrailMaxRetries

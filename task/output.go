@@ -46,6 +46,9 @@ type TaskOutput struct {
 	// Usage counts the tokens of every model call made for the task
 	// (retries, repairs and delegated work included).
 	Usage llm.Usage
+	// Skipped is true for a conditional task whose condition was false: it
+	// did not run, and Raw is empty.
+	Skipped bool
 }
 
 // String returns the output as text: the JSON for structured output, else

@@ -69,6 +69,11 @@ type Task struct {
 	// Async lets a crew run this task concurrently with the tasks that follow
 	// it, until a synchronous task needs its output.
 	Async bool
+	// Condition, if set, makes the task conditional (CrewAI's
+	// ConditionalTask): a crew calls it with the output of the last task
+	// that ran before this one, and skips the task when it returns false
+	// (see "Conditional tasks" in the package doc).
+	Condition func(prev TaskOutput) bool
 }
 
 // NoContext returns an empty, non-nil task list: as a Task's Context it means
