@@ -767,6 +767,8 @@ func FailureOf(e Event) *Failure {
 		return &v.Failure
 	case *ReasoningFailed:
 		return &v.Failure
+	case *HumanInputFailed:
+		return &v.Failure
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/tool"
 )
@@ -74,6 +75,14 @@ type Task struct {
 	// that ran before this one, and skips the task when it returns false
 	// (see "Conditional tasks" in the package doc).
 	Condition func(prev TaskOutput) bool
+	// HumanInput asks a person for feedback on each final answer of the
+	// agent; feedback goes back to the agent, which revises, until the
+	// person answers with nothing (see "Human input" in the package doc).
+	HumanInput bool
+	// HumanProvider is where the questions of HumanInput go; nil means the
+	// provider in the kickoff's context (human.WithProvider), else the
+	// console (human.Default).
+	HumanProvider human.Provider
 }
 
 // NoContext returns an empty, non-nil task list: as a Task's Context it means

@@ -301,6 +301,8 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		r.planningStarted(&s, v)
 	case *event.ReasoningStarted:
 		r.reasoningStarted(&s, v)
+	case *event.HumanInputStarted:
+		r.humanInputStarted(&s, v)
 	default:
 		s.name = string(e.Kind())
 	}
@@ -412,6 +414,10 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		if v.Blocked != "" {
 			attrs = r.blocked(attrs, v.Blocked)
 		}
+	case *event.HumanInputCompleted:
+		attrs = r.humanInputCompleted(attrs, v)
+	case *event.HumanInputFailed:
+		attrs = r.humanInputFailed(attrs, v)
 	}
 	if pending {
 		op.attrs = attrs
