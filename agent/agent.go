@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/hook"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
 	"github.com/crewai-go/crewai/tracing"
@@ -116,6 +117,18 @@ type Agent struct {
 	// fails (returns an error or panics): ToolFailureWarn (the default,
 	// unless the Job names another), ToolFailureIgnore or ToolFailureRaise.
 	ToolFailurePolicy ToolFailurePolicy
+	// Hooks act on this agent's model and tool calls (see package hook),
+	// after the process's and the Job's.
+	Hooks []hook.Hooks
+	// Reasoning makes the agent plan before each job: it writes a plan and
+	// refines it until it judges itself ready or has written
+	// MaxReasoningAttempts plans, then works with the plan in its prompt
+	// (one to MaxReasoningAttempts model calls more per job; a reasoning
+	// step on the bus and a "reason {role}" span).
+	Reasoning bool
+	// MaxReasoningAttempts caps the plans written with Reasoning; 0 means
+	// DefaultMaxReasoningAttempts; a negative value is an error.
+	MaxReasoningAttempts int
 
 	rpm     rpmLimiter
 	runners runnerCache
@@ -294,6 +307,9 @@ type Job struct {
 	// replace the task message: the conversation is the system prompt
 	// followed by Messages (Agent.Kickoff with messages).
 	Messages []llm.Message
+	// Hooks act on the execution's model and tool calls (a crew's), after
+	// the process's and before the agent's own (see package hook).
+	Hooks []hook.Hooks
 }
 
 // Result is what an execution produced. Execute returns a new Result that the

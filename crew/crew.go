@@ -13,6 +13,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/hook"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tool"
@@ -118,6 +119,24 @@ type Crew struct {
 	// none of their own (see agent.ToolFailurePolicy); empty means
 	// agent.ToolFailureWarn.
 	ToolFailurePolicy agent.ToolFailurePolicy
+	// Hooks act on every model and tool call of the crew's agents (the
+	// manager and delegated coworkers included), after the process's hooks
+	// and before each agent's own (see package hook).
+	Hooks []hook.Hooks
+	// Planning makes each kickoff plan before its tasks run: a planner
+	// writes a step plan for every task from the tasks' descriptions,
+	// expected outputs, agents, tools and knowledge, and each plan is added
+	// to its task's description, as CrewAI's planning (one extra model
+	// execution per kickoff; a "plan {crew}" span; shown by Verbose).
+	Planning bool
+	// PlanningLLM is the planner's model; nil means the model of the first
+	// task's agent (else the manager's).
+	PlanningLLM llm.LLM
+	// OutputLogFile, if set, is a file each task's output is appended to as
+	// the task completes (skipped tasks too): one JSON object a line when
+	// the name ends in ".json" or ".jsonl", else text. A failure to write
+	// is logged (slog) and the run goes on.
+	OutputLogFile string
 
 	rpmOnce sync.Once
 	rpm     *rate.Limiter
@@ -139,6 +158,18 @@ type CrewOutput struct {
 	// Inputs are the inputs the kickoff ran with (after BeforeKickoff), kept
 	// for [Crew.ReplayFrom].
 	Inputs map[string]any
+	// Plans holds, with Crew.Planning, the plan written for each task, in
+	// task order; nil without planning.
+	Plans []string
+	// Cost is the estimated price of the kickoff's model calls in US
+	// dollars, from the built-in price table: each task's usage at its
+	// agent's model (the manager's in a hierarchical crew), plus the
+	// planning at the planning model. Work a task hands to another model
+	// (a coworker, a guardrail's judge) is priced at the task's model.
+	// CostKnown is false when some model's price is unknown; Cost then
+	// counts only what is known.
+	Cost      float64
+	CostKnown bool
 }
 
 // name returns the crew's display name.
