@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/hook"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
 	"github.com/crewai-go/crewai/tracing"
@@ -112,6 +113,22 @@ type Agent struct {
 	// use {description}, {expected_output} and {context}; any other
 	// placeholder is an error.
 	TaskTemplate string
+	// ToolFailurePolicy says what happens when one of the agent's tools
+	// fails (returns an error or panics): ToolFailureWarn (the default,
+	// unless the Job names another), ToolFailureIgnore or ToolFailureRaise.
+	ToolFailurePolicy ToolFailurePolicy
+	// Hooks act on this agent's model and tool calls (see package hook),
+	// after the process's and the Job's.
+	Hooks []hook.Hooks
+	// Reasoning makes the agent plan before each job: it writes a plan and
+	// refines it until it judges itself ready or has written
+	// MaxReasoningAttempts plans, then works with the plan in its prompt
+	// (one to MaxReasoningAttempts model calls more per job; a reasoning
+	// step on the bus and a "reason {role}" span).
+	Reasoning bool
+	// MaxReasoningAttempts caps the plans written with Reasoning; 0 means
+	// DefaultMaxReasoningAttempts; a negative value is an error.
+	MaxReasoningAttempts int
 
 	rpm     rpmLimiter
 	runners runnerCache
@@ -280,6 +297,9 @@ type Job struct {
 	Knowledge Knowledge
 	// Memory is used when the agent has no Memory of its own (a crew's).
 	Memory Memory
+	// ToolFailurePolicy applies when the agent has none of its own (a
+	// crew's).
+	ToolFailurePolicy ToolFailurePolicy
 	// Messages, if set, continue the conversation after the task message
 	// (the system and user prompts built from the job): earlier turns and
 	// a person's feedback, as a task with HumanInput sends them. With an
@@ -287,6 +307,9 @@ type Job struct {
 	// replace the task message: the conversation is the system prompt
 	// followed by Messages (Agent.Kickoff with messages).
 	Messages []llm.Message
+	// Hooks act on the execution's model and tool calls (a crew's), after
+	// the process's and before the agent's own (see package hook).
+	Hooks []hook.Hooks
 }
 
 // Result is what an execution produced. Execute returns a new Result that the

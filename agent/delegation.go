@@ -211,7 +211,7 @@ func (e *execution) delegate(ctx context.Context, question bool, raw string) too
 	dctx, st := event.Begin(ctx, event.DelegationStarted{From: d.from, To: cw.role, Question: question, Task: text,
 		Context: args.Context})
 	job := Job{Description: text, Context: args.Context, Inputs: d.job.Inputs, Limiter: d.job.Limiter,
-		StepCallback: d.job.StepCallback}
+		StepCallback: d.job.StepCallback, Hooks: d.job.Hooks, ToolFailurePolicy: d.job.ToolFailurePolicy}
 	if question {
 		job.ExpectedOutput = "A clear and complete answer to the question, for the coworker who asked it."
 	} else {

@@ -35,6 +35,19 @@
 //     model's context, or 32 KiB when unknown) and replaced by the summary;
 //     if the call still does not fit, the execution fails.
 //
+// # Reasoning, hooks and tool failures
+//
+// With Reasoning, before its attempts the agent writes a plan (one model
+// call, the tools named) and refines it until its last line says READY or
+// MaxReasoningAttempts plans are written; the plan is appended to the user
+// prompt of every attempt. It is a reasoning step on the bus, with its model
+// calls inside. Hooks (see package hook) run around every model and tool
+// call, the process's first, then the Job's, then the agent's; with none
+// registered nothing is wrapped. ToolFailurePolicy (the agent's, else the
+// Job's, else warn) decides what a tool's own error does: warn and ignore
+// give it to the model, raise ends the execution with a *ToolFailureError,
+// never retried; so is a *hook.BlockedError.
+//
 // # Limits and retries
 //
 // MaxExecutionTime is a deadline on the whole execution. A failed execution

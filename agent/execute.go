@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/hook"
 	"github.com/crewai-go/crewai/internal/console"
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/internal/pricing"
@@ -57,6 +58,7 @@ type plan struct {
 	user      string
 	maxIter   int
 	agentLim  *rate.Limiter
+	hooks     []*hook.Hooks // nil without hooks
 }
 
 // Execute works through job until the model gives a final answer, and
@@ -113,6 +115,13 @@ func (a *Agent) Execute(ctx context.Context, job Job) (*Result, error) {
 	if a.Knowledge != nil || job.Knowledge != nil || a.MemoryFor(&job) != nil {
 		used, err := p.augment(ctx)
 		usage = used
+		if err != nil {
+			return nil, &Error{Role: p.role, Usage: usage, Err: err}
+		}
+	}
+	if a.Reasoning {
+		used, err := p.reason(ctx)
+		usage = usage.Add(used)
 		if err != nil {
 			return nil, &Error{Role: p.role, Usage: usage, Err: err}
 		}
@@ -183,7 +192,8 @@ func retryable(ctx context.Context, err error) bool {
 		return false
 	}
 	var pe *event.PanicError
-	if errors.As(err, &pe) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTimeout) {
+	var be *hook.BlockedError
+	if errors.As(err, &pe) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTimeout) || isToolFailure(err) || errors.As(err, &be) {
 		return false
 	}
 	var le *llm.Error
@@ -277,6 +287,13 @@ func (a *Agent) checkSettings() error {
 	if a.MaxExecutionTime < 0 {
 		return invalid("MaxExecutionTime is %v; use a positive duration, or 0 for no limit", a.MaxExecutionTime)
 	}
+	if err := a.ToolFailurePolicy.check("ToolFailurePolicy"); err != nil {
+		return err
+	}
+	if a.MaxReasoningAttempts < 0 {
+		return invalid("MaxReasoningAttempts is %d; use a positive number, or 0 for the default of %d",
+			a.MaxReasoningAttempts, DefaultMaxReasoningAttempts)
+	}
 	for _, t := range [...]struct{ field, tmpl string }{{"SystemTemplate", a.SystemTemplate}, {"TaskTemplate", a.TaskTemplate}} {
 		if strings.IndexByte(t.tmpl, '{') < 0 {
 			continue
@@ -301,6 +318,10 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 	}
 	if err := a.check(job.Inputs, tools); err != nil {
 		p.role = a.filledRole(job.Inputs)
+		return p, err
+	}
+	if err := job.ToolFailurePolicy.check("Job.ToolFailurePolicy"); err != nil {
+		p.role = a.Role
 		return p, err
 	}
 	var err error
@@ -328,6 +349,7 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		p.maxIter = defaultMaxIter
 	}
 	p.agentLim = a.limiter()
+	p.hooks = a.hooksFor(job)
 
 	var cr *cachedRunner
 	if job.Tools != nil {
@@ -511,6 +533,9 @@ func (e *execution) loop(ctx context.Context) (string, error) {
 			return resp.Content, nil
 		}
 		results, err := e.runTools(ctx, resp.ToolCalls)
+		if err == nil {
+			err = e.toolFailures(ctx, results)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -547,6 +572,9 @@ func (e *execution) textStep(ctx context.Context, resp *llm.Response) (string, b
 	}
 	call := llm.ToolCall{ID: "text_" + strconv.Itoa(e.iter), Name: r.Action, Arguments: string(r.Input)}
 	results, err := e.runTools(ctx, []llm.ToolCall{call})
+	if err == nil {
+		err = e.toolFailures(ctx, results)
+	}
 	if err != nil {
 		return "", false, err
 	}
@@ -625,6 +653,12 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 	}
 	e.calls++
 	n := e.calls
+	if e.hooks != nil {
+		if err := e.beforeModel(ctx, req); err != nil {
+			e.blockedModel(ctx, req, err.(*hook.BlockedError))
+			return nil, err
+		}
+	}
 	var st event.Step
 	cctx := ctx
 	if event.Enabled(ctx) {
@@ -663,6 +697,15 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 		}
 	}
 	e.addUsage(resp.Usage)
+	if e.hooks != nil {
+		if err := e.afterModel(cctx, req, resp); err != nil {
+			if st.Active() {
+				event.End(st, event.LLMCallFailed{Model: e.info.Model, Blocked: err.(*hook.BlockedError).Reason,
+					Failure: event.Failure{Err: err}})
+			}
+			return nil, err
+		}
+	}
 	if st.Active() {
 		priced := resp.Model
 		if priced == "" {
@@ -836,6 +879,10 @@ func (e *execution) runTools(ctx context.Context, calls []llm.ToolCall) ([]ToolC
 
 // runOne runs one tool call as one tool step on the bus.
 func (e *execution) runOne(ctx context.Context, c llm.ToolCall, attempt int, repeated bool, prev string) (res tool.Result, _ bool) {
+	var blocked string
+	if e.hooks != nil {
+		blocked = e.beforeTool(ctx, &c)
+	}
 	tctx, st := event.Begin(ctx, event.ToolStarted{Tool: c.Name, CallID: c.ID, Arguments: c.Arguments,
 		Agent: e.role, Attempt: attempt})
 	defer func() {
@@ -850,6 +897,8 @@ func (e *execution) runOne(ctx context.Context, c llm.ToolCall, attempt int, rep
 		}
 	}()
 	switch {
+	case blocked != "":
+		res = blockedToolResult(c.Name, blocked)
 	case repeated:
 		res = tool.Result{Output: prev + repeatedNote}
 	case e.deleg != nil && e.deleg.kind(c.Name) != 0:
@@ -861,13 +910,18 @@ func (e *execution) runOne(ctx context.Context, c llm.ToolCall, attempt int, rep
 			res = e.runner.Run(tctx, c.Name, c.Arguments)
 		}
 	}
+	if e.hooks != nil && blocked == "" {
+		if blocked = e.afterTool(tctx, &c, &res); blocked != "" {
+			res = blockedToolResult(c.Name, blocked)
+		}
+	}
 	if st.Active() {
 		if res.Err != nil {
 			event.End(st, event.ToolFailed{Tool: c.Name, CallID: c.ID,
 				Failure: event.Failure{Err: res.Err, Panic: res.Panic, Stack: res.Stack}})
 		} else {
 			event.End(st, event.ToolFinished{Tool: c.Name, CallID: c.ID, Result: res.Output, CacheHit: res.CacheHit,
-				Repeated: repeated, IsError: res.IsError})
+				Repeated: repeated, IsError: res.IsError, Blocked: blocked})
 		}
 	}
 	return res, repeated

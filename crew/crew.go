@@ -13,6 +13,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/hook"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tool"
@@ -114,6 +115,28 @@ type Crew struct {
 	// end of a kickoff; 0 means DefaultMemoryDrainTimeout. Saves still
 	// running then go on, and a warning says so.
 	MemoryDrainTimeout time.Duration
+	// ToolFailurePolicy is the tool failure policy of the agents that have
+	// none of their own (see agent.ToolFailurePolicy); empty means
+	// agent.ToolFailureWarn.
+	ToolFailurePolicy agent.ToolFailurePolicy
+	// Hooks act on every model and tool call of the crew's agents (the
+	// manager and delegated coworkers included), after the process's hooks
+	// and before each agent's own (see package hook).
+	Hooks []hook.Hooks
+	// Planning makes each kickoff plan before its tasks run: a planner
+	// writes a step plan for every task from the tasks' descriptions,
+	// expected outputs, agents, tools and knowledge, and each plan is added
+	// to its task's description, as CrewAI's planning (one extra model
+	// execution per kickoff; a "plan {crew}" span; shown by Verbose).
+	Planning bool
+	// PlanningLLM is the planner's model; nil means the model of the first
+	// task's agent (else the manager's).
+	PlanningLLM llm.LLM
+	// OutputLogFile, if set, is a file each task's output is appended to as
+	// the task completes (skipped tasks too): one JSON object a line when
+	// the name ends in ".json" or ".jsonl", else text. A failure to write
+	// is logged (slog) and the run goes on.
+	OutputLogFile string
 
 	rpmOnce sync.Once
 	rpm     *rate.Limiter
@@ -135,6 +158,18 @@ type CrewOutput struct {
 	// Inputs are the inputs the kickoff ran with (after BeforeKickoff), kept
 	// for [Crew.ReplayFrom].
 	Inputs map[string]any
+	// Plans holds, with Crew.Planning, the plan written for each task, in
+	// task order; nil without planning.
+	Plans []string
+	// Cost is the estimated price of the kickoff's model calls in US
+	// dollars, from the built-in price table: each task's usage at its
+	// agent's model (the manager's in a hierarchical crew), plus the
+	// planning at the planning model. Work a task hands to another model
+	// (a coworker, a guardrail's judge) is priced at the task's model.
+	// CostKnown is false when some model's price is unknown; Cost then
+	// counts only what is known.
+	Cost      float64
+	CostKnown bool
 }
 
 // name returns the crew's display name.
@@ -189,6 +224,12 @@ func (c *Crew) Validate(inputs map[string]any) error {
 	}
 	if c.MaxRPM < 0 {
 		return bad(fieldRef{name: "MaxRPM"}, "%d is negative; use 0 for no limit or a positive rate", c.MaxRPM)
+	}
+	switch c.ToolFailurePolicy {
+	case "", agent.ToolFailureWarn, agent.ToolFailureIgnore, agent.ToolFailureRaise:
+	default:
+		return bad(fieldRef{name: "ToolFailurePolicy"}, "%q is not a policy; use %q, %q or %q (empty means %q)",
+			string(c.ToolFailurePolicy), agent.ToolFailureIgnore, agent.ToolFailureWarn, agent.ToolFailureRaise, agent.ToolFailureWarn)
 	}
 	var seen [16]*agent.Agent
 	checked := seen[:0]
@@ -266,6 +307,9 @@ func (c *Crew) Validate(inputs map[string]any) error {
 		if err := t.Validate(inputs); err != nil {
 			return &ValidationError{Crew: name, Field: field.String(), Reason: err.Error(), Err: err}
 		}
+	}
+	if err := c.validateConditions(); err != nil {
+		return err
 	}
 	for i, t := range c.Tasks {
 		for k, ct := range t.Context {

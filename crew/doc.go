@@ -45,6 +45,19 @@
 // execution, model call and tool call nested under it. Verbose prints a live
 // account of the run to standard error.
 //
+// # Conditional tasks, planning, hooks
+//
+// A task with a Condition is skipped when the previous output fails it (see
+// package task): its output is kept in CrewOutput.Tasks with Skipped set,
+// the crew's result is the last non-empty output, and a conditional first
+// task or async conditional task is a *ValidationError. With Planning, a
+// planner (a task with structured output, run by a "Task Execution Planner"
+// agent on PlanningLLM) writes a plan for every task before the first one
+// runs; each plan is appended to its task's description, as CrewAI does. A
+// planning failure ends the kickoff before any task runs. Hooks and
+// ToolFailurePolicy reach every agent of the crew, the manager and
+// delegated coworkers included.
+//
 // # Many kickoffs, replays
 //
 // [Crew.KickoffForEach] runs one kickoff per input, a bounded number at a

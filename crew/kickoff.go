@@ -83,7 +83,18 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 	if c.usesRetrieval() {
 		ctx, meter = usagemeter.With(ctx)
 	}
-	err := c.run(ctx, inputs, seeded, out)
+	var err error
+	if c.Planning {
+		var used llm.Usage
+		out.Plans, used, err = c.plan(ctx, inputs)
+		out.Usage = out.Usage.Add(used)
+		out.Cost, out.CostKnown = costOf(c.planningModel().Info().Model, &task.TaskOutput{Usage: used})
+	} else {
+		out.CostKnown = true
+	}
+	if err == nil {
+		err = c.run(ctx, inputs, seeded, out)
+	}
 	c.drainMemories(ctx)
 	if meter != nil {
 		out.Usage = out.Usage.Add(meter.Usage())
@@ -163,14 +174,26 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 		group = nil
 		return err
 	}
+	planned, plannedCost, plannedKnown := out.Usage, out.Cost, out.CostKnown // the planning's, counted once
 	collect := func() {
 		out.Tasks = out.Tasks[:0]
-		out.Usage = llm.Usage{}
+		out.Usage, out.Cost, out.CostKnown = planned, plannedCost, plannedKnown
 		for i := range slots {
 			if slots[i].done {
 				o := *slots[i].out
 				out.Tasks = append(out.Tasks, o)
 				out.Usage = out.Usage.Add(o.Usage)
+				if !o.Skipped {
+					model := ""
+					if manager != nil {
+						model = manager.LLM.Info().Model
+					} else if a := c.Tasks[i].Agent; a != nil && a.LLM != nil {
+						model = a.LLM.Info().Model
+					}
+					usd, ok := costOf(model, &o)
+					out.Cost += usd
+					out.CostKnown = out.CostKnown && ok
+				}
 				if o.Raw != "" {
 					out.Raw, out.Value, out.JSON = o.Raw, o.Value, o.JSON
 				}
@@ -188,6 +211,21 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 	}
 	for i := len(seeded); i < n; i++ {
 		t := c.Tasks[i]
+		if t.Condition != nil {
+			// The condition judges the previous output: async tasks finish first.
+			if err := wait(); err != nil {
+				return fail(err)
+			}
+			skipped, err := c.decide(actx, i, inputs, slots)
+			if err != nil {
+				return fail(err)
+			}
+			if skipped != nil {
+				slots[i] = slot{out: skipped, done: true}
+				c.logOutput(i, skipped)
+				continue
+			}
+		}
 		if t.Async {
 			ctxText := c.contextFor(i, slots, true)
 			if group == nil {
@@ -195,7 +233,7 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 			}
 			g := gctx
 			group.Go(func() error {
-				o, err := c.runTask(g, i, inputs, ctxText, manager)
+				o, err := c.runTask(g, i, inputs, ctxText, manager, planFor(out.Plans, i))
 				if err != nil {
 					return err
 				}
@@ -207,7 +245,7 @@ func (c *Crew) run(ctx context.Context, inputs map[string]any, seeded []task.Tas
 		if err := wait(); err != nil {
 			return fail(err)
 		}
-		o, err := c.runTask(actx, i, inputs, c.contextFor(i, slots, false), manager)
+		o, err := c.runTask(actx, i, inputs, c.contextFor(i, slots, false), manager, planFor(out.Plans, i))
 		if err != nil {
 			return fail(err)
 		}
@@ -234,7 +272,7 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 	case t.Context != nil:
 		for _, ct := range t.Context {
 			for j := 0; j < i; j++ {
-				if c.Tasks[j] == ct && slots[j].done {
+				if c.Tasks[j] == ct && slots[j].done && !slots[j].out.Skipped {
 					picked = append(picked, slots[j].out)
 				}
 			}
@@ -242,14 +280,14 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 	case async:
 		// Only the last synchronous output before the task.
 		for j := i - 1; j >= 0; j-- {
-			if !c.Tasks[j].Async && slots[j].done {
+			if !c.Tasks[j].Async && slots[j].done && !slots[j].out.Skipped {
 				picked = append(picked, slots[j].out)
 				break
 			}
 		}
 	default:
 		for j := 0; j < i; j++ {
-			if slots[j].done {
+			if slots[j].done && !slots[j].out.Skipped {
 				picked = append(picked, slots[j].out)
 			}
 		}
@@ -265,10 +303,10 @@ func (c *Crew) contextFor(i int, slots []slot, async bool) string {
 }
 
 // runTask executes task i and calls the crew's TaskCallback.
-func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxText string, manager *agent.Agent) (o *task.TaskOutput, err error) {
+func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxText string, manager *agent.Agent, plan string) (o *task.TaskOutput, err error) {
 	t := c.Tasks[i]
 	run := task.Run{Inputs: inputs, Context: ctxText, Limiter: c.limiter(), Crew: c.name(), Memory: c.Memory,
-		Knowledge: c.Knowledge}
+		Knowledge: c.Knowledge, ToolFailurePolicy: c.ToolFailurePolicy, Hooks: c.Hooks, Plan: plan}
 	exec := t.Agent
 	if manager != nil {
 		exec = manager
@@ -286,6 +324,7 @@ func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxTex
 		}
 		return nil, te
 	}
+	c.logOutput(i, o)
 	if c.TaskCallback != nil {
 		defer func() {
 			if p := recover(); p != nil {
@@ -296,4 +335,12 @@ func (c *Crew) runTask(ctx context.Context, i int, inputs map[string]any, ctxTex
 		c.TaskCallback(*o)
 	}
 	return o, nil
+}
+
+// planFor returns task i's plan, or "".
+func planFor(plans []string, i int) string {
+	if i < len(plans) {
+		return plans[i]
+	}
+	return ""
 }

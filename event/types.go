@@ -365,6 +365,9 @@ type LLMCallFailed struct {
 	Header
 	// Model is the model name the call was sent to.
 	Model string
+	// Blocked is the reason a hook gave for blocking the call, empty when
+	// no hook blocked it.
+	Blocked string
 	Failure
 }
 
@@ -418,6 +421,9 @@ type ToolFinished struct {
 	// IsError is true when Result tells the model about a problem (bad
 	// arguments, an unknown tool, a usage limit) rather than a real result.
 	IsError bool
+	// Blocked is the reason a hook gave for blocking the call (the tool did
+	// not run) or its result, empty when no hook blocked it.
+	Blocked string
 }
 
 // ToolFailed closes a tool call whose tool returned an error or panicked.
@@ -441,6 +447,13 @@ type GuardrailStarted struct {
 	Task string
 	// Attempt counts the checks of the same task: 1, 2, ...
 	Attempt int
+	// Guardrail names the guardrail (its Name, else "guardrail N").
+	Guardrail string
+	// Index is the guardrail's position in the task's list, from 0.
+	Index int
+	// Rule is the plain-language rule of a guardrail checked by a model,
+	// empty for a Go function.
+	Rule string
 }
 
 // GuardrailCompleted closes a guardrail check.
@@ -457,6 +470,11 @@ type GuardrailCompleted struct {
 	// Feedback is the guardrail's reason for rejecting the output, empty on
 	// success.
 	Feedback string
+	// Guardrail names the guardrail, as in GuardrailStarted.
+	Guardrail string
+	// Transformed is true when the guardrail accepted the output and passed
+	// a changed output on.
+	Transformed bool
 }
 
 // DelegationStarted opens a delegation from one agent to a coworker.
@@ -744,6 +762,10 @@ func FailureOf(e Event) *Failure {
 	case *RetrievalFailed:
 		return &v.Failure
 	case *MemorySaveFailed:
+		return &v.Failure
+	case *PlanningFailed:
+		return &v.Failure
+	case *ReasoningFailed:
 		return &v.Failure
 	case *HumanInputFailed:
 		return &v.Failure

@@ -30,11 +30,27 @@
 //
 // # Guardrails
 //
-// A Guardrail checks an output before it is accepted. A rejection (a non-nil
-// error) is shown to the agent, with its previous answer, and the agent tries
-// again, up to GuardrailMaxRetries times (default 3); then the task fails
-// with a [*GuardrailError]. Each check is a guardrail_started /
-// guardrail_completed event pair.
+// A task's Guardrails check each output before it is accepted, in order,
+// as CrewAI's guardrails list. A [Guardrail] is a Go function (Func, or
+// [Check] for a plain pass/fail) or a plain-language Rule checked by a model
+// (Guardrail.LLM, else the task's agent's), which answers with a structured
+// [Verdict] (valid, feedback) through the request's response format; the
+// check is a small agent execution, so its model call is traced and its
+// tokens count in the task's usage. A guardrail may pass the output on
+// unchanged, pass a transformed output on to the next guardrail and to the
+// task's result (CrewAI's (True, new_value)), or reject it with feedback.
+//
+// A rejection is shown to the agent, with its previous answer, and the agent
+// tries again; the fresh output goes through the guardrail that rejected it
+// and those after it, not the ones before (they accepted the earlier
+// answer). Each guardrail has its own budget of retries (its MaxRetries,
+// else the task's GuardrailMaxRetries, else 3); a guardrail over budget ends
+// the task with a [*GuardrailError] naming it. A Func that panics rejects
+// the output; a rule whose model fails or answers with no readable verdict
+// fails the task (a broken check is not the agent's fault to fix). Each
+// check is a guardrail_started / guardrail_completed event pair (the span
+// "guardrail {task}") carrying the guardrail's name, its verdict, its
+// feedback and whether it transformed the output.
 //
 // On a retry the agent gets the task's context as before, followed by the
 // guardrail's feedback and its previous answer. CrewAI instead replaces the
@@ -58,6 +74,19 @@
 // no answer (timeout, end of input, a provider error) ends the task with a
 // [*HumanInputError] holding the last answer; the usage of every round is
 // counted.
+//
+// # Conditional tasks
+//
+// A task with a Condition is conditional, as CrewAI's ConditionalTask: a
+// crew calls the condition with the output of the last task that ran before
+// it (async tasks are waited for first) and skips the task when it returns
+// false. A skipped task still has its TaskOutput in the crew's output, with
+// Skipped set and an empty Raw, and is announced as a task_skipped event; it
+// is not part of any later task's context. Unlike CrewAI, whose condition
+// may be handed the empty output of a task skipped just before, the
+// condition always sees an output that was produced. A crew refuses a
+// conditional first task and an async conditional task (which also refuses
+// a crew of only conditional tasks).
 //
 // # Output files
 //

@@ -50,14 +50,38 @@ func ExampleGuardrail() {
 	t := &task.Task{
 		Description: "Decide the release day.",
 		Agent:       &agent.Agent{Role: "Lead", LLM: model},
-		Guardrail: func(o task.TaskOutput) error {
+		Guardrails: []task.Guardrail{task.Check("a day", func(o task.TaskOutput) error {
 			if o.Raw == "TBD" {
 				return fmt.Errorf("name a day")
 			}
 			return nil
-		},
+		})},
 	}
 	out, err := t.Execute(context.Background(), task.Run{})
 	fmt.Println(out.Raw, err, len(model.Requests()))
 	// Output: Ship on Friday. <nil> 2
+}
+
+// A plain-language guardrail: a model checks the rule and answers with a
+// structured verdict; its feedback sends the agent back to work.
+func ExampleGuardrail_rule() {
+	writer := &llmtest.Scripted{Replies: []llmtest.Reply{
+		{Content: "Go is fast."},
+		{Content: "Go is fast [1] and simple [2]."},
+	}}
+	judge := &llmtest.Scripted{Replies: []llmtest.Reply{
+		{Content: `{"valid": false, "feedback": "cite at least two sources, as [1] and [2]"}`},
+		{Content: `{"valid": true, "feedback": ""}`},
+	}}
+	t := &task.Task{
+		Description: "Say why teams pick Go.",
+		Agent:       &agent.Agent{Role: "Writer", LLM: writer},
+		Guardrails:  []task.Guardrail{{Name: "sources", Rule: "The answer cites at least two sources.", LLM: judge}},
+	}
+	out, err := t.Execute(context.Background(), task.Run{})
+	fmt.Println(out.Raw, err)
+	fmt.Println(len(writer.Requests()), "answers,", len(judge.Requests()), "verdicts")
+	// Output:
+	// Go is fast [1] and simple [2]. <nil>
+	// 2 answers, 2 verdicts
 }

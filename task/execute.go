@@ -13,6 +13,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/hook"
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
@@ -51,7 +52,19 @@ type Run struct {
 	// crew's): once the task has succeeded, its result is remembered there
 	// (in the background; see agent.Memory).
 	Memory agent.Memory
+	// ToolFailurePolicy applies when the agent has none of its own (a
+	// crew's).
+	ToolFailurePolicy agent.ToolFailurePolicy
+	// Hooks act on the model and tool calls of the task's agent (a
+	// crew's; see package hook).
+	Hooks []hook.Hooks
+	// Plan, if set, is a step plan for the task (a crew's planning),
+	// added to its description.
+	Plan string
 }
+
+// planIntro introduces a crew's plan for the task, after its description.
+const planIntro = "\n\nThe plan for this task (follow it, adapting it when what you find requires):\n"
 
 // markdownRule is appended to the description of a Markdown task.
 const markdownRule = "\n\nWrite your final answer in Markdown: use headings, bullet or numbered lists, " +
@@ -82,6 +95,9 @@ func (t *Task) Execute(ctx context.Context, r Run) (*TaskOutput, error) {
 	}
 	if t.Output != nil && t.Output.err != nil {
 		return nil, fmt.Errorf("task: task %q Output: %w", name, t.Output.err)
+	}
+	if err := t.validateGuardrails(); err != nil {
+		return nil, err
 	}
 	if t.OutputFile != "" {
 		if err := checkOutputFile(name, t.OutputFile); err != nil {
@@ -160,6 +176,9 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 		}
 	}()
 	desc := f.Description
+	if r.Plan != "" {
+		desc += planIntro + r.Plan
+	}
 	if t.Markdown {
 		desc += markdownRule
 	}
@@ -172,13 +191,9 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
 		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
-		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory}
-	retries := t.GuardrailMaxRetries
-	if retries == 0 {
-		retries = DefaultGuardrailMaxRetries
-	} else if retries < 0 {
-		retries = 0
-	}
+		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory,
+		ToolFailurePolicy: r.ToolFailurePolicy, Hooks: r.Hooks}
+	g := guard{t: t, name: name, model: a.LLM}
 	for attempt := 1; ; attempt++ {
 		res, err := t.execute(ctx, a, job, name)
 		if res != nil {
@@ -219,15 +234,17 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 			out.Value, out.JSON, out.Format = v, js, FormatJSON
 		}
 		out.Usage = usage
-		if t.Guardrail == nil {
+		if len(t.Guardrails) == 0 {
 			return t.finish(name, path, out)
 		}
-		gerr := t.check(ctx, name, attempt, out)
-		if gerr == nil {
-			return t.finish(name, path, out)
+		checked, gerr, retry, used, err := g.run(ctx, attempt, out)
+		usage = usage.Add(used)
+		checked.Usage = usage
+		if err != nil {
+			return nil, err
 		}
-		if attempt > retries {
-			return nil, &GuardrailError{Task: name, Attempts: attempt, Err: gerr}
+		if !retry {
+			return t.finish(name, path, checked)
 		}
 		var b strings.Builder
 		if r.Context != "" {
@@ -238,24 +255,6 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 			"Give a new final answer that fixes this problem.", gerr, out.Raw)
 		job.Context = b.String()
 	}
-}
-
-// check runs the guardrail on out inside a guardrail step, turning a panic
-// into a rejection.
-func (t *Task) check(ctx context.Context, name string, attempt int, out TaskOutput) (err error) {
-	_, step := event.Begin(ctx, event.GuardrailStarted{Header: event.Header{Source: "task:" + name},
-		Task: name, Attempt: attempt})
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("task: the guardrail of task %q panicked: %v", name, p)
-		}
-		fb := ""
-		if err != nil {
-			fb = err.Error()
-		}
-		event.End(step, event.GuardrailCompleted{Task: name, Attempt: attempt, Success: err == nil, Feedback: fb})
-	}()
-	return t.Guardrail(out)
 }
 
 // finish writes the output file and calls the callback.

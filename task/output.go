@@ -46,6 +46,9 @@ type TaskOutput struct {
 	// Usage counts the tokens of every model call made for the task
 	// (retries, repairs and delegated work included).
 	Usage llm.Usage
+	// Skipped is true for a conditional task whose condition was false: it
+	// did not run, and Raw is empty.
+	Skipped bool
 }
 
 // String returns the output as text: the JSON for structured output, else
@@ -79,21 +82,26 @@ func (e *OutputError) Error() string {
 // Unwrap returns what is wrong with the reply.
 func (e *OutputError) Unwrap() error { return e.Err }
 
-// GuardrailError reports a task whose guardrail rejected every attempt. The
-// zero value is not meaningful. It is not modified once returned: safe to read
-// from many goroutines.
+// GuardrailError reports a task one of whose guardrails rejected the output
+// more times than its budget allows. The zero value is not meaningful. It is
+// not modified once returned: safe to read from many goroutines.
 type GuardrailError struct {
 	// Task is the task's display name.
 	Task string
-	// Attempts counts the outputs checked.
+	// Guardrail names the guardrail (its Name, else "guardrail N").
+	Guardrail string
+	// Index is the guardrail's position in the task's Guardrails.
+	Index int
+	// Attempts counts the outputs this guardrail rejected.
 	Attempts int
-	// Err is the guardrail's last rejection.
+	// Err is the guardrail's last rejection (a *RuleError for a rule).
 	Err error
 }
 
-// Error names the task, the number of attempts and the last feedback.
+// Error names the task, the guardrail, the number of attempts and the last
+// feedback.
 func (e *GuardrailError) Error() string {
-	return fmt.Sprintf("task: task %q: the guardrail rejected all %d attempts; last feedback: %v", e.Task, e.Attempts, e.Err)
+	return fmt.Sprintf("task: task %q: %s rejected all %d attempts; last feedback: %v", e.Task, e.Guardrail, e.Attempts, e.Err)
 }
 
 // Unwrap returns the guardrail's last rejection.

@@ -11,15 +11,10 @@ import (
 	"github.com/crewai-go/crewai/tool"
 )
 
-// DefaultGuardrailMaxRetries is how many times a task whose output its
-// guardrail rejects is tried again when GuardrailMaxRetries is 0.
+// DefaultGuardrailMaxRetries is how many times a task whose output a
+// guardrail rejects is tried again, per guardrail, when neither the
+// guardrail's MaxRetries nor the task's GuardrailMaxRetries is set.
 const DefaultGuardrailMaxRetries = 3
-
-// Guardrail checks a task output. It returns nil to accept the output, or an
-// error whose text tells the agent what to fix. It must be safe for concurrent
-// use when the task is run by concurrent kickoffs. The zero Guardrail is nil:
-// no check, every output is accepted.
-type Guardrail func(out TaskOutput) error
 
 // Task is one piece of work for an agent. It is a definition: running it
 // never modifies it, so it is safe for concurrent use by many kickoffs as long
@@ -44,11 +39,13 @@ type Task struct {
 	// Output, if set (with [As]), asks for structured output decoded into a
 	// Go type.
 	Output *Schema
-	// Guardrail, if set, checks each output; a rejection makes the agent try
-	// again with the guardrail's feedback.
-	Guardrail Guardrail
-	// GuardrailMaxRetries caps the retries after a guardrail rejection. 0
-	// means DefaultGuardrailMaxRetries; a negative value means no retry.
+	// Guardrails check each output, in order, before it is accepted; each
+	// may pass it on, transform it, or reject it with feedback for the
+	// agent (see "Guardrails" in the package doc).
+	Guardrails []Guardrail
+	// GuardrailMaxRetries is each guardrail's retry budget when its own
+	// MaxRetries is 0. 0 means DefaultGuardrailMaxRetries; a negative value
+	// means no retry.
 	GuardrailMaxRetries int
 	// OutputFile, if set, is the file the output is written to. It may hold
 	// {placeholders}; directories are created. Validate refuses a ".."
@@ -70,6 +67,11 @@ type Task struct {
 	// Async lets a crew run this task concurrently with the tasks that follow
 	// it, until a synchronous task needs its output.
 	Async bool
+	// Condition, if set, makes the task conditional (CrewAI's
+	// ConditionalTask): a crew calls it with the output of the last task
+	// that ran before this one, and skips the task when it returns false
+	// (see "Conditional tasks" in the package doc).
+	Condition func(prev TaskOutput) bool
 	// HumanInput asks a person for feedback on each final answer of the
 	// agent; feedback goes back to the agent, which revises, until the
 	// person answers with nothing (see "Human input" in the package doc).
@@ -167,6 +169,9 @@ func (t *Task) Validate(inputs map[string]any) error {
 		if _, err := resolveOutputFile(name, file, t.AllowOutsideDir); err != nil {
 			return err
 		}
+	}
+	if err := t.validateGuardrails(); err != nil {
+		return err
 	}
 	for i, c := range t.Context {
 		if c == nil {

@@ -143,12 +143,12 @@ func TestGuardrail(t *testing.T) {
 			}
 			m := &llmtest.Scripted{Replies: replies}
 			tk := &task.Task{Name: "g", Description: "Write", Agent: newAgent(m), GuardrailMaxRetries: tc.maxRetries,
-				Guardrail: func(o task.TaskOutput) error {
+				Guardrails: []task.Guardrail{task.Check("length", func(o task.TaskOutput) error {
 					if len(o.Raw) < 10 {
 						return errors.New("the answer is too short, write at least 10 characters")
 					}
 					return nil
-				}}
+				})}}
 			rec := &recorder{}
 			ctx := event.WithHandler(event.StartRun(context.Background(), &event.Bus{}), rec)
 			out, err := tk.Execute(ctx, task.Run{})
@@ -187,7 +187,7 @@ func TestGuardrail(t *testing.T) {
 func TestGuardrailPanicIsRejection(t *testing.T) {
 	m := &llmtest.Scripted{Replies: []llmtest.Reply{{Content: "x"}}}
 	tk := &task.Task{Description: "d", Agent: newAgent(m), GuardrailMaxRetries: -1,
-		Guardrail: func(task.TaskOutput) error { panic("boom") }}
+		Guardrails: []task.Guardrail{task.Check("", func(task.TaskOutput) error { panic("boom") })}}
 	_, err := tk.Execute(context.Background(), task.Run{})
 	require.ErrorContains(t, err, "panicked: boom")
 }

@@ -319,6 +319,10 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		r.retrievalStarted(&s, v)
 	case *event.MemorySaveStarted:
 		r.memorySaveStarted(&s, v)
+	case *event.PlanningStarted:
+		r.planningStarted(&s, v)
+	case *event.ReasoningStarted:
+		r.reasoningStarted(&s, v)
 	case *event.HumanInputStarted:
 		r.humanInputStarted(&s, v)
 	default:
@@ -457,6 +461,14 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		attrs = r.retrievalCompleted(attrs, v)
 	case *event.MemorySaveCompleted:
 		attrs = r.memorySaveCompleted(attrs, v)
+	case *event.PlanningCompleted:
+		attrs = r.planningCompleted(attrs, v)
+	case *event.ReasoningCompleted:
+		attrs = r.reasoningCompleted(attrs, v)
+	case *event.LLMCallFailed:
+		if v.Blocked != "" {
+			attrs = r.blocked(attrs, v.Blocked)
+		}
 	case *event.HumanInputCompleted:
 		attrs = r.humanInputCompleted(attrs, v)
 	case *event.HumanInputFailed:
@@ -496,6 +508,8 @@ func (r *runTracer) point(e event.Event, h *event.Header) {
 	r.materialize(op)
 	sp := op.span
 	switch v := e.(type) {
+	case *event.TaskSkipped:
+		r.taskSkipped(op, v, h.Time)
 	case *event.Retry:
 		attrs := []attribute.KeyValue{
 			attribute.String(semconv.CrewAIRetryOperation, v.Operation),

@@ -20,12 +20,23 @@ func (r *runTracer) guardrailStarted(s *spanStart, v *event.GuardrailStarted) {
 		attribute.String(semconv.CrewAIGuardrailTask, v.Task),
 		attribute.Int(semconv.CrewAIGuardrailAttempt, v.Attempt),
 	)
+	if v.Guardrail != "" {
+		s.attrs = append(s.attrs,
+			attribute.String(semconv.CrewAIGuardrailName, v.Guardrail),
+			attribute.Int(semconv.CrewAIGuardrailIndex, v.Index))
+	}
+	if v.Rule != "" && r.t.capture {
+		s.attrs = append(s.attrs, attribute.String(semconv.CrewAIGuardrailRule, r.t.text(v.Rule)))
+	}
 }
 
 // guardrailCompleted adds the verdict and the feedback.
 func (r *runTracer) guardrailCompleted(attrs []attribute.KeyValue, v *event.GuardrailCompleted) []attribute.KeyValue {
 	t := r.t
 	attrs = append(attrs, attribute.Bool(semconv.CrewAIGuardrailSuccess, v.Success))
+	if v.Transformed {
+		attrs = append(attrs, attribute.Bool(semconv.CrewAIGuardrailTransformed, true))
+	}
 	if t.capture && v.Feedback != "" {
 		attrs = append(attrs, attribute.String(semconv.CrewAIGuardrailFeedback, t.text(v.Feedback)))
 	}

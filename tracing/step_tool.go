@@ -51,6 +51,9 @@ func (r *runTracer) toolFinished(attrs []attribute.KeyValue, v *event.ToolFinish
 	if v.IsError {
 		attrs = append(attrs, attribute.Bool(semconv.CrewAIToolIsError, true))
 	}
+	if v.Blocked != "" {
+		attrs = r.blocked(attrs, v.Blocked)
+	}
 	if t.capture {
 		res := t.text(v.Result)
 		attrs = append(attrs, attribute.String(semconv.GenAIToolCallResult, res),

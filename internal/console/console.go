@@ -161,6 +161,9 @@ func describe(e event.Event) (string, string) {
 	case *event.ToolStarted:
 		return fmt.Sprintf("Using tool %s(%s)", v.Tool, Shorten(oneLine(v.Arguments), 200)), yellow
 	case *event.ToolFinished:
+		if v.Blocked != "" {
+			return fmt.Sprintf("Tool %s blocked by a hook: %s", v.Tool, Shorten(v.Blocked, 200)), yellow
+		}
 		note := ""
 		switch {
 		case v.CacheHit:
@@ -219,6 +222,39 @@ func describe(e event.Event) (string, string) {
 		return fmt.Sprintf("Remembered %d facts in %s", len(v.Statements), v.Scope), dim
 	case *event.MemorySaveFailed:
 		return fmt.Sprintf("Memory save in %s failed (the run goes on): %v", v.Scope, v.Err), yellow
+	default:
+		return describeControl(e)
+	}
+	return "", ""
+}
+
+// describeControl describes the control steps: skipped tasks, planning,
+// reasoning and what hooks blocked.
+func describeControl(e event.Event) (string, string) {
+	switch v := e.(type) {
+	case *event.TaskSkipped:
+		return fmt.Sprintf("Task %q skipped: its condition is false", v.Task), dim
+	case *event.PlanningStarted:
+		return fmt.Sprintf("Planning the %d tasks of crew %q", v.Tasks, v.Crew), cyan
+	case *event.PlanningCompleted:
+		var b strings.Builder
+		b.WriteString("Plan:")
+		for i, p := range v.Plans {
+			fmt.Fprintf(&b, "\n  Task %d: %s", i+1, Shorten(oneLine(p), MaxText))
+		}
+		return b.String(), dim
+	case *event.PlanningFailed:
+		return fmt.Sprintf("Planning failed: %v", v.Err), red
+	case *event.ReasoningStarted:
+		return fmt.Sprintf("Agent %s is planning its work", v.Role), cyan
+	case *event.ReasoningCompleted:
+		state := "ready"
+		if !v.Ready {
+			state = "attempts used up"
+		}
+		return fmt.Sprintf("Plan of %s (%d attempt(s), %s):\n%s", v.Role, v.Attempts, state, Shorten(v.Plan, MaxText)), dim
+	case *event.ReasoningFailed:
+		return fmt.Sprintf("Reasoning of %s failed: %v", v.Role, v.Err), red
 	}
 	return "", ""
 }

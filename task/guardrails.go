@@ -1,0 +1,238 @@
+package task
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/tool"
+)
+
+// Guardrail checks a task output before it is accepted, as one of a task's
+// Guardrails (run in order). It is either a Go function (Func) or a
+// plain-language rule that a model checks (Rule); exactly one is set.
+//
+// Func returns the output to pass on and nil to accept it: the output it was
+// given, unchanged, or a transformed one, which the next guardrail and the
+// task's result get (CrewAI's (True, new_value)); or an error, whose text is
+// the feedback the agent gets to fix its answer. A Guardrail is a plain
+// value; Func must be safe for concurrent use when the task is run by
+// concurrent kickoffs.
+type Guardrail struct {
+	// Name names the guardrail in events, spans and errors; empty means
+	// "guardrail N" (N its position, from 1).
+	Name string
+	// Func checks the output in Go (see the type's doc).
+	Func func(ctx context.Context, out TaskOutput) (TaskOutput, error)
+	// Rule is a rule in plain language ("the answer cites at least two
+	// sources"), checked by a model that answers with a structured verdict:
+	// valid, or feedback saying what is wrong.
+	Rule string
+	// LLM is the model that checks Rule; nil means the model of the agent
+	// that ran the task.
+	LLM llm.LLM
+	// MaxRetries is this guardrail's budget: how many times the agent may
+	// try again after this guardrail rejected its output. 0 means the
+	// task's GuardrailMaxRetries; a negative value means no retry.
+	MaxRetries int
+}
+
+// Check returns a Guardrail that accepts an output, unchanged, when fn
+// returns nil, and otherwise rejects it with fn's error as feedback.
+func Check(name string, fn func(out TaskOutput) error) Guardrail {
+	return Guardrail{Name: name, Func: func(_ context.Context, out TaskOutput) (TaskOutput, error) {
+		return out, fn(out)
+	}}
+}
+
+// label returns the guardrail's name for events and errors.
+func (g *Guardrail) label(i int) string {
+	if g.Name != "" {
+		return g.Name
+	}
+	return "guardrail " + strconv.Itoa(i+1)
+}
+
+// validateGuardrails checks the task's guardrails.
+func (t *Task) validateGuardrails() error {
+	for i := range t.Guardrails {
+		g := &t.Guardrails[i]
+		switch {
+		case g.Func == nil && strings.TrimSpace(g.Rule) == "":
+			return fmt.Errorf("task: task %q Guardrails[%d] (%s) has neither Func nor Rule; set one", t.DisplayName(), i, g.label(i))
+		case g.Func != nil && g.Rule != "":
+			return fmt.Errorf("task: task %q Guardrails[%d] (%s) has both Func and Rule; set one", t.DisplayName(), i, g.label(i))
+		}
+	}
+	return nil
+}
+
+// guard is the state of a task's guardrails across the agent's attempts.
+type guard struct {
+	t     *Task
+	name  string
+	model llm.LLM // the agent's, for rules without their own LLM
+	from  int     // the guardrail the next output starts at
+	used  []int   // retries spent, per guardrail
+}
+
+// budget returns guardrail i's retry budget.
+func (g *guard) budget(i int) int {
+	n := g.t.Guardrails[i].MaxRetries
+	if n == 0 {
+		n = g.t.GuardrailMaxRetries
+		if n == 0 {
+			n = DefaultGuardrailMaxRetries
+		}
+	}
+	return max(n, 0)
+}
+
+// run passes out through the guardrails from the one that failed last (the
+// first, for the first output). It returns the accepted (maybe transformed)
+// output; or, on a rejection within budget, retry true and the feedback;
+// or an error that ends the task (a rejection over budget is a
+// *GuardrailError). usage is what rule checks cost.
+func (g *guard) run(ctx context.Context, attempt int, out TaskOutput) (res TaskOutput, feedback error, retry bool, usage llm.Usage, err error) {
+	if g.used == nil {
+		g.used = make([]int, len(g.t.Guardrails))
+	}
+	for i := g.from; i < len(g.t.Guardrails); i++ {
+		next, u, ferr, cerr := g.check(ctx, i, attempt, out)
+		usage = usage.Add(u)
+		if cerr != nil {
+			return out, nil, false, usage, cerr
+		}
+		if ferr == nil {
+			out = next
+			continue
+		}
+		if g.used[i] >= g.budget(i) {
+			return out, nil, false, usage, &GuardrailError{Task: g.name, Guardrail: g.t.Guardrails[i].label(i), Index: i,
+				Attempts: g.used[i] + 1, Err: ferr}
+		}
+		g.used[i]++
+		g.from = i
+		return out, ferr, true, usage, nil
+	}
+	return out, nil, false, usage, nil
+}
+
+// check runs guardrail i on out inside a guardrail step. ferr is the
+// rejection (a panic of Func is one); cerr an error of the check itself (a
+// rule's model failing), which ends the task.
+func (g *guard) check(ctx context.Context, i, attempt int, out TaskOutput) (next TaskOutput, usage llm.Usage, ferr, cerr error) {
+	gr := &g.t.Guardrails[i]
+	label := gr.label(i)
+	sctx, step := event.Begin(ctx, event.GuardrailStarted{Header: event.Header{Source: "task:" + g.name},
+		Task: g.name, Attempt: attempt, Guardrail: label, Index: i, Rule: gr.Rule})
+	next = out
+	defer func() {
+		if p := recover(); p != nil {
+			next, ferr = out, fmt.Errorf("task: guardrail %q of task %q panicked: %v", label, g.name, p)
+		}
+		fb := ""
+		if ferr != nil {
+			fb = ferr.Error()
+		}
+		if cerr != nil {
+			fb = cerr.Error()
+		}
+		transformed := ferr == nil && cerr == nil && (next.Raw != out.Raw || !bytes.Equal(next.JSON, out.JSON))
+		event.End(step, event.GuardrailCompleted{Task: g.name, Attempt: attempt, Success: ferr == nil && cerr == nil,
+			Feedback: fb, Guardrail: label, Transformed: transformed})
+	}()
+	if gr.Func != nil {
+		res, err := gr.Func(sctx, out)
+		if err != nil {
+			return out, llm.Usage{}, err, nil
+		}
+		// What the task is and what it cost are not the guardrail's to change.
+		res.Name, res.Description, res.ExpectedOutput, res.Agent, res.Usage = out.Name, out.Description,
+			out.ExpectedOutput, out.Agent, out.Usage
+		if res.Format == "" {
+			res.Format = FormatRaw
+		}
+		return res, llm.Usage{}, nil, nil
+	}
+	m := gr.LLM
+	if m == nil {
+		m = g.model
+	}
+	ok, feedback, used, err := judge(sctx, m, gr.Rule, out)
+	if err != nil {
+		return out, used, nil, fmt.Errorf("task: guardrail %q of task %q: checking the rule: %w", label, g.name, err)
+	}
+	if !ok {
+		if strings.TrimSpace(feedback) == "" {
+			feedback = "the output does not follow the rule: " + gr.Rule
+		}
+		return out, used, &RuleError{Rule: gr.Rule, Feedback: feedback}, nil
+	}
+	return out, used, nil, nil
+}
+
+// RuleError is the rejection of a plain-language guardrail: the model's
+// feedback on an output that does not follow the rule. It is read-only once
+// returned.
+type RuleError struct {
+	// Rule is the guardrail's rule.
+	Rule string
+	// Feedback is what the model said is wrong.
+	Feedback string
+}
+
+// Error returns the model's feedback.
+func (e *RuleError) Error() string { return e.Feedback }
+
+// Verdict is the structured reply of the model that checks a plain-language
+// guardrail. The zero value is a rejection without feedback.
+type Verdict struct {
+	// Valid is true when the output follows the rule.
+	Valid bool `json:"valid" jsonschema:"description=true when the output follows the rule"`
+	// Feedback says what is wrong and how to fix it; empty when Valid.
+	Feedback string `json:"feedback" jsonschema:"description=what is wrong and how to fix it; empty when valid"`
+}
+
+var verdictSchema = As[Verdict]()
+
+const (
+	judgeRole      = "Guardrail"
+	judgeGoal      = "Decide whether an output follows a rule, and say precisely what is wrong when it does not."
+	judgeBackstory = "You review the work of others against one rule at a time. You are strict about the rule and " +
+		"ignore everything else."
+)
+
+// judge asks m whether out follows rule, as a small agent execution (so it
+// is an agent step with its model call on the bus, inside the guardrail's
+// step).
+func judge(ctx context.Context, m llm.LLM, rule string, out TaskOutput) (bool, string, llm.Usage, error) {
+	if m == nil {
+		return false, "", llm.Usage{}, fmt.Errorf("no model to check the rule; set Guardrail.LLM or the task's agent's LLM")
+	}
+	a := &agent.Agent{Role: judgeRole, Goal: judgeGoal, Backstory: judgeBackstory, LLM: m}
+	job := agent.Job{
+		Description: "Check whether the output below follows this rule.\n\nRule: " + rule +
+			"\n\nOutput to check:\n" + out.String(),
+		ExpectedOutput: "Only a JSON object {\"valid\": true or false, \"feedback\": \"...\"}: valid is true when the " +
+			"output follows the rule; otherwise feedback says what is wrong and how to fix it.\n\nJSON schema:\n" +
+			string(verdictSchema.raw),
+		Tools:          []tool.Tool{},
+		ResponseFormat: verdictSchema.responseFormat(),
+	}
+	res, err := a.Execute(ctx, job)
+	if err != nil {
+		return false, "", spent(err), err
+	}
+	v, _, derr := verdictSchema.decode(res.Output)
+	if derr != nil {
+		return false, "", res.Usage, fmt.Errorf("the model's verdict is not a valid JSON verdict: %w (reply %q)", derr, res.Output)
+	}
+	vd := v.(Verdict)
+	return vd.Valid, vd.Feedback, res.Usage, nil
+}
