@@ -78,9 +78,12 @@ func (p *crewProject) judge(flagModel string) (llm.LLM, string) {
 // evalCrew runs one structured-output task with its own agent, as a crew of
 // its own (so that it is traced and counted like any kickoff).
 func (p *crewProject) evalCrew(ctx context.Context, name string, a *agent.Agent, description, expected string, out *task.Schema,
-	guard task.Guardrail) (*crew.CrewOutput, error) {
-	t := &task.Task{Name: name, Description: description, ExpectedOutput: expected, Agent: a, Output: out, Guardrail: guard,
+	guard *task.Guardrail) (*crew.CrewOutput, error) {
+	t := &task.Task{Name: name, Description: description, ExpectedOutput: expected, Agent: a, Output: out,
 		Context: task.NoContext()}
+	if guard != nil {
+		t.Guardrails = []task.Guardrail{*guard}
+	}
 	c := &crew.Crew{Name: p.crewName() + " " + name, Agents: []*agent.Agent{a}, Tasks: []*task.Task{t},
 		Tracing: p.c.Tracing, Tracer: p.c.Tracer, Bus: p.c.Bus}
 	return c.Kickoff(ctx, nil)
@@ -112,13 +115,13 @@ func (p *crewProject) test(ctx context.Context, args []string) error {
 	ctx, _, end := p.traced(ctx, "test", trace.SpanContext{}, attribute.Int("crewai.project.iterations", *n))
 	defer end()
 	judge := &agent.Agent{Role: judgeRole, Goal: judgeGoal, Backstory: judgeBackstory, LLM: judgeLLM}
-	inRange := func(out task.TaskOutput) error {
+	scoreInRange := task.Check("score in range", func(out task.TaskOutput) error {
 		s, ok := task.ValueAs[Score](out)
 		if !ok || s.Quality < 1 || s.Quality > 10 || math.IsNaN(s.Quality) {
 			return fmt.Errorf("quality must be a number from 1 to 10; got %v", s.Quality)
 		}
 		return nil
-	}
+	})
 	var names []string
 	scores := map[string][]float64{} // task -> per run (NaN: no output)
 	var times []time.Duration
@@ -144,7 +147,7 @@ func (p *crewProject) test(ctx context.Context, args []string) error {
 			desc := fmt.Sprintf("Score this task output.\n\nTask: %s\n\nExpected output: %s\n\nOutput:\n%s",
 				escapeBraces(o.Description), escapeBraces(o.ExpectedOutput), escapeBraces(o.String()))
 			res, err := p.evalCrew(ctx, "judge", judge, desc,
-				"The quality from 1 to 10 and one sentence saying why", task.As[Score](), inRange)
+				"The quality from 1 to 10 and one sentence saying why", task.As[Score](), &scoreInRange)
 			if res != nil {
 				judgeCost.add(judgeName, res.Usage)
 			}

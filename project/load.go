@@ -618,7 +618,10 @@ func (l *loader) task(e entry, t *task.Task) error {
 			var n string
 			if n, err = l.str(e.name, f); err == nil {
 				g, ok := l.reg.Guardrails[n]
-				if !ok || g == nil {
+				if g.Name == "" {
+					g.Name = n
+				}
+				if !ok || (g.Func == nil && g.Rule == "") {
 					err = l.errf(f.line, e.name+".guardrail", keys(l.reg.Guardrails), "unknown guardrail %q; register it in Registry.Guardrails", n)
 				}
 				guard = g
@@ -652,7 +655,9 @@ func (l *loader) task(e entry, t *task.Task) error {
 	if strings.TrimSpace(t.Description) == "" {
 		return l.errf(e.line, e.name, nil, "has no description; every task needs one (description: ...)")
 	}
-	t.Guardrail = guard
+	if guard.Func != nil || guard.Rule != "" {
+		t.Guardrails = []task.Guardrail{guard}
+	}
 	if humanInput {
 		t.HumanInput, t.HumanProvider = true, l.reg.Human
 	}

@@ -76,7 +76,7 @@ func testRegistry() *Registry {
 		Tools:      map[string]tool.Tool{"search": search},
 		Models:     map[string]llm.LLM{"scripted": &llmtest.Scripted{Model: "scripted"}},
 		Outputs:    map[string]*task.Schema{"Report": task.As[Report]()},
-		Guardrails: map[string]task.Guardrail{"short": func(task.TaskOutput) error { return nil }},
+		Guardrails: map[string]task.Guardrail{"short": task.Check("short", func(task.TaskOutput) error { return nil })},
 		Callbacks:  map[string]func(task.TaskOutput){"log": func(task.TaskOutput) {}},
 	}
 }
@@ -147,7 +147,7 @@ func TestParseRegistryNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := d.Task("t")
-	if tk.Output == nil || tk.Guardrail == nil || tk.Callback == nil || !tk.Async || len(tk.Tools) != 1 || tk.GuardrailMaxRetries != -1 {
+	if tk.Output == nil || len(tk.Guardrails) != 1 || tk.Guardrails[0].Name != "short" || tk.Callback == nil || !tk.Async || len(tk.Tools) != 1 || tk.GuardrailMaxRetries != -1 {
 		t.Errorf("task = %+v", tk)
 	}
 }
