@@ -247,7 +247,7 @@ type Step struct {
 // ToolCallResult is one tool call of a step and what it returned. Repeated
 // is true when the call repeated an earlier identical call and was answered
 // from its result without running the tool. The zero value is an empty call
-// with an empty result; it is a plain value, safe to copy.
+// with an empty result.
 type ToolCallResult struct {
 	// Call is the call the model asked for.
 	Call llm.ToolCall
@@ -313,8 +313,7 @@ type Job struct {
 }
 
 // Result is what an execution produced. Execute returns a new Result that the
-// caller owns; the zero value is an empty result. It is a plain value, safe to
-// read from many goroutines once returned.
+// caller owns; the zero value is an empty result.
 type Result struct {
 	// Output is the final answer.
 	Output string

@@ -115,4 +115,11 @@
 // Result.Usage counts every model call of Execute exactly once: failed
 // attempts, summaries, the forced answer and delegated work included. An
 // *Error carries the usage spent before the failure.
+//
+// # Concurrency
+//
+// An [Agent] is a definition that running it never modifies: one Agent may
+// execute many jobs at once. Its methods are safe for concurrent use; so must
+// be the callbacks, tools, knowledge and memory it is given. A Result or an
+// [*Error] belongs to the caller and is not modified once returned.
 package agent

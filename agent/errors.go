@@ -24,8 +24,7 @@ var (
 // Error is a failed execution. It names the agent's role and counts what was
 // spent before the failure; Err says what failed and wraps the cause (an
 // [*llm.Error], a context error, [ErrInvalid]...), so errors.Is and errors.As
-// see through it. The zero value is not meaningful. An Error is not modified
-// once returned: it is safe to read from many goroutines.
+// see through it. The zero value is not meaningful.
 type Error struct {
 	// Role is the agent's role, placeholders filled when possible.
 	Role string

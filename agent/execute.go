@@ -210,8 +210,7 @@ func retryable(ctx context.Context, err error) bool {
 // their placeholders, Tools usable, and every {placeholder} of Role, Goal
 // and Backstory given by inputs. The error is an [*Error] naming the agent;
 // it wraps [ErrInvalid] and names the field, its value and what is
-// accepted. A crew calls it for every agent before its first model call. It
-// is safe for concurrent use.
+// accepted. A crew calls it for every agent before its first model call.
 //
 // It builds nothing (no prompt, no tool runner) and allocates nothing when
 // the agent is fine, so a crew can check every agent on every kickoff.

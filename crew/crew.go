@@ -21,7 +21,7 @@ import (
 )
 
 // Process is how a crew works through its tasks. The zero Process (empty)
-// means Sequential. It is a plain value, safe to share.
+// means Sequential.
 type Process string
 
 // The processes.
@@ -142,8 +142,8 @@ type Crew struct {
 	rpm     *rate.Limiter
 }
 
-// CrewOutput is what a kickoff produced. It is a plain value, safe to read
-// from many goroutines. The zero value is an empty output.
+// CrewOutput is what a kickoff produced. The zero value is an empty
+// output.
 type CrewOutput struct {
 	// Raw is the text of the last task output that is not empty.
 	Raw string

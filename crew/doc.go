@@ -64,4 +64,10 @@
 // time, and returns the outputs in input order with the total usage.
 // [Crew.ReplayFrom] runs a crew again from one task, reusing the stored
 // outputs of the earlier tasks of a previous kickoff.
+//
+// # Concurrency
+//
+// Kickoffs never modify a [Crew] (see above); callbacks must be safe for
+// concurrent use. A [CrewOutput], a [BatchOutput] and the errors a kickoff
+// returns belong to the caller and are not modified once returned.
 package crew

@@ -17,8 +17,7 @@ var ErrEmptyOutput = errors.New("crew: every task output is empty")
 
 // ValidationError reports a crew definition or inputs that cannot run. It is
 // returned before any model call. Field names the offending field, such as
-// "Tasks[1].Agent". The zero value is not meaningful. It is not modified once
-// returned: safe to read from many goroutines.
+// "Tasks[1].Agent". The zero value is not meaningful.
 type ValidationError struct {
 	// Crew is the crew's name.
 	Crew string
@@ -43,8 +42,7 @@ func (e *ValidationError) Unwrap() error { return e.Err }
 // task, the agent that ran it and its model. Err wraps the cause (the agent's
 // error, which wraps an *llm.Error when the model failed; or a
 // *task.GuardrailError, *task.OutputError, ...). The zero value is not
-// meaningful. It is not modified once returned: safe to read from many
-// goroutines.
+// meaningful.
 type TaskError struct {
 	// Crew is the crew's name.
 	Crew string
@@ -101,8 +99,7 @@ func (e *TaskError) Error() string {
 func (e *TaskError) Unwrap() error { return e.Err }
 
 // ForEachError reports the failure of one input of [Crew.KickoffForEach]. The
-// zero value is not meaningful. It is not modified once returned: safe to read
-// from many goroutines.
+// zero value is not meaningful.
 type ForEachError struct {
 	// Index is the position of the input in the list given.
 	Index int

@@ -12,8 +12,7 @@ import (
 )
 
 // BatchOutput is what [Crew.KickoffForEach] produced. The zero value is an
-// empty batch. It is returned to the caller, who owns it; it is safe to read
-// from many goroutines.
+// empty batch.
 type BatchOutput struct {
 	// Outputs holds one output per input, in input order; the output of an
 	// input that failed holds the tasks it completed, and that of an input

@@ -37,6 +37,13 @@
 // the tracing exporter and the verbose console use it so that they see exactly
 // the runs they were asked to follow.
 //
+// # Values
+//
+// An event's zero value is an event not yet emitted. Once emitted, an event
+// is read-only (but for [MCPCallStarted.Propagation]) and may be read by
+// several subscribers at once. [Kind], [Phase] and [RunID] are plain values.
+// The package's functions and a [Bus] are safe for concurrent use.
+//
 // # Cost
 //
 // With no subscriber, [Emit] and [Begin] do not allocate and cost a context

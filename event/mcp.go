@@ -16,8 +16,7 @@ const (
 )
 
 // MCP describes one Model Context Protocol request, with the fields of the
-// OpenTelemetry MCP conventions. The zero value describes nothing. It is a
-// plain value, read-only once emitted.
+// OpenTelemetry MCP conventions. The zero value describes nothing.
 type MCP struct {
 	// Server is the name of the server (on the client side) or of the
 	// served tool set (on the server side).
@@ -82,9 +81,6 @@ func (c *Carrier) Keys() []string {
 // MCPCallStarted opens a request an MCP client sends to a server. A
 // "tools/call" made by a tool that an agent called is part of that tool
 // call; the other methods (initialize, tools/list) are steps of their own.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only (but for Propagation) and may be read by several subscribers at
-// once.
 type MCPCallStarted struct {
 	Header
 	MCP
@@ -94,8 +90,6 @@ type MCPCallStarted struct {
 }
 
 // MCPCallFinished closes an MCP request that got an answer.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MCPCallFinished struct {
 	Header
 	MCP
@@ -108,8 +102,6 @@ type MCPCallFinished struct {
 
 // MCPCallFailed closes an MCP request that got no answer or a protocol
 // error.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MCPCallFailed struct {
 	Header
 	MCP
@@ -117,8 +109,7 @@ type MCPCallFailed struct {
 }
 
 // MCPServeStarted opens the handling of a request by a server of package
-// mcp. The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
+// mcp.
 type MCPServeStarted struct {
 	Header
 	MCP
@@ -129,8 +120,6 @@ type MCPServeStarted struct {
 }
 
 // MCPServeFinished closes a request the server answered.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MCPServeFinished struct {
 	Header
 	MCP
@@ -143,8 +132,6 @@ type MCPServeFinished struct {
 }
 
 // MCPServeFailed closes a request the server could not answer.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MCPServeFailed struct {
 	Header
 	MCP

@@ -17,8 +17,6 @@ const (
 )
 
 // EmbeddingStarted opens one request to an embedding model (one batch).
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type EmbeddingStarted struct {
 	Header
 	// Model is the embedding model, such as "text-embedding-3-small".
@@ -34,8 +32,6 @@ type EmbeddingStarted struct {
 }
 
 // EmbeddingCompleted closes an embedding request that returned vectors.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type EmbeddingCompleted struct {
 	Header
 	// Model is the embedding model.
@@ -47,8 +43,6 @@ type EmbeddingCompleted struct {
 }
 
 // EmbeddingFailed closes an embedding request that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type EmbeddingFailed struct {
 	Header
 	// Model is the embedding model.
@@ -56,8 +50,7 @@ type EmbeddingFailed struct {
 	Failure
 }
 
-// Retrieved is one result of a retrieval as events report it. The zero value
-// is an empty result; it is a plain value, safe to copy.
+// Retrieved is one result of a retrieval as events report it.
 type Retrieved struct {
 	// ID identifies the stored item.
 	ID string
@@ -70,8 +63,6 @@ type Retrieved struct {
 
 // RetrievalStarted opens a search of a vector store: knowledge looked up for
 // a task, or memories recalled.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type RetrievalStarted struct {
 	Header
 	// Source is "knowledge" or "memory".
@@ -91,8 +82,6 @@ type RetrievalStarted struct {
 }
 
 // RetrievalCompleted closes a retrieval with its results, best first.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type RetrievalCompleted struct {
 	Header
 	// Source is "knowledge" or "memory".
@@ -102,8 +91,6 @@ type RetrievalCompleted struct {
 }
 
 // RetrievalFailed closes a retrieval that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type RetrievalFailed struct {
 	Header
 	// Source is "knowledge" or "memory".
@@ -113,8 +100,6 @@ type RetrievalFailed struct {
 
 // MemorySaveStarted opens the saving of memories: the extraction of
 // statements from a task's result by the model, or a direct save.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MemorySaveStarted struct {
 	Header
 	// Scope is the memory scope saved to, such as "/crew/research/agent/analyst".
@@ -126,8 +111,6 @@ type MemorySaveStarted struct {
 }
 
 // MemorySaveCompleted closes a memory save with what was stored.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MemorySaveCompleted struct {
 	Header
 	// Scope is the memory scope saved to.
@@ -141,8 +124,6 @@ type MemorySaveCompleted struct {
 
 // MemorySaveFailed closes a memory save that failed. The run it belongs to
 // goes on: a failed save is a warning, never an error of the kickoff.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MemorySaveFailed struct {
 	Header
 	// Scope is the memory scope saved to.

@@ -13,8 +13,7 @@ import (
 type Kind string
 
 // Phase tells whether an event opens a step, closes one, or stands alone. It
-// is set by [Begin], [End] and [Emit]; its zero value is [Point]. It is a
-// plain value, safe to copy and share.
+// is set by [Begin], [End] and [Emit]; its zero value is [Point].
 type Phase uint8
 
 const (
@@ -40,7 +39,7 @@ func (p Phase) String() string {
 
 // RunID identifies one run (the tree below a top-level kickoff). It is 16
 // random bytes, the size of an OpenTelemetry trace ID. The zero value means
-// "no run". It is a plain value, safe to copy and share.
+// "no run".
 type RunID [16]byte
 
 // String returns the ID as 32 lower-case hexadecimal digits.
@@ -58,8 +57,7 @@ func (r RunID) String() string {
 func (r RunID) IsZero() bool { return r == RunID{} }
 
 // Header is the part every event shares. The emitting functions fill it in;
-// an emitter sets at most Source. The zero value is an event not yet emitted;
-// once emitted, a Header is read-only and safe to read from many goroutines.
+// an emitter sets at most Source.
 type Header struct {
 	// ID identifies the event within its run; it equals Seq.
 	ID uint64
@@ -164,8 +162,6 @@ const (
 )
 
 // CrewStarted opens a crew kickoff.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type CrewStarted struct {
 	Header
 	// Crew is the crew's name.
@@ -179,8 +175,6 @@ type CrewStarted struct {
 }
 
 // CrewCompleted closes a crew kickoff that succeeded.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type CrewCompleted struct {
 	Header
 	// Crew is the crew's name.
@@ -192,8 +186,6 @@ type CrewCompleted struct {
 }
 
 // CrewFailed closes a crew kickoff that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type CrewFailed struct {
 	Header
 	// Crew is the crew's name.
@@ -204,8 +196,6 @@ type CrewFailed struct {
 }
 
 // TaskStarted opens the execution of one task.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type TaskStarted struct {
 	Header
 	// Task is the task's display name.
@@ -223,8 +213,6 @@ type TaskStarted struct {
 }
 
 // TaskCompleted closes a task that succeeded.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type TaskCompleted struct {
 	Header
 	// Task is the task's display name.
@@ -238,8 +226,6 @@ type TaskCompleted struct {
 }
 
 // TaskFailed closes a task that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type TaskFailed struct {
 	Header
 	// Task is the task's display name.
@@ -251,8 +237,6 @@ type TaskFailed struct {
 
 // AgentStarted opens one execution of an agent (a prompt worked through with
 // tools until a final answer).
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type AgentStarted struct {
 	Header
 	// Role is the agent's role, inputs filled in.
@@ -276,8 +260,6 @@ type AgentStarted struct {
 }
 
 // AgentCompleted closes an agent execution that produced a final answer.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type AgentCompleted struct {
 	Header
 	// Role is the agent's role, inputs filled in.
@@ -293,8 +275,6 @@ type AgentCompleted struct {
 }
 
 // AgentFailed closes an agent execution that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type AgentFailed struct {
 	Header
 	// Role is the agent's role, inputs filled in.
@@ -305,8 +285,6 @@ type AgentFailed struct {
 }
 
 // LLMCallStarted opens one call of a model.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type LLMCallStarted struct {
 	Header
 	// Model is the model name the call was sent to.
@@ -335,8 +313,6 @@ type LLMCallStarted struct {
 }
 
 // LLMCallCompleted closes a model call that returned a response.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type LLMCallCompleted struct {
 	Header
 	// Model is the model name the call was sent to.
@@ -359,8 +335,6 @@ type LLMCallCompleted struct {
 }
 
 // LLMCallFailed closes a model call that failed (after any retries).
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type LLMCallFailed struct {
 	Header
 	// Model is the model name the call was sent to.
@@ -372,8 +346,6 @@ type LLMCallFailed struct {
 }
 
 // LLMStreamChunk reports one piece of a streamed reply.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type LLMStreamChunk struct {
 	Header
 	// Model is the model name the call was sent to.
@@ -385,8 +357,6 @@ type LLMStreamChunk struct {
 }
 
 // ToolStarted opens one tool call.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type ToolStarted struct {
 	Header
 	// Tool is the tool's name.
@@ -403,8 +373,6 @@ type ToolStarted struct {
 
 // ToolFinished closes a tool call that returned a result (which may be an
 // error text meant for the model, see IsError).
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type ToolFinished struct {
 	Header
 	// Tool is the tool's name.
@@ -427,8 +395,6 @@ type ToolFinished struct {
 }
 
 // ToolFailed closes a tool call whose tool returned an error or panicked.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type ToolFailed struct {
 	Header
 	// Tool is the tool's name.
@@ -439,8 +405,6 @@ type ToolFailed struct {
 }
 
 // GuardrailStarted opens the check of a task output by its guardrail.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type GuardrailStarted struct {
 	Header
 	// Task is the task's display name.
@@ -457,8 +421,6 @@ type GuardrailStarted struct {
 }
 
 // GuardrailCompleted closes a guardrail check.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type GuardrailCompleted struct {
 	Header
 	// Task is the task's display name.
@@ -478,8 +440,6 @@ type GuardrailCompleted struct {
 }
 
 // DelegationStarted opens a delegation from one agent to a coworker.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type DelegationStarted struct {
 	Header
 	// From is the role of the delegating agent.
@@ -495,8 +455,6 @@ type DelegationStarted struct {
 }
 
 // DelegationCompleted closes a delegation that returned the coworker's answer.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type DelegationCompleted struct {
 	Header
 	// From is the role of the delegating agent.
@@ -508,8 +466,6 @@ type DelegationCompleted struct {
 }
 
 // DelegationFailed closes a delegation that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type DelegationFailed struct {
 	Header
 	// From is the role of the delegating agent.
@@ -520,8 +476,6 @@ type DelegationFailed struct {
 }
 
 // Retry reports that an operation failed and will be tried again after Wait.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type Retry struct {
 	Header
 	// Operation names what is retried, such as "chat gpt-4o-mini" or "agent
@@ -537,8 +491,6 @@ type Retry struct {
 
 // RateLimitWait reports a wait imposed by a rate limit (MaxRPM, or a
 // provider's Retry-After).
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type RateLimitWait struct {
 	Header
 	// Limiter names the limit: "agent", "crew" or "provider".
@@ -548,8 +500,6 @@ type RateLimitWait struct {
 }
 
 // FlowStarted opens a flow kickoff.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type FlowStarted struct {
 	Header
 	// Flow is the flow's name.
@@ -570,8 +520,6 @@ type FlowStarted struct {
 }
 
 // FlowFinished closes a flow kickoff that succeeded.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type FlowFinished struct {
 	Header
 	// Flow is the flow's name.
@@ -585,8 +533,6 @@ type FlowFinished struct {
 }
 
 // FlowFailed closes a flow kickoff that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type FlowFailed struct {
 	Header
 	// Flow is the flow's name.
@@ -595,8 +541,6 @@ type FlowFailed struct {
 }
 
 // MethodStarted opens one run of a flow method.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MethodStarted struct {
 	Header
 	// Flow is the flow's name.
@@ -618,8 +562,6 @@ type MethodStarted struct {
 }
 
 // MethodFinished closes a flow method that succeeded.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MethodFinished struct {
 	Header
 	// Flow is the flow's name.
@@ -635,8 +577,6 @@ type MethodFinished struct {
 }
 
 // MethodFailed closes a flow method that failed.
-// The zero value is an event not yet emitted; once emitted, an event is
-// read-only and may be read by several subscribers at once.
 type MethodFailed struct {
 	Header
 	// Flow is the flow's name.

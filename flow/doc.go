@@ -224,4 +224,13 @@
 // Mermaid text and [Graph.HTML] writes a self-contained HTML page (inline SVG,
 // no script, no network) showing the starts, listeners, routers with their
 // labels and Or/And joins.
+//
+// # Concurrency
+//
+// Once its methods are registered, a [Flow] is safe for concurrent use (any
+// number of Kickoff, Validate, Graph and Scheduler calls); a run never
+// modifies the definition. A [State] locks every access, a [MemoryStore] is
+// safe for concurrent use, and a [Scheduler] is not (its caller serializes
+// its calls). Results, triggers, records and graphs are plain values: safe
+// to read from many goroutines, not to change while another reads them.
 package flow

@@ -24,8 +24,6 @@ const (
 // as nodes, triggers as edges. It is plain data (JSON-friendly), so a tool
 // can save it and draw it later with [Graph.Mermaid] or [Graph.HTML]. The
 // zero value is an empty graph.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
 type Graph struct {
 	// Name is the flow's name.
 	Name string `json:"name"`
@@ -37,8 +35,6 @@ type Graph struct {
 
 // Node is a method or a join of a [Graph]. The zero value is an unnamed
 // method node.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
 type Node struct {
 	// ID is unique in the graph ("m0", "j0", ...).
 	ID string `json:"id"`
@@ -56,8 +52,6 @@ type Node struct {
 // Edge is a trigger of a [Graph]: the completion of From (or the label it
 // returns, when Label is set) makes To run or counts towards its join. The
 // zero value is an edge between unnamed nodes.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
 type Edge struct {
 	// From and To are node IDs.
 	From string `json:"from"`
@@ -71,7 +65,7 @@ type Edge struct {
 }
 
 // Graph returns the flow's graph as registered so far (it does not need a
-// valid definition, and does not freeze it). Safe for concurrent use.
+// valid definition, and does not freeze it).
 func (f *Flow[S]) Graph() Graph {
 	f.mu.Lock()
 	ms := append([]*method[S](nil), f.methods...)

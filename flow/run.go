@@ -21,8 +21,6 @@ import (
 )
 
 // Result is what a kickoff produced. The zero value is an empty result.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
 type Result[S any] struct {
 	// Output is the output of the method that completed last (a router's
 	// output is its label). Listeners run concurrently, so with parallel
@@ -45,8 +43,6 @@ type Result[S any] struct {
 
 // Trigger tells a method why it runs; get it with [TriggerOf]. The zero value
 // means the method runs because the flow was kicked off.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
 type Trigger struct {
 	// Name is the trigger that fired: a method name or a router label
 	// (empty for a start method).
@@ -110,7 +106,7 @@ type running struct {
 // Kickoff emits FlowStarted, then MethodStarted / MethodFinished /
 // MethodFailed for every method run (children of the flow), then
 // FlowFinished or FlowFailed. A crew kicked off with a method's ctx is a
-// child of that method. Kickoff is safe for concurrent use.
+// child of that method.
 func (f *Flow[S]) Kickoff(ctx context.Context, inputs map[string]any) (*Result[S], error) {
 	return f.kickoff(ctx, inputs, false)
 }

@@ -71,7 +71,7 @@ type condState struct {
 // Scheduler returns a new Scheduler for one run of the flow, after checking
 // the definition like Kickoff does (a [DefinitionError]); it freezes the
 // definition, as the first Kickoff does. Each call returns an independent
-// Scheduler. Safe for concurrent use.
+// Scheduler.
 func (f *Flow[S]) Scheduler() (*Scheduler, error) {
 	g, err := f.compiled()
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 // State is the state of one kickoff, shared by its methods. Methods that run
 // concurrently may all use it: every access goes through a lock, so the safe
 // way is the easy way. The zero value is not used; a kickoff creates one.
-// A State is safe for concurrent use.
 type State[S any] struct {
 	mu    sync.RWMutex
 	v     S

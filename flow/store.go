@@ -36,8 +36,6 @@ type Leaser interface {
 }
 
 // Record is one saved state. The zero value is an empty record.
-// A plain value: reading it from several goroutines is safe; changing it
-// while another goroutine reads it is not.
 type Record struct {
 	// Flow is the name of the flow that saved it.
 	Flow string
@@ -63,7 +61,7 @@ type Record struct {
 
 // MemoryStore is a Store that keeps the latest record of each state in
 // memory, for tests and short-lived programs. The zero value is an empty
-// store, ready to use. It is safe for concurrent use.
+// store, ready to use.
 type MemoryStore struct {
 	mu     sync.Mutex
 	recs   map[string]Record

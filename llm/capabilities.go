@@ -4,7 +4,7 @@ import "strings"
 
 // Capabilities describes what a model accepts, as far as this package knows.
 // The zero value is a model with no known restriction and an unknown context
-// window. It is a plain value, safe to copy.
+// window.
 type Capabilities struct {
 	// NoStop is true for models that reject the stop parameter (the o1, o3
 	// and o4 series and the gpt-5 family).
@@ -62,7 +62,6 @@ var capTable = [...]capEntry{
 // A provider prefix ("openai/gpt-4o") is ignored, and a name matches an entry
 // when it equals the entry or continues it with '-', '.', ':' or '@'
 // ("gpt-4o-2024-08-06" is a "gpt-4o"). Unknown models get the zero value.
-// It is safe for concurrent use.
 func CapabilitiesOf(model string) Capabilities {
 	name := strings.ToLower(strings.TrimSpace(model))
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {

@@ -29,8 +29,7 @@ var (
 // Error is a failed model call. It names the model, the HTTP status (0 when
 // there was none) and the provider's message. Match its kind with errors.Is
 // (errors.Is(err, llm.ErrRateLimit)) or read it with errors.As. The zero value
-// is not meaningful. An Error is not modified once returned: it is safe to
-// read and to match from many goroutines.
+// is not meaningful.
 type Error struct {
 	// Kind classifies the failure: it is one of the sentinel errors
 	// ErrRateLimit, ErrContextWindow, ErrAuth, ErrBadRequest, ErrServer,

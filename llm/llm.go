@@ -51,6 +51,11 @@
 // table is data (capabilities.go), read by every client of this module;
 // Config.Capabilities (here and in the native clients) replaces its entry
 // for one client.
+//
+// Concurrency: a [Client] and the package's functions are safe for concurrent
+// use. Configs, requests, responses and errors are plain values: they may be
+// shared between goroutines while no one modifies them, and the library never
+// modifies one it was given or has returned.
 package llm
 
 import (
@@ -92,8 +97,7 @@ func Check(m LLM) error {
 }
 
 // Info describes a model. The zero value is an unnamed model of an unknown
-// provider that supports tool calling, stop words and any context size. It is
-// a plain value, safe to copy and share.
+// provider that supports tool calling, stop words and any context size.
 type Info struct {
 	// Model is the model name sent to the provider, such as "gpt-4o-mini".
 	Model string
@@ -142,8 +146,7 @@ const (
 
 // ResponseFormat asks the model for JSON that follows a schema. The zero
 // value names no schema: Schema must be set to a JSON object schema, else
-// Generate fails with an ErrBadRequest naming ResponseFormat.Schema. It is a
-// plain value, safe to share while no one modifies it.
+// Generate fails with an ErrBadRequest naming ResponseFormat.Schema.
 type ResponseFormat struct {
 	// Name names the schema (letters, digits, '_' and '-').
 	Name string
@@ -178,8 +181,7 @@ type Request struct {
 }
 
 // Response is a model's reply. The zero value is an empty reply. Generate
-// returns a new Response that the caller owns; it is a plain value, safe to
-// read from many goroutines.
+// returns a new Response that the caller owns.
 type Response struct {
 	// Content is the text of the reply (may be empty when ToolCalls is not).
 	Content string

@@ -137,8 +137,7 @@ func (c Config) GoString() string { return c.String() }
 
 // Client is the OpenAI-compatible [LLM]: OpenAI, Azure OpenAI, Ollama, vLLM,
 // LM Studio or any server that speaks the chat completions API. Build it
-// with [New]. It is safe for concurrent use; its configuration
-// does not change after construction. The zero value is not usable.
+// with [New]. The zero value is not usable.
 //
 // Generate retries 429, 5xx and transport failures (connection refused or
 // reset, malformed JSON, a truncated reply, an attempt timeout) with

@@ -15,8 +15,7 @@ import (
 // transport failures are retried with jittered exponential backoff that
 // honours the provider's Retry-After, bounded by MaxAttempts and by the ctx.
 // Other clients of [LLM] may use it too. The zero value is the default policy
-// (see the Default constants). It is a plain value, safe to copy and to use
-// from many goroutines.
+// (see the Default constants).
 type RetryPolicy struct {
 	// MaxAttempts bounds the requests of one call, retries included: 0
 	// means [DefaultMaxAttempts], 1 disables retries.

@@ -106,4 +106,11 @@
 // ExpectedOutput and OutputFile, and those of the agent, stay as written,
 // as CrewAI does; a non-empty inputs map that lacks one is an error naming
 // it.
+//
+// # Concurrency
+//
+// A [Task] is a definition that running it never modifies: [Task.Execute] is
+// safe for concurrent use, and so must be its guardrails and callbacks. A
+// [TaskOutput] and the errors Execute returns are plain values, not modified
+// once returned.
 package task

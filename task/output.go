@@ -9,7 +9,7 @@ import (
 )
 
 // Format says how a task output is shaped. The zero Format is empty, read as
-// FormatRaw. It is a plain value, safe to share.
+// FormatRaw.
 type Format string
 
 // The output formats.
@@ -20,8 +20,7 @@ const (
 	FormatJSON Format = "json"
 )
 
-// TaskOutput is what a task produced. It is a plain value, safe to copy and
-// to read from many goroutines; its zero value is an empty raw output.
+// TaskOutput is what a task produced.
 type TaskOutput struct {
 	// Name is the task's display name.
 	Name string
@@ -61,8 +60,7 @@ func (o TaskOutput) String() string {
 }
 
 // OutputError reports a structured output that was still invalid after the
-// repair round trip. The zero value is not meaningful. It is not modified once
-// returned: safe to read from many goroutines.
+// repair round trip. The zero value is not meaningful.
 type OutputError struct {
 	// Task is the task's display name.
 	Task string
@@ -83,8 +81,7 @@ func (e *OutputError) Error() string {
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // GuardrailError reports a task one of whose guardrails rejected the output
-// more times than its budget allows. The zero value is not meaningful. It is
-// not modified once returned: safe to read from many goroutines.
+// more times than its budget allows. The zero value is not meaningful.
 type GuardrailError struct {
 	// Task is the task's display name.
 	Task string

@@ -7,7 +7,7 @@ import "fmt"
 // Err() error method (as a [Func] made by [New] with bad arguments does).
 // The error names the tool's index and name. Agents and crews call it before
 // the first model call, so a broken tool is a clear error up front rather
-// than a failure in the middle of a run. Check is safe for concurrent use.
+// than a failure in the middle of a run.
 func Check(tools []Tool) error {
 	for i, t := range tools {
 		if t == nil {

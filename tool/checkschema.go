@@ -8,8 +8,7 @@ import (
 // CheckSchema reports whether schema can be a tool's argument schema, as a
 // [Runner] compiles it: valid JSON that compiles as a JSON schema with no
 // reference outside itself. Tools whose schema comes from elsewhere (an MCP
-// server) are checked with it before they are offered to a model. It is a
-// pure function, safe for concurrent use.
+// server) are checked with it before they are offered to a model.
 func CheckSchema(schema json.RawMessage) (err error) {
 	defer func() {
 		if p := recover(); p != nil {

@@ -118,9 +118,6 @@ func (f *Func[In, Out]) Run(ctx context.Context, args json.RawMessage) (string, 
 	if f.fn == nil || f.args == nil {
 		return "", errZeroFunc
 	}
-	if s := trimArgs(string(args)); f.args.certainlyValid(s) {
-		return f.runChecked(ctx, json.RawMessage(s))
-	}
 	raw, doc, err := parseArgs(string(args))
 	if err != nil {
 		return "", &ArgsError{Tool: f.name, Syntax: true, Problems: []string{err.Error()}, Expected: f.args.brief}
@@ -201,8 +198,7 @@ func render(v any) (string, error) {
 // ArgsError reports arguments that do not fit a tool's schema. A [Runner]
 // turns it into a text for the model; [Func.Run] returns it. A tool may
 // return one itself to report arguments it cannot use. The zero value is an
-// error with no details. An ArgsError is a plain value: safe to read from
-// many goroutines, not to modify while others read it.
+// error with no details.
 type ArgsError struct {
 	// Tool is the tool's name.
 	Tool string

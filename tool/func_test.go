@@ -73,9 +73,10 @@ type tagged struct {
 	Days     uint    `json:"days,omitempty"`
 	Forced   string  `json:"forced,omitempty" jsonschema:"required"`
 	Ignored  string  `json:"-"`
-	internal string  //nolint:unused // unexported fields are not arguments
 	Nested   nested  `json:"nested"`
 	Optional *nested `json:"optional,omitempty"`
+	//lint:ignore U1000 an unexported field, which TestSchemaGeneration checks is not an argument
+	internal string
 }
 
 type nested struct {

@@ -34,7 +34,7 @@ var ErrInvalidName = errors.New("invalid tool name")
 //
 // A name with no ASCII letter, digit, '_' or '-' left (empty, only
 // punctuation, only non-Latin script) is an error wrapping
-// [ErrInvalidName]. SanitizeName is a pure function, safe for concurrent use.
+// [ErrInvalidName].
 func SanitizeName(name string) (string, error) {
 	var b strings.Builder
 	pending := false

@@ -124,15 +124,7 @@ type argsSchema struct {
 	err      error       // why it could not be compiled
 	doc      map[string]any
 	brief    string
-	fields   []string  // top-level property names, in schema order
-	fast     *fastNode // the fast path's form of the schema, nil if none
-}
-
-// certainlyValid reports whether the trimmed, non-empty arguments s are
-// certainly valid, by the fast path alone (see fastcheck.go). False means
-// "not sure": decode and check.
-func (as *argsSchema) certainlyValid(s string) bool {
-	return as != nil && as.compiled != nil && as.fast != nil && as.fast.fastValid(s)
+	fields   []string // top-level property names, in schema order
 }
 
 const resourceURL = "urn:crewai-go:tool-args"
@@ -174,7 +166,6 @@ func compileSchema(raw json.RawMessage) *argsSchema {
 		return as
 	}
 	as.compiled = sch
-	as.fast = compileFast(doc)
 	return as
 }
 

@@ -9,9 +9,8 @@ import (
 // RunState holds what tool calls remember during one run: how many times
 // each tool ran (for [MaxUsage]) and the results cache (for [Cache]). It
 // lives in a context (see [WithRunState]), never in a Tool, so one Tool
-// value can serve many concurrent runs with separate counts. A RunState is
-// safe for concurrent use. Its zero value is not used; get one from
-// [WithRunState].
+// value can serve many concurrent runs with separate counts. Its zero
+// value is not used; get one from [WithRunState].
 type RunState struct {
 	mu    sync.Mutex
 	tools map[any]*toolState

@@ -32,6 +32,10 @@
 // context ([WithRunState]), never to a Tool, so one Tool serves concurrent
 // runs with separate counts. Events for tool calls are emitted by the agent
 // that owns the Runner, not by this package.
+//
+// Concurrency: a [Runner], a [RunState], a [Func] whose function is, and the
+// package's functions are safe for concurrent use. Results, options and
+// errors are plain values, read-only once made.
 package tool
 
 import (
@@ -63,7 +67,7 @@ type Tool interface {
 
 // Problem classifies what went wrong with a tool call, for callers that branch
 // on it (events, retries, metrics); the zero value, the empty Problem, means
-// the call succeeded. It is a plain value, safe to share.
+// the call succeeded.
 type Problem string
 
 // The problems a [Result] can report.
@@ -85,8 +89,7 @@ const (
 )
 
 // Result is the outcome of one tool call made through a [Runner]. The zero
-// value is an empty, successful result. A Result is a plain value that the
-// Runner does not keep. It is safe to read from many goroutines.
+// value is an empty, successful result.
 type Result struct {
 	// Output is the text given back to the model.
 	Output string
@@ -116,8 +119,7 @@ type Result struct {
 
 // PanicError is the Result.Err of a tool that panicked. Test for it with
 // errors.As; if the panic value was an error, errors.Is and errors.As see it
-// through Unwrap. The zero value describes a panic with a nil value; like
-// every error here it is read-only once made, so safe for concurrent reads.
+// through Unwrap. The zero value describes a panic with a nil value.
 type PanicError struct {
 	// Tool is the tool's name.
 	Tool string
@@ -137,8 +139,7 @@ func (e *PanicError) Unwrap() error {
 }
 
 // Runner executes tool calls for one agent execution. Create one with
-// [NewRunner]; the zero value is a Runner with no tools. A Runner is safe for
-// concurrent use (parallel tool calls).
+// [NewRunner]; the zero value is a Runner with no tools.
 type Runner struct {
 	tools   []Tool
 	schemas []lazySchema // for tools that do not carry a compiled schema
@@ -252,24 +253,15 @@ func (r *Runner) Run(ctx context.Context, name, args string) (res Result) {
 		}
 	}
 	schema := r.schemaOf(i, t)
-	var (
-		raw json.RawMessage
-		doc any // nil when the fast path accepted the arguments
-		err error
-	)
-	if s := trimArgs(args); schema.certainlyValid(s) {
-		raw = json.RawMessage(s)
-	} else {
-		raw, doc, err = parseArgs(args)
-		if err != nil {
-			ae := &ArgsError{Tool: tname, Syntax: true, Expected: schema.brief,
-				Problems: []string{fmt.Sprintf("%v (given: %s)", err, clip(args, 200))}}
-			return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
-		}
-		if problems := schema.check(doc); problems != nil {
-			ae := &ArgsError{Tool: tname, Problems: problems, Expected: schema.brief}
-			return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
-		}
+	raw, doc, err := parseArgs(args)
+	if err != nil {
+		ae := &ArgsError{Tool: tname, Syntax: true, Expected: schema.brief,
+			Problems: []string{fmt.Sprintf("%v (given: %s)", err, clip(args, 200))}}
+		return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
+	}
+	if problems := schema.check(doc); problems != nil {
+		ae := &ArgsError{Tool: tname, Problems: problems, Expected: schema.brief}
+		return Result{Tool: tname, IsError: true, Problem: ProblemInvalidArgs, Output: ae.ModelText()}
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{Tool: tname, IsError: true, Err: err, Problem: ProblemCanceled,
@@ -280,11 +272,6 @@ func (r *Runner) Run(ctx context.Context, name, args string) (res Result) {
 	key := r.keyOf(i, t)
 	cacheKey := ""
 	if opts.Cache {
-		if doc == nil {
-			if _, doc, err = parseArgs(string(raw)); err != nil {
-				doc = nil // cannot happen: the fast path accepted raw
-			}
-		}
 		canonical, err := canonicalArgs(doc)
 		if err != nil {
 			canonical = raw

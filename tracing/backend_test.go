@@ -325,7 +325,7 @@ func TestDefaultTracer(t *testing.T) {
 	event.End(st, event.CrewCompleted{Crew: "C"})
 	tid := TraceID(ctx)
 	finish()
-	if Default() != Default() {
+	if first, second := Default(), Default(); first != second {
 		t.Error("Default not shared")
 	}
 	if _, err := os.Stat(filepath.Join(dir, tid.String()+".jsonl")); err != nil {
@@ -362,7 +362,7 @@ func TestResource(t *testing.T) {
 			s := spans[0]
 			got := map[string]string{}
 			for _, kv := range s.Resource.Attributes() {
-				got[string(kv.Key)] = kv.Value.Emit()
+				got[string(kv.Key)] = kv.Value.String()
 			}
 			for k, v := range c.want {
 				if got[k] != v {

@@ -92,7 +92,7 @@ func TestContentCapture(t *testing.T) {
 			}
 			chat := findSpan(t, spans, "chat gpt-4o-mini")
 			if v, ok := attrOf(chat, "gen_ai.usage.output_tokens"); !ok || v.AsInt64() != 5 {
-				t.Errorf("usage lost: %v", v.Emit())
+				t.Errorf("usage lost: %v", v.String())
 			}
 		})
 	}
@@ -113,7 +113,7 @@ func TestSecretsAndRedaction(t *testing.T) {
 	var all strings.Builder
 	for _, s := range exp.GetSpans() {
 		for _, kv := range s.Attributes {
-			all.WriteString(kv.Value.Emit())
+			all.WriteString(kv.Value.String())
 			all.WriteByte('\n')
 		}
 	}

@@ -118,7 +118,7 @@ func render(roots []*node, keys ...string) string {
 		for _, k := range keys {
 			for _, kv := range n.attrs {
 				if string(kv.Key) == k {
-					fmt.Fprintf(&b, " %s=%s", k, kv.Value.Emit())
+					fmt.Fprintf(&b, " %s=%s", k, kv.Value.String())
 				}
 			}
 		}

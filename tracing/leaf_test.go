@@ -145,8 +145,8 @@ func TestLeafSpans(t *testing.T) {
 					t.Errorf("chat m: no %s", key)
 				}
 			}
-			if v, _ := attrOf(chat, "gen_ai.response.finish_reasons"); v.Emit() != `["stop"]` {
-				t.Errorf("chat m: finish reasons %s", v.Emit())
+			if v, _ := attrOf(chat, "gen_ai.response.finish_reasons"); v.String() != `["stop"]` {
+				t.Errorf("chat m: finish reasons %s", v.String())
 			}
 
 			tool := spanNamed(t, spans, "execute_tool delegate")

@@ -500,50 +500,26 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	r.release(op)
 }
 
+// point records a point event as a span event on its parent step's span;
+// the step files map each kind (a retry, a rate-limit wait, a stream chunk),
+// and any other kind is a span event named by the event's kind.
 func (r *runTracer) point(e event.Event, h *event.Header) {
 	op := r.spans[h.ParentID]
 	if op == nil {
 		return
 	}
 	r.materialize(op)
-	sp := op.span
 	switch v := e.(type) {
 	case *event.TaskSkipped:
 		r.taskSkipped(op, v, h.Time)
 	case *event.Retry:
-		attrs := []attribute.KeyValue{
-			attribute.String(semconv.CrewAIRetryOperation, v.Operation),
-			attribute.Int(semconv.CrewAIRetryAttempt, v.Attempt),
-			attribute.Int64(semconv.CrewAIRetryWait, v.Wait.Milliseconds()),
-		}
-		if v.Err != nil {
-			attrs = append(attrs, attribute.String(semconv.CrewAIRetryError, r.t.text(v.Err.Error())))
-		}
-		sp.AddEvent(semconv.EventRetry, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
+		r.retry(op.span, v, h)
 	case *event.RateLimitWait:
-		sp.AddEvent(semconv.EventRateLimitWait, trace.WithTimestamp(h.Time), trace.WithAttributes(
-			attribute.String(semconv.CrewAIRateLimiter, v.Limiter),
-			attribute.Int64(semconv.CrewAIRateLimitWait, v.Wait.Milliseconds())))
+		r.rateLimitWait(op.span, v, h)
 	case *event.LLMStreamChunk:
-		if !op.sawChunk {
-			op.sawChunk = true
-			sp.SetAttributes(attribute.Float64(semconv.GenAIResponseTimeToFirst, h.Time.Sub(op.start).Seconds()))
-		}
-		// A chunk's text is never recorded: a secret split across chunks
-		// ("sk-pro" | "j-...") cannot be found in the pieces. The reply is
-		// recorded whole, and scrubbed whole, on the span's end; a chunk
-		// records where its text sits in it.
-		attrs := []attribute.KeyValue{
-			attribute.Int(semconv.CrewAIChunkOffset, op.chunkOff),
-			attribute.Int(semconv.CrewAIChunkSize, len(v.Chunk)),
-		}
-		op.chunkOff += len(v.Chunk)
-		if r.t.capture && v.ToolCall != nil && v.ToolCall.Name != "" {
-			attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, r.t.scrub.Scrub(v.ToolCall.Name)))
-		}
-		sp.AddEvent(semconv.EventStreamChunk, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
+		r.llmStreamChunk(op, v, h)
 	default:
-		sp.AddEvent(string(e.Kind()), trace.WithTimestamp(h.Time))
+		op.span.AddEvent(string(e.Kind()), trace.WithTimestamp(h.Time))
 	}
 }
 

@@ -18,12 +18,12 @@ func exportedText(spans tracetest.SpanStubs) string {
 	for _, s := range spans {
 		b.WriteString(s.Name + "\n")
 		for _, a := range s.Attributes {
-			b.WriteString(a.Value.Emit() + "\n")
+			b.WriteString(a.Value.String() + "\n")
 		}
 		for _, e := range s.Events {
 			b.WriteString(e.Name + "\n")
 			for _, a := range e.Attributes {
-				b.WriteString(a.Value.Emit() + "\n")
+				b.WriteString(a.Value.String() + "\n")
 			}
 		}
 		b.WriteString(s.Status.Description + "\n")

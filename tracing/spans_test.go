@@ -83,8 +83,8 @@ func TestChatSpanAttributes(t *testing.T) {
 		"input.mime_type":                "application/json",
 	} {
 		v, ok := attrOf(first, key)
-		if !ok || v.Emit() != want {
-			t.Errorf("%s = %q (%v), want %q", key, v.Emit(), ok, want)
+		if !ok || v.String() != want {
+			t.Errorf("%s = %q (%v), want %q", key, v.String(), ok, want)
 		}
 	}
 	in, _ := attrOf(first, "gen_ai.input.messages")
@@ -101,10 +101,10 @@ func TestChatSpanAttributes(t *testing.T) {
 		t.Errorf("tool response part missing: %s", in2.AsString())
 	}
 	if v, ok := attrOf(second, "llm.cost.total"); !ok || v.AsFloat64() != 0.0001 {
-		t.Errorf("cost %v %v", v.Emit(), ok)
+		t.Errorf("cost %v %v", v.String(), ok)
 	}
 	if v, ok := attrOf(second, "gen_ai.usage.cache_read.input_tokens"); !ok || v.AsInt64() != 2 {
-		t.Errorf("cache read %v %v", v.Emit(), ok)
+		t.Errorf("cache read %v %v", v.String(), ok)
 	}
 }
 

@@ -2,13 +2,14 @@ package tracing
 
 import (
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/semconv"
 )
 
 // The model call step. Each function maps one event of the step to span
-// attributes; start and end in run.go call them.
+// attributes; start, end and point in run.go call them.
 
 // llmCallStarted: a model call is the CLIENT span "chat {model}" (LLM),
 // a leaf (see openSpan), with the request parameters, messages and tool
@@ -91,4 +92,28 @@ func (r *runTracer) llmCallCompleted(attrs []attribute.KeyValue, v *event.LLMCal
 		}
 	}
 	return attrs
+}
+
+// llmStreamChunk: a streamed chunk is the span event "crewai.llm.stream_chunk"
+// with where its text sits in the reply; the first one also sets the time to
+// the first chunk on the span.
+func (r *runTracer) llmStreamChunk(op *openSpan, v *event.LLMStreamChunk, h *event.Header) {
+	sp := op.span
+	if !op.sawChunk {
+		op.sawChunk = true
+		sp.SetAttributes(attribute.Float64(semconv.GenAIResponseTimeToFirst, h.Time.Sub(op.start).Seconds()))
+	}
+	// A chunk's text is never recorded: a secret split across chunks
+	// ("sk-pro" | "j-...") cannot be found in the pieces. The reply is
+	// recorded whole, and scrubbed whole, on the span's end; a chunk records
+	// where its text sits in it.
+	attrs := []attribute.KeyValue{
+		attribute.Int(semconv.CrewAIChunkOffset, op.chunkOff),
+		attribute.Int(semconv.CrewAIChunkSize, len(v.Chunk)),
+	}
+	op.chunkOff += len(v.Chunk)
+	if r.t.capture && v.ToolCall != nil && v.ToolCall.Name != "" {
+		attrs = append(attrs, attribute.String(semconv.CrewAIChunkToolName, r.t.scrub.Scrub(v.ToolCall.Name)))
+	}
+	sp.AddEvent(semconv.EventStreamChunk, trace.WithTimestamp(h.Time), trace.WithAttributes(attrs...))
 }

@@ -119,14 +119,13 @@ func wireStub(text string, n int64, x float64) tracetest.SpanStub {
 			Attributes: []attribute.KeyValue{attribute.String("exception.message", text)}, DroppedAttributeCount: 2}},
 		Links: []sdktrace.Link{{SpanContext: parent.WithTraceState(ts), Attributes: []attribute.KeyValue{attribute.Int64("i", n)},
 			DroppedAttributeCount: 1}},
-		Status:                 sdktrace.Status{Code: codes.Error, Description: text},
-		DroppedAttributes:      3,
-		DroppedEvents:          4,
-		DroppedLinks:           5,
-		ChildSpanCount:         1,
-		Resource:               resource.NewSchemaless(attribute.String("service.name", "wire"), attribute.Int64("n", n)),
-		InstrumentationScope:   instrumentation.Scope{Name: "crewai", Version: "1.0", SchemaURL: "https://opentelemetry.io/schemas/1.26.0", Attributes: attribute.NewSet(attribute.String("a", text))},
-		InstrumentationLibrary: instrumentation.Scope{Name: "crewai", Version: "1.0"},
+		Status:               sdktrace.Status{Code: codes.Error, Description: text},
+		DroppedAttributes:    3,
+		DroppedEvents:        4,
+		DroppedLinks:         5,
+		ChildSpanCount:       1,
+		Resource:             resource.NewSchemaless(attribute.String("service.name", "wire"), attribute.Int64("n", n)),
+		InstrumentationScope: instrumentation.Scope{Name: "crewai", Version: "1.0", SchemaURL: "https://opentelemetry.io/schemas/1.26.0", Attributes: attribute.NewSet(attribute.String("a", text))},
 	}
 }
 

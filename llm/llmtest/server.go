@@ -326,7 +326,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sr *ServerReques
 			FinishReason: &finish,
 		})
 	}
-	b := appendResponse(make([]byte, 0, 512), &out)
+	b := appendJSON(nil, &out)
 	w.Header().Set("Content-Type", "application/json")
 	switch reply.Fault {
 	case FaultMalformedJSON:
@@ -351,7 +351,7 @@ func (s *Server) stream(w http.ResponseWriter, sr *ServerRequest, reply *Reply, 
 	created := time.Now().Unix()
 	buf := make([]byte, 0, 512)
 	send := func(ch *wireResponse) bool {
-		buf = append(appendResponse(append(buf[:0], "data: "...), ch), "\n\n"...)
+		buf = append(appendJSON(append(buf[:0], "data: "...), ch), "\n\n"...)
 		if _, err := w.Write(buf); err != nil {
 			return false
 		}

@@ -107,18 +107,8 @@ type wireError struct {
 
 // decodeRequest decodes a chat-completions request body into a
 // ServerRequest (without the HTTP fields). It fails on anything that is not
-// a JSON object of the expected shape, naming the field. The common shape
-// is read by fastDecodeRequest; everything else, and every error, by
-// decodeRequestJSON.
+// a JSON object of the expected shape, naming the field.
 func decodeRequest(body []byte) (*ServerRequest, error) {
-	if sr, ok := fastDecodeRequest(body); ok {
-		return sr, nil
-	}
-	return decodeRequestJSON(body)
-}
-
-// decodeRequestJSON is decodeRequest with encoding/json, for any body.
-func decodeRequestJSON(body []byte) (*ServerRequest, error) {
 	var w wireRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&w); err != nil {
@@ -232,6 +222,16 @@ func wireCallsOf(calls []llm.ToolCall) []wireCall {
 		out[i].Function.Name, out[i].Function.Arguments = c.Name, c.Arguments
 	}
 	return out
+}
+
+// appendJSON appends the JSON encoding of v (a wire type, which always
+// encodes) to b.
+func appendJSON(b []byte, v any) []byte {
+	j, err := json.Marshal(v)
+	if err != nil {
+		panic("llmtest: a wire value did not encode: " + err.Error())
+	}
+	return append(b, j...)
 }
 
 // splitHalf splits s near its middle on a rune boundary.
