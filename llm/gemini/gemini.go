@@ -258,8 +258,11 @@ func (c *Client) configure(cfg Config) *llm.Error {
 // Info describes the model; it does no I/O.
 func (c *Client) Info() llm.Info { return c.info }
 
-// Err returns the configuration error that every Generate returns, or nil.
-func (c *Client) Err() error {
+// Check returns the configuration error that every Generate returns (an
+// *llm.Error: ErrAuth for a missing key, ErrBadRequest for another bad
+// setting), or nil when c can be used. It does no I/O; a crew's validation
+// calls it through [llm.Check].
+func (c *Client) Check() error {
 	if c.err == nil {
 		return nil
 	}

@@ -104,8 +104,11 @@ var (
 )
 
 // message reads one element of messages.
+// A message whose content is missing or null where OpenAI requires one is
+// left to decodeRequestJSON, which words the error.
 func (p *fastParser) message() (llm.Message, bool) {
 	var m llm.Message
+	hasContent := false
 	ok := p.fields(messageKeys, func(key string) bool {
 		var ok bool
 		switch key {
@@ -119,6 +122,7 @@ func (p *fastParser) message() (llm.Message, bool) {
 				m.Content, ok = "", true
 			} else {
 				m.Content, ok = p.str()
+				hasContent = true
 			}
 		case "name":
 			m.Name, ok = p.str()
@@ -133,6 +137,9 @@ func (p *fastParser) message() (llm.Message, bool) {
 		}
 		return ok
 	})
+	if ok && !hasContent && contentRequired(string(m.Role), len(m.ToolCalls) > 0) {
+		return m, false
+	}
 	return m, ok
 }
 
@@ -581,14 +588,21 @@ func appendResponse(b []byte, r *wireResponse) []byte {
 func appendChoice(b []byte, c *wireChoice) []byte {
 	b = append(b, `{"index":`...)
 	b = strconv.AppendInt(b, int64(c.Index), 10)
-	if c.Message != nil {
-		b = append(b, `,"message":`...)
-		b = appendOutMessage(b, c.Message)
+	if m := c.Message; m != nil {
+		b = append(b, `,"message":{"role":`...)
+		b = appendString(b, m.Role)
+		b = append(b, `,"content":`...)
+		b = appendNullString(b, m.Content)
+		b = append(b, `,"refusal":`...)
+		b = appendNullString(b, m.Refusal)
+		b = appendCalls(b, m.ToolCalls, true)
+		b = append(b, '}')
 	}
 	if c.Delta != nil {
 		b = append(b, `,"delta":`...)
 		b = appendOutMessage(b, c.Delta)
 	}
+	b = append(b, `,"logprobs":null`...)
 	b = append(b, `,"finish_reason":`...)
 	if c.FinishReason == nil {
 		b = append(b, "null"...)
@@ -617,18 +631,34 @@ func appendOutMessage(b []byte, m *wireOutMessage) []byte {
 		b = append(b, `"content":`...)
 		b = appendString(b, *m.Content)
 	}
-	if len(m.ToolCalls) > 0 {
-		sep()
-		b = append(b, `"tool_calls":[`...)
-		for i := range m.ToolCalls {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendCall(b, &m.ToolCalls[i])
-		}
-		b = append(b, ']')
+	return append(appendCalls(b, m.ToolCalls, comma), '}')
+}
+
+// appendNullString appends *s as a JSON string, or null.
+func appendNullString(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
 	}
-	return append(b, '}')
+	return appendString(b, *s)
+}
+
+// appendCalls appends the tool_calls field (after a comma when comma is
+// true), or nothing when there are none.
+func appendCalls(b []byte, calls []wireCall, comma bool) []byte {
+	if len(calls) == 0 {
+		return b
+	}
+	if comma {
+		b = append(b, ',')
+	}
+	b = append(b, `"tool_calls":[`...)
+	for i := range calls {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCall(b, &calls[i])
+	}
+	return append(b, ']')
 }
 
 func appendCall(b []byte, c *wireCall) []byte {

@@ -181,7 +181,7 @@ func TestAppendResponse(t *testing.T) {
 		call.Function.Name, call.Function.Arguments = s, `{"q":"`+s+`"}`
 		tests = append(tests,
 			&wireResponse{ID: s, Object: "chat.completion", Created: 1700000000, Model: s, Choices: []wireChoice{{
-				Message: &wireOutMessage{Role: "assistant", Content: &s, ToolCalls: []wireCall{call, {}}}, FinishReason: &calls}},
+				Message: &wireMessage{Role: "assistant", Content: &s, Refusal: &s, ToolCalls: []wireCall{call, {}}}, FinishReason: &calls}},
 				Usage: wireUsageOf(llm.Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3, CachedPromptTokens: 4, ReasoningTokens: 5})},
 			&wireResponse{ID: "x", Object: "chat.completion.chunk", Created: -1, Choices: []wireChoice{{Index: 2,
 				Delta: &wireOutMessage{Content: &s, ToolCalls: []wireCall{{Index: &idx}}}}}},
@@ -190,7 +190,8 @@ func TestAppendResponse(t *testing.T) {
 	tests = append(tests,
 		&wireResponse{},
 		&wireResponse{Choices: []wireChoice{}, Usage: &wireUsage{}},
-		&wireResponse{Choices: []wireChoice{{Message: &wireOutMessage{}, Delta: &wireOutMessage{Content: &empty}, FinishReason: &stop}}},
+		&wireResponse{Choices: []wireChoice{{Message: &wireMessage{}, Delta: &wireOutMessage{Content: &empty}, FinishReason: &stop}}},
+		&wireResponse{Choices: []wireChoice{{Message: &wireMessage{Role: "assistant", ToolCalls: []wireCall{{ID: "c"}}}}}},
 	)
 	for i, r := range tests {
 		want, err := json.Marshal(r)

@@ -72,13 +72,28 @@ type wireResponse struct {
 	Usage   *wireUsage   `json:"usage,omitempty"`
 }
 
+// wireChoice is a choice of a reply (Message) or of a stream chunk (Delta).
+// Logprobs is always null (logprobs are never requested), as OpenAI sends
+// it.
 type wireChoice struct {
 	Index        int             `json:"index"`
-	Message      *wireOutMessage `json:"message,omitempty"`
+	Message      *wireMessage    `json:"message,omitempty"`
 	Delta        *wireOutMessage `json:"delta,omitempty"`
+	Logprobs     *struct{}       `json:"logprobs"`
 	FinishReason *string         `json:"finish_reason"`
 }
 
+// wireMessage is the message of a non-streamed reply: content and refusal
+// are always present, null when there is none (content is null on a reply
+// that only calls tools), as OpenAI sends them.
+type wireMessage struct {
+	Role      string     `json:"role"`
+	Content   *string    `json:"content"`
+	Refusal   *string    `json:"refusal"`
+	ToolCalls []wireCall `json:"tool_calls,omitempty"`
+}
+
+// wireOutMessage is the delta of a stream chunk.
 type wireOutMessage struct {
 	Role      string     `json:"role,omitempty"`
 	Content   *string    `json:"content,omitempty"`
@@ -97,10 +112,13 @@ type wireUsage struct {
 	} `json:"completion_tokens_details"`
 }
 
+// wireError is OpenAI's error body; param and code are always present, null
+// when the error names none.
 type wireError struct {
 	Error struct {
 		Message string  `json:"message"`
 		Type    string  `json:"type"`
+		Param   *string `json:"param"`
 		Code    *string `json:"code"`
 	} `json:"error"`
 }
@@ -137,6 +155,9 @@ func decodeRequestJSON(body []byte) (*ServerRequest, error) {
 		req.Messages = make([]llm.Message, len(w.Messages))
 	}
 	for i, m := range w.Messages {
+		if ie := checkContent(i, m.Role, m.Content, len(m.ToolCalls) > 0); ie != nil {
+			return nil, ie
+		}
 		text, err := decodeContent(m.Content)
 		if err != nil {
 			return nil, fmt.Errorf("llmtest: messages[%d].content: %w", i, err)
