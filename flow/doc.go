@@ -166,9 +166,10 @@
 //     a conversation or a long job kickoff after kickoff.
 //
 // One kickoff at a time runs a given state ID: a kickoff given an ID takes
-// its lease first (from a Store that is a [Leaser], such as [MemoryStore],
-// or else from the Flow value itself), and a second kickoff of the same ID
-// meanwhile fails at once with an error matching [ErrStateBusy] instead of
+// its lease first (from a Store that is a [Leaser], such as [MemoryStore]
+// within a process or flow/sqlitestore across the processes sharing its
+// file, or else from the Flow value itself), and a second kickoff of the
+// same ID meanwhile fails at once with an error matching [ErrStateBusy] instead of
 // running what was left a second time.
 //
 // A resumed kickoff whose saved runs this flow would not have started (the

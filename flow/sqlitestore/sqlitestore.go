@@ -7,16 +7,26 @@
 // The database has one append-only table, flow_states, whose latest row for
 // a state ID wins. A [*Store] is safe for concurrent use, also by several
 // processes sharing the file (WAL mode, busy timeout).
+//
+// A Store is a [flow.Leaser]: a kickoff of a saved state ID holds a row of
+// the flow_leases table while it runs, so a second kickoff of that ID, in
+// this process or another one sharing the file, fails at once with
+// [flow.ErrStateBusy]. The holder renews its row every third of
+// [Store.LeaseTTL]; a process that dies holding a lease blocks the ID for at
+// most LeaseTTL, after which the next kickoff takes it over.
 package sqlitestore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
@@ -34,7 +44,15 @@ const DefaultPath = ".crewai/flow_states.db"
 type Store struct {
 	db   *sql.DB
 	path string
+
+	// LeaseTTL is how long a lease outlives its holder's last renewal
+	// (see [Store.Lease]); zero means DefaultLeaseTTL. Set it before the
+	// first kickoff.
+	LeaseTTL time.Duration
 }
+
+// DefaultLeaseTTL is the LeaseTTL of a Store that sets none.
+const DefaultLeaseTTL = 30 * time.Second
 
 // Open opens (creating if needed, with its directory) the SQLite database at
 // path; an empty path means DefaultPath, ":memory:" a private in-memory
@@ -70,7 +88,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	state_json TEXT NOT NULL,
 	progress_json TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS flow_states_state_id ON flow_states(state_id, id);`
+CREATE INDEX IF NOT EXISTS flow_states_state_id ON flow_states(state_id, id);
+CREATE TABLE IF NOT EXISTS flow_leases (
+	state_id TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	expires_unix_ms INTEGER NOT NULL
+);`
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlitestore: open state store %q: %w", path, err)
@@ -144,3 +167,65 @@ func (s *Store) Load(ctx context.Context, stateID string) (*flow.Record, error) 
 	}
 	return &r, nil
 }
+
+// Lease takes the lease of stateID (see [flow.Leaser]) for this kickoff: it
+// fails at once with an error matching [flow.ErrStateBusy] while another
+// kickoff, in any process sharing the database, holds it and has renewed it
+// within LeaseTTL. While held, the lease is renewed in the background;
+// release stops the renewal and deletes the lease.
+func (s *Store) Lease(ctx context.Context, stateID string) (func(), error) {
+	ttl := s.LeaseTTL
+	if ttl <= 0 {
+		ttl = DefaultLeaseTTL
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	holder := fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
+	now := time.Now()
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO flow_leases (state_id, holder, expires_unix_ms) VALUES (?, ?, ?)
+		ON CONFLICT(state_id) DO UPDATE SET holder = excluded.holder, expires_unix_ms = excluded.expires_unix_ms
+		WHERE flow_leases.expires_unix_ms < ?`,
+		stateID, holder, now.Add(ttl).UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: lease state %q: %w", stateID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return nil, fmt.Errorf("sqlitestore: lease state %q: %w", stateID, err)
+		}
+		return nil, fmt.Errorf("sqlitestore: lease state %q in %s: %w", stateID, s.path, flow.ErrStateBusy)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // renews the lease until release; owned and waited for by release
+		defer wg.Done()
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				rctx, cancel := context.WithTimeout(context.Background(), ttl/3)
+				_, _ = s.db.ExecContext(rctx,
+					`UPDATE flow_leases SET expires_unix_ms = ? WHERE state_id = ? AND holder = ?`,
+					time.Now().Add(ttl).UnixMilli(), stateID, holder)
+				cancel()
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(stop)
+			wg.Wait()
+			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, _ = s.db.ExecContext(rctx, `DELETE FROM flow_leases WHERE state_id = ? AND holder = ?`, stateID, holder)
+		})
+	}, nil
+}
+
+var _ flow.Leaser = (*Store)(nil)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,4 +102,107 @@ func TestFlowLinksNoSQLite(t *testing.T) {
 			t.Errorf("package flow depends on %s", d)
 		}
 	}
+}
+
+// Two Store values over one file stand for two processes: while a kickoff
+// of one holds a state ID, a kickoff of that ID through the other fails at
+// once with ErrStateBusy; once the first ends, the ID is free.
+func TestLeaseAcrossStores(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "states.db")
+	a, err := sqlitestore.Open(ctx, path)
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := sqlitestore.Open(ctx, path)
+	require.NoError(t, err)
+	defer b.Close()
+
+	inside, release := make(chan struct{}), make(chan struct{})
+	newFlow := func(store flow.Store) *flow.Flow[map[string]any] {
+		f := &flow.Flow[map[string]any]{Name: "Busy", Persist: store}
+		f.Step(flow.Start("work"), func(ctx ctxT, s *flow.State[map[string]any]) (any, error) {
+			if s.Get()["block"] == true {
+				close(inside)
+				<-release
+			}
+			s.Update(func(m *map[string]any) { (*m)["n"] = 1 })
+			return nil, nil
+		})
+		return f
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := newFlow(a).Kickoff(ctx, map[string]any{"id": "s1", "block": true})
+		done <- err
+	}()
+	<-inside
+	_, err = newFlow(b).Kickoff(ctx, map[string]any{"id": "s1"})
+	require.ErrorIs(t, err, flow.ErrStateBusy)
+	assert.ErrorContains(t, err, `"s1"`)
+	_, err = newFlow(b).Kickoff(ctx, map[string]any{"id": "s2"})
+	require.NoError(t, err, "another ID is free")
+	close(release)
+	require.NoError(t, <-done)
+	res, err := newFlow(b).Kickoff(ctx, map[string]any{"id": "s1", "block": false})
+	require.NoError(t, err, "the lease was given back")
+	assert.Equal(t, "s1", res.StateID)
+}
+
+// A lease whose holder stopped renewing it (a process that died) blocks
+// its ID until it expires, then the next kickoff takes it over; a lease
+// still in date is respected.
+func TestLeaseOfDeadHolderExpires(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "states.db")
+	s, err := sqlitestore.Open(ctx, path)
+	require.NoError(t, err)
+	defer s.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	defer raw.Close()
+	now := time.Now()
+	_, err = raw.ExecContext(ctx, `INSERT INTO flow_leases (state_id, holder, expires_unix_ms) VALUES
+		('live', 'other-process', ?), ('dead', 'crashed-process', ?)`,
+		now.Add(time.Hour).UnixMilli(), now.Add(-time.Second).UnixMilli())
+	require.NoError(t, err)
+
+	_, err = s.Lease(ctx, "live")
+	require.ErrorIs(t, err, flow.ErrStateBusy)
+	release, err := s.Lease(ctx, "dead")
+	require.NoError(t, err, "an expired lease is taken over")
+	var holder string
+	require.NoError(t, raw.QueryRowContext(ctx, `SELECT holder FROM flow_leases WHERE state_id = 'dead'`).Scan(&holder))
+	assert.NotEqual(t, "crashed-process", holder)
+	release()
+	release() // a second call is harmless
+	var n int
+	require.NoError(t, raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM flow_leases WHERE state_id = 'dead'`).Scan(&n))
+	assert.Zero(t, n, "release deletes the lease")
+	require.NoError(t, raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM flow_leases WHERE state_id = 'live'`).Scan(&n))
+	assert.Equal(t, 1, n, "release deletes only its own lease")
+}
+
+// A held lease is renewed while its kickoff runs, so a long kickoff keeps
+// its ID past LeaseTTL.
+func TestLeaseIsRenewed(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "states.db")
+	s, err := sqlitestore.Open(ctx, path)
+	require.NoError(t, err)
+	defer s.Close()
+	s.LeaseTTL = 300 * time.Millisecond
+	release, err := s.Lease(ctx, "long")
+	require.NoError(t, err)
+	defer release()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	defer raw.Close()
+	expiry := func() int64 {
+		var ms int64
+		require.NoError(t, raw.QueryRowContext(ctx, `SELECT expires_unix_ms FROM flow_leases WHERE state_id = 'long'`).Scan(&ms))
+		return ms
+	}
+	first := expiry()
+	require.Eventually(t, func() bool { return expiry() > first }, time.Minute, 20*time.Millisecond,
+		"the holder renews its lease")
 }
