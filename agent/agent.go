@@ -268,6 +268,10 @@ type Job struct {
 	Knowledge Knowledge
 	// Memory is used when the agent has no Memory of its own (a crew's).
 	Memory Memory
+	// Files are images, documents or audio for the model to look at (a
+	// task's Files): they go with the job's first user message, after its
+	// text, mapped by the model client (see [llm.Part]).
+	Files []llm.Part
 }
 
 // Result is what an execution produced. Execute returns a new Result that the

@@ -26,10 +26,18 @@ type attempt struct {
 	sent       bool
 	status     int
 	retryAfter time.Duration
+	rewrite
+}
+
+// rewrite is what the HTTP layer changes in the body go-openai encoded.
+type rewrite struct {
 	// emptyContent lists the messages that must be sent with "content": ""
 	// (go-openai leaves an empty content out, which OpenAI rejects on system,
 	// user and tool messages and on assistant messages without tool calls).
 	emptyContent []int
+	// parts are the JSON of the content parts go-openai has no type for
+	// (files, audio), in the order of their placeholders.
+	parts []json.RawMessage
 }
 
 type attemptKey struct{}
@@ -53,14 +61,17 @@ func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
 		req.URL.RawQuery = q.Encode()
 	}
 	rec, _ := req.Context().Value(attemptKey{}).(*attempt)
-	if rec != nil && len(rec.emptyContent) > 0 && req.Body != nil {
+	if rec != nil && (len(rec.emptyContent) > 0 || len(rec.parts) > 0) && req.Body != nil {
 		body, err := io.ReadAll(req.Body)
 		_ = req.Body.Close()
 		if err != nil {
 			return nil, err
 		}
-		if body, err = addEmptyContent(body, rec.emptyContent); err != nil {
-			return nil, err
+		body = replaceParts(body, rec.parts)
+		if len(rec.emptyContent) > 0 {
+			if body, err = addEmptyContent(body, rec.emptyContent); err != nil {
+				return nil, err
+			}
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))

@@ -172,7 +172,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 	}
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
 		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
-		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory}
+		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory, Files: t.Files}
 	retries := t.GuardrailMaxRetries
 	if retries == 0 {
 		retries = DefaultGuardrailMaxRetries

@@ -7,6 +7,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/internal/interpolate"
+	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
 )
 
@@ -43,6 +44,11 @@ type Task struct {
 	// Output, if set (with [As]), asks for structured output decoded into a
 	// Go type.
 	Output *Schema
+	// Files attaches images, documents or audio (chat.Image, chat.File,
+	// chat.Audio...) for the agent's model to look at; they go with the
+	// task's prompt, mapped by the model client, which refuses what its
+	// provider does not take.
+	Files []llm.Part
 	// Guardrail, if set, checks each output; a rejection makes the agent try
 	// again with the guardrail's feedback.
 	Guardrail Guardrail
