@@ -9,8 +9,10 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
+	"github.com/crewai-go/crewai/tracing"
 )
 
 // Agent is a role played by a model: who it is (Role, Goal, Backstory), what
@@ -96,6 +98,16 @@ type Agent struct {
 	// agent gets its tools, and a task remembers its result in it (a
 	// *memory.Memory).
 	Memory Memory
+	// Tracing asks for the agent's standalone kickoffs (Kickoff) to be
+	// traced (see package tracing; CREWAI_TRACING_ENABLED also turns it
+	// on). Inside a crew or flow, theirs decides.
+	Tracing bool
+	// Tracer is where traced standalone kickoffs send their spans; nil
+	// means tracing.Default().
+	Tracer *tracing.Tracer
+	// Bus receives the events of standalone kickoffs; nil means
+	// event.Default().
+	Bus *event.Bus
 	// TaskTemplate, if set, replaces the layout of the user prompt. It may
 	// use {description}, {expected_output} and {context}; any other
 	// placeholder is an error.
@@ -272,6 +284,13 @@ type Job struct {
 	// task's Files): they go with the job's first user message, after its
 	// text, mapped by the model client (see [llm.Part]).
 	Files []llm.Part
+	// Messages, if set, continue the conversation after the task message
+	// (the system and user prompts built from the job): earlier turns and
+	// a person's feedback, as a task with HumanInput sends them. With an
+	// empty Description and no ExpectedOutput, Context or TaskTemplate they
+	// replace the task message: the conversation is the system prompt
+	// followed by Messages (Agent.Kickoff with messages).
+	Messages []llm.Message
 }
 
 // Result is what an execution produced. Execute returns a new Result that the

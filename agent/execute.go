@@ -406,9 +406,12 @@ func (p *plan) attempt(ctx context.Context, attempt int) (res *Result, usage llm
 	e.msgs = make([]llm.Message, 2, 8)
 	e.msgs[0] = llm.Message{Role: llm.RoleSystem, Content: p.system}
 	e.msgs[1] = llm.Message{Role: llm.RoleUser, Content: p.user, Parts: p.job.Files}
+	if len(p.job.Messages) > 0 {
+		e.msgs = p.conversation()
+	}
 
 	var st event.Step
-	if event.Enabled(ctx) {
+	if event.Enabled(ctx) && !rootAttempt(ctx) {
 		ctx, st = event.Begin(ctx, p.startedEvent(attempt))
 	}
 	defer func() {

@@ -745,6 +745,8 @@ func FailureOf(e Event) *Failure {
 		return &v.Failure
 	case *MemorySaveFailed:
 		return &v.Failure
+	case *HumanInputFailed:
+		return &v.Failure
 	}
 	return nil
 }

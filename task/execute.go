@@ -180,7 +180,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 		retries = 0
 	}
 	for attempt := 1; ; attempt++ {
-		res, err := a.Execute(ctx, job)
+		res, err := t.execute(ctx, a, job, name)
 		if res != nil {
 			usage = usage.Add(res.Usage)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/interpolate"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
@@ -75,6 +76,14 @@ type Task struct {
 	// Async lets a crew run this task concurrently with the tasks that follow
 	// it, until a synchronous task needs its output.
 	Async bool
+	// HumanInput asks a person for feedback on each final answer of the
+	// agent; feedback goes back to the agent, which revises, until the
+	// person answers with nothing (see "Human input" in the package doc).
+	HumanInput bool
+	// HumanProvider is where the questions of HumanInput go; nil means the
+	// provider in the kickoff's context (human.WithProvider), else the
+	// console (human.Default).
+	HumanProvider human.Provider
 }
 
 // NoContext returns an empty, non-nil task list: as a Task's Context it means

@@ -297,6 +297,8 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		r.retrievalStarted(&s, v)
 	case *event.MemorySaveStarted:
 		r.memorySaveStarted(&s, v)
+	case *event.HumanInputStarted:
+		r.humanInputStarted(&s, v)
 	default:
 		s.name = string(e.Kind())
 	}
@@ -400,6 +402,10 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 		attrs = r.retrievalCompleted(attrs, v)
 	case *event.MemorySaveCompleted:
 		attrs = r.memorySaveCompleted(attrs, v)
+	case *event.HumanInputCompleted:
+		attrs = r.humanInputCompleted(attrs, v)
+	case *event.HumanInputFailed:
+		attrs = r.humanInputFailed(attrs, v)
 	}
 	if pending {
 		op.attrs = attrs
