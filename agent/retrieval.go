@@ -11,17 +11,25 @@ import (
 
 // Knowledge is a body of documents an agent searches before a job: package
 // knowledge's *Knowledge implements it. Passages returns the passages most
-// relevant to query, best first, for the agent of the given role.
+// relevant to query, best first, for the agent of the given role. owner
+// says whose knowledge is searched, which is how CrewAI names the
+// collection of a knowledge given no name: the agent's role for the
+// agent's own Knowledge, "crew" for a crew's (Job.Knowledge).
 // Implementations must be safe for concurrent use and honour ctx.
 type Knowledge interface {
-	Passages(ctx context.Context, agent, query string) ([]string, error)
+	Passages(ctx context.Context, owner, agent, query string) ([]string, error)
 }
+
+// CrewKnowledgeOwner is the owner Passages is given for a crew's knowledge.
+const CrewKnowledgeOwner = "crew"
 
 // Memory is what an agent remembers across jobs: package memory's *Memory
 // implements it. Implementations must be safe for concurrent use.
 type Memory interface {
 	// Recall returns what is remembered that is relevant to query, in the
-	// scope of crew (empty for an agent alone) and agent role, best first.
+	// scope of crew (empty for an agent alone), best first: every agent's
+	// memories of the crew when agent is empty, else only those of that
+	// agent role.
 	Recall(ctx context.Context, crew, agent, query string) ([]string, error)
 	// Tools returns tools that let the agent search and save memories in
 	// that scope (they are added to its tools).
@@ -59,7 +67,15 @@ func (p *plan) augment(ctx context.Context) (llm.Usage, error) {
 	a, job := p.a, p.job
 	var b strings.Builder
 	if mem := a.MemoryFor(job); mem != nil {
-		got, err := mem.Recall(ctx, job.Crew, p.role, job.Description)
+		// As CrewAI scopes recall: a crew's memory recalls what the whole
+		// crew remembers (its agents save under /crew/<name>/agent/<role>,
+		// recall searches /crew/<name>); an agent's own Memory recalls what
+		// this agent remembers.
+		scope := ""
+		if a.Memory != nil {
+			scope = p.role
+		}
+		got, err := mem.Recall(ctx, job.Crew, scope, job.Description)
 		if err != nil {
 			return llm.Usage{}, fmt.Errorf("recalling memories: %w", err)
 		}
@@ -90,11 +106,15 @@ func (p *plan) augment(ctx context.Context) (llm.Usage, error) {
 			}
 		}
 		var found []string
-		for _, k := range []Knowledge{a.Knowledge, job.Knowledge} {
+		for i, k := range []Knowledge{a.Knowledge, job.Knowledge} {
 			if k == nil {
 				continue
 			}
-			got, err := k.Passages(ctx, p.role, query)
+			owner := p.role
+			if i == 1 {
+				owner = CrewKnowledgeOwner
+			}
+			got, err := k.Passages(ctx, owner, p.role, query)
 			if err != nil {
 				return usage, fmt.Errorf("searching knowledge: %w", err)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/console"
+	"github.com/crewai-go/crewai/internal/usagemeter"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tool"
@@ -78,8 +79,15 @@ func (c *Crew) kickoff(ctx context.Context, inputs map[string]any, seeded []task
 			panic(p)
 		}
 	}()
+	var meter *usagemeter.Meter
+	if c.usesRetrieval() {
+		ctx, meter = usagemeter.With(ctx)
+	}
 	err := c.run(ctx, inputs, seeded, out)
 	c.drainMemories(ctx)
+	if meter != nil {
+		out.Usage = out.Usage.Add(meter.Usage())
+	}
 	var stack string
 	if err == nil && c.AfterKickoff != nil {
 		var after *CrewOutput

@@ -7,6 +7,28 @@ import (
 	"github.com/crewai-go/crewai/agent"
 )
 
+// usesRetrieval reports whether the crew or one of its agents has memory or
+// knowledge: then a kickoff counts the usage of their embeddings and
+// memory extractions (package internal/usagemeter) in CrewOutput.Usage.
+// A crew without either pays nothing for it.
+func (c *Crew) usesRetrieval() bool {
+	if c.Memory != nil || c.Knowledge != nil {
+		return true
+	}
+	uses := func(a *agent.Agent) bool { return a != nil && (a.Memory != nil || a.Knowledge != nil) }
+	for _, a := range c.Agents {
+		if uses(a) {
+			return true
+		}
+	}
+	for _, t := range c.Tasks {
+		if t != nil && uses(t.Agent) {
+			return true
+		}
+	}
+	return uses(c.ManagerAgent)
+}
+
 // drainMemories waits, at most MemoryDrainTimeout, for the background saves
 // of the crew's memory and of its agents' own memories, so that what a
 // kickoff learnt is stored (and traced) before it returns. A save still

@@ -84,7 +84,8 @@ func TestMemoryCarriesOverBetweenKickoffs(t *testing.T) {
 	assert.Contains(t, out.Raw, "The customer code is ZX81")
 
 	// The agent was offered the memory tools, and the usage counts the
-	// task's model call (the extraction runs outside the task).
+	// task's model call, the recall's embedding, and the background save
+	// (drained before Kickoff returned): the extraction and its embedding.
 	reqs := model.Requests()
 	var task *llm.Request
 	for i := range reqs {
@@ -98,7 +99,7 @@ func TestMemoryCarriesOverBetweenKickoffs(t *testing.T) {
 		names = append(names, d.Name)
 	}
 	assert.ElementsMatch(t, []string{memory.SearchToolName, memory.SaveToolName}, names)
-	assert.Equal(t, 1, out.Usage.Requests)
+	assert.Equal(t, 4, out.Usage.Requests, "task, extraction, recall embedding, save embedding")
 }
 
 func TestKnowledgeGoesIntoThePrompt(t *testing.T) {
@@ -120,7 +121,7 @@ func TestKnowledgeGoesIntoThePrompt(t *testing.T) {
 	c := &crew.Crew{Name: "support", Agents: []*agent.Agent{a}, Tasks: []*task.Task{first, second}, Knowledge: k}
 	out, err := c.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, 4, out.Usage.Requests, "two rewrites and two answers")
+	assert.Equal(t, 8, out.Usage.Requests, "two rewrites, two answers, two sources ingested, two queries embedded")
 	reqs := model.Requests()
 	require.Len(t, reqs, 4)
 	assert.Equal(t, "Task: When are refunds paid?", reqs[2].Messages[1].Content, "the rewrite is asked with the task")
@@ -134,7 +135,7 @@ func TestKnowledgeGoesIntoThePrompt(t *testing.T) {
 	a.NoQueryRewrite = true
 	out, err = c.Kickoff(context.Background(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, 2, out.Usage.Requests)
+	assert.Equal(t, 4, out.Usage.Requests, "two answers and two queries embedded; nothing to ingest again")
 }
 
 func TestKnowledgeFailureFailsTheTaskNamingTheBackend(t *testing.T) {
@@ -283,4 +284,106 @@ func names(spans []tracetest.SpanStub) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+// meteredEmbedder is the HashEmbedder with a fixed usage per request.
+type meteredEmbedder struct{ rag.HashEmbedder }
+
+var embedUsage = llm.Usage{PromptTokens: 3, TotalTokens: 3, Requests: 1}
+
+func (m meteredEmbedder) Embed(ctx context.Context, texts []string) (*rag.Embeddings, error) {
+	e, err := m.HashEmbedder.Embed(ctx, texts)
+	if err == nil {
+		e.Usage = embedUsage
+	}
+	return e, err
+}
+
+// TestRetrievalUsageIsCounted: CrewOutput.Usage counts, besides the
+// agents' model calls, every embedding request (ingestion, knowledge
+// query, recall, save) and the memory extraction's model call, exactly
+// once; a crew without memory or knowledge counts only its model calls.
+func TestRetrievalUsageIsCounted(t *testing.T) {
+	times := func(u llm.Usage, n int) llm.Usage {
+		var out llm.Usage
+		for range n {
+			out = out.Add(u)
+		}
+		return out
+	}
+	tests := []struct {
+		name         string
+		memory       bool
+		knowledge    bool
+		models, embs int // model calls (fixedUsage and a request each), embedding requests (embedUsage each)
+	}{
+		{"neither", false, false, 1, 0},
+		{"knowledge", false, true, 2, 2}, // rewrite + answer; ingestion (one source) + query
+		{"memory", true, false, 2, 2},    // answer + extraction; recall + save
+		{"memory and knowledge", true, true, 3, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			model := recallModel()
+			a := &agent.Agent{Role: "Clerk", LLM: model}
+			c := &crew.Crew{Name: "shop", Agents: []*agent.Agent{a},
+				Tasks: []*task.Task{{Name: "note", Description: "Write down the customer code {code}", Agent: a}}}
+			if tt.memory {
+				c.Memory = &memory.Memory{Store: st, Embedder: meteredEmbedder{}}
+			}
+			if tt.knowledge {
+				c.Knowledge = &knowledge.Knowledge{Name: "codes", Store: st, Embedder: meteredEmbedder{},
+					Sources: []knowledge.Source{knowledge.String{Content: "Customer codes have four characters."}}}
+			}
+			out, err := c.Kickoff(context.Background(), map[string]any{"code": "ZX81"})
+			require.NoError(t, err)
+			call := fixedUsage
+			call.Requests = 1 // a model call is one request
+			assert.Equal(t, times(call, tt.models).Add(times(embedUsage, tt.embs)), out.Usage)
+		})
+	}
+}
+
+// TestAgentOwnMemoryRecallsOnlyTheAgent: with a crew's memory every agent
+// recalls what the crew remembers; an agent with its own Memory recalls
+// only its own memories (CrewAI's scopes).
+func TestAgentOwnMemoryRecallsOnlyTheAgent(t *testing.T) {
+	st := openStore(t)
+	seed := &memory.Memory{Store: st, Embedder: rag.HashEmbedder{}}
+	_, err := seed.Remember(context.Background(),
+		memory.Item{Text: "The customer code is ZX81", Crew: "shop", Agent: "Clerk", Importance: 0.5},
+		memory.Item{Text: "The customer code is C64", Crew: "shop", Agent: "Auditor", Importance: 0.5})
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		own     bool
+		want    []string
+		wantNot []string
+	}{
+		{"the crew's memory", false, []string{"ZX81", "C64"}, nil},
+		{"the agent's own memory", true, []string{"ZX81"}, []string{"C64"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := &memory.Memory{Store: st, Embedder: rag.HashEmbedder{}, LLM: &llmtest.Scripted{
+				Replies: []llmtest.Reply{{Content: `{"memories":[]}`}}}}
+			a := &agent.Agent{Role: "Clerk", LLM: recallModel()}
+			c := &crew.Crew{Name: "shop", Agents: []*agent.Agent{a},
+				Tasks: []*task.Task{{Name: "recall", Description: "What is the customer code?", Agent: a}}}
+			if tt.own {
+				a.Memory = mem
+			} else {
+				c.Memory = mem
+			}
+			out, err := c.Kickoff(context.Background(), nil)
+			require.NoError(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, out.Raw, w)
+			}
+			for _, w := range tt.wantNot {
+				assert.NotContains(t, out.Raw, w)
+			}
+		})
+	}
 }

@@ -138,6 +138,8 @@ type MCPServeFinished struct {
 	Result string
 	// IsError is true when the answer is a tool error (isError).
 	IsError bool
+	// Tools is the number of tools the answer to a tools/list gave.
+	Tools int
 }
 
 // MCPServeFailed closes a request the server could not answer.

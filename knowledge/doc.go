@@ -27,6 +27,22 @@
 // first Search of a Knowledge value brings the store up to date; Ingest does
 // it ahead of time.
 //
+// # Collections
+//
+// A Knowledge with a Name is kept in the collection "knowledge_<Name>".
+// Without one, it is named as CrewAI names it, after its owner: an agent's
+// knowledge in "knowledge_<role>", a crew's in "knowledge_crew"
+// ([Knowledge.CollectionFor]); `crewai knowledge reset --name ROLE`
+// removes an agent's.
+//
+// # Untrusted documents
+//
+// A PDF is parsed in process by a pure-Go reader, so a hostile one must not
+// hang or exhaust the program: its extraction is bounded by [PDFLimits]
+// (size, pages, decoded size of each page's streams, text, bytes read,
+// time; File.PDF sets them), and a limit reached is an error naming it
+// ([ErrPDFLimit]), never a silently shortened text.
+//
 // # Events and errors
 //
 // A search is a retrieval step on the event bus (event.RetrievalStarted with

@@ -30,9 +30,12 @@ const (
 // once it is in use.
 type Knowledge struct {
 	// Name names the collection ("knowledge_" + Name, with characters other
-	// than letters, digits, '_', '-' and '.' replaced by '_'); default
-	// "default". Two Knowledge values with the same Name and store share
-	// their collection, and so their sources: give each its own Name.
+	// than letters, digits, '_', '-' and '.' replaced by '_'). Empty, the
+	// collection is named as CrewAI names it, after its owner: the agent's
+	// role for an agent's Knowledge ("knowledge_Senior_Analyst"), "crew" for
+	// a crew's ("knowledge_crew"), and "default" when used directly (Search,
+	// Ingest). Two Knowledge values with the same collection and store share
+	// it, and so their sources: give each its own Name.
 	Name string
 	// Sources are what the knowledge is built from.
 	Sources []Source
@@ -54,7 +57,7 @@ type Knowledge struct {
 	Threshold float64
 
 	mu    sync.Mutex
-	ready bool // every source is in the store, up to date
+	ready map[string]bool // the collections up to date with the sources
 }
 
 // Error is the error of a failed ingestion or search: it names the
@@ -73,8 +76,21 @@ func (e *Error) Error() string { return "knowledge " + e.Collection + ": " + e.E
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Collection returns the name of the store collection.
+// Collection returns the name of the store collection that Search, Ingest
+// and Reset use: "knowledge_" + Name, "knowledge_default" when Name is
+// empty.
 func (k *Knowledge) Collection() string { return CollectionName(k.Name) }
+
+// CollectionFor returns the collection searched for owner (see
+// agent.Knowledge): Collection when Name is set or owner is empty, else
+// CollectionName(owner), as CrewAI names an unnamed knowledge after its
+// agent's role or "crew".
+func (k *Knowledge) CollectionFor(owner string) string {
+	if k.Name != "" || owner == "" {
+		return k.Collection()
+	}
+	return CollectionName(owner)
+}
 
 // CollectionName returns the collection of a Knowledge named name.
 func CollectionName(name string) string {
@@ -129,23 +145,29 @@ func (k *Knowledge) chunking() (size, overlap int) {
 // value; call it yourself to ingest ahead of time. It returns how many
 // chunks were embedded.
 func (k *Knowledge) Ingest(ctx context.Context) (int, error) {
+	return k.ingestInto(ctx, k.Collection())
+}
+
+func (k *Knowledge) ingestInto(ctx context.Context, coll string) (int, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	n, err := k.ingest(ctx)
+	n, err := k.ingest(ctx, coll)
 	if err != nil {
-		return n, &Error{Collection: k.Collection(), Err: err}
+		return n, &Error{Collection: coll, Err: err}
 	}
-	k.ready = true
+	if k.ready == nil {
+		k.ready = map[string]bool{}
+	}
+	k.ready[coll] = true
 	return n, nil
 }
 
-func (k *Knowledge) ingest(ctx context.Context) (int, error) {
+func (k *Knowledge) ingest(ctx context.Context, coll string) (int, error) {
 	st, err := k.store()
 	if err != nil {
 		return 0, err
 	}
 	emb := k.embedder()
-	coll := k.Collection()
 	size, overlap := k.chunking()
 	existing, err := st.List(ctx, coll, nil)
 	if err != nil {
@@ -237,15 +259,18 @@ type Result struct {
 // inside it. Errors are *Error values naming the collection. agent is the
 // role searched for, for the events; it may be empty.
 func (k *Knowledge) Search(ctx context.Context, agent, query string) (res []Result, err error) {
-	coll := k.Collection()
+	return k.search(ctx, k.Collection(), agent, query)
+}
+
+func (k *Knowledge) search(ctx context.Context, coll, agent, query string) (res []Result, err error) {
 	if strings.TrimSpace(query) == "" {
 		return nil, &Error{Collection: coll, Err: errors.New("the query is empty")}
 	}
 	k.mu.Lock()
-	ready := k.ready
+	ready := k.ready[coll]
 	k.mu.Unlock()
 	if !ready {
-		if _, err := k.Ingest(ctx); err != nil {
+		if _, err := k.ingestInto(ctx, coll); err != nil {
 			return nil, err
 		}
 	}
@@ -298,10 +323,11 @@ func (k *Knowledge) Search(ctx context.Context, agent, query string) (res []Resu
 	return res, nil
 }
 
-// Passages returns the texts of Search's results: what agent.Knowledge
-// asks for.
-func (k *Knowledge) Passages(ctx context.Context, agent, query string) ([]string, error) {
-	res, err := k.Search(ctx, agent, query)
+// Passages returns the texts of the chunks most relevant to query in the
+// collection of owner ([Knowledge.CollectionFor]), as Search finds them:
+// what agent.Knowledge asks for.
+func (k *Knowledge) Passages(ctx context.Context, owner, agent, query string) ([]string, error) {
+	res, err := k.search(ctx, k.CollectionFor(owner), agent, query)
 	if err != nil {
 		return nil, err
 	}
@@ -312,18 +338,27 @@ func (k *Knowledge) Passages(ctx context.Context, agent, query string) ([]string
 	return out, nil
 }
 
-// Reset removes the knowledge's collection from its store; the next Search
+// Reset removes the knowledge's collection from its store, and the
+// collections this value ingested for owners (see Name); the next search
 // ingests the sources again.
 func (k *Knowledge) Reset(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	colls := []string{k.Collection()}
+	for c := range k.ready {
+		if c != colls[0] {
+			colls = append(colls, c)
+		}
+	}
 	st, err := k.store()
-	if err == nil {
-		err = st.Reset(ctx, k.Collection())
+	for _, c := range colls {
+		if err == nil {
+			err = st.Reset(ctx, c)
+		}
+		if err != nil {
+			return &Error{Collection: c, Err: err}
+		}
 	}
-	if err != nil {
-		return &Error{Collection: k.Collection(), Err: err}
-	}
-	k.ready = false
+	k.ready = nil
 	return nil
 }

@@ -198,3 +198,40 @@ func TestResetAndCollectionName(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, emb.requests, "ingested again after the reset, then the query")
 }
+
+// TestCollectionsNamedAfterTheirOwner: a Knowledge without a Name is kept,
+// as CrewAI keeps it, in a collection named after its owner: the agent's
+// role for an agent's knowledge, "crew" for a crew's; a Name overrides it;
+// Reset removes every collection the value filled.
+func TestCollectionsNamedAfterTheirOwner(t *testing.T) {
+	st := newStore(t)
+	srcs := []knowledge.Source{knowledge.String{Content: "Refunds take 14 days."}}
+	tests := []struct {
+		name, kname, owner, want string
+	}{
+		{"an agent's knowledge", "", "Senior Analyst", "knowledge_Senior_Analyst"},
+		{"a crew's knowledge", "", "crew", "knowledge_crew"},
+		{"searched directly", "", "", "knowledge_default"},
+		{"a Name wins", "policies", "Senior Analyst", "knowledge_policies"},
+	}
+	k := &knowledge.Knowledge{Store: st, Embedder: &counter{}, Threshold: -1, Sources: srcs}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kk := k
+			if tt.kname != "" {
+				kk = &knowledge.Knowledge{Name: tt.kname, Store: st, Embedder: &counter{}, Threshold: -1, Sources: srcs}
+			}
+			assert.Equal(t, tt.want, kk.CollectionFor(tt.owner))
+			got, err := kk.Passages(ctx, tt.owner, "Senior Analyst", "refunds")
+			require.NoError(t, err)
+			assert.Equal(t, []string{"Refunds take 14 days."}, got)
+			docs, err := st.List(ctx, tt.want, nil)
+			require.NoError(t, err)
+			assert.Len(t, docs, 1, "ingested into %s", tt.want)
+		})
+	}
+	require.NoError(t, k.Reset(ctx))
+	cols, err := st.Collections(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"knowledge_policies"}, cols, "the unnamed value's three collections are gone")
+}

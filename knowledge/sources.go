@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/ledongthuc/pdf"
 )
 
 // Source is a body of text knowledge is built from: a string, a file. Name
@@ -59,6 +57,9 @@ type File struct {
 	// Format is "text", "markdown", "csv", "json" or "pdf"; empty means by
 	// extension.
 	Format string
+	// PDF bounds the extraction of a PDF file's text (the zero value: the
+	// defaults of [PDFLimits]).
+	PDF PDFLimits
 }
 
 // Files returns one File source per path, the format taken from each
@@ -121,7 +122,7 @@ func (f File) Text(ctx context.Context) (string, error) {
 	case "json":
 		text, err = JSONText(b)
 	case "pdf":
-		text, err = PDFText(b)
+		text, err = PDFText(ctx, b, f.PDF)
 	default:
 		text = string(b)
 	}
@@ -221,34 +222,5 @@ func JSONText(b []byte) (string, error) {
 		}
 	}
 	walk("", v)
-	return sb.String(), nil
-}
-
-// PDFText extracts the text of a PDF document, page after page (with the
-// pure-Go github.com/ledongthuc/pdf). A PDF it cannot read is an error,
-// never a crash.
-func PDFText(b []byte) (text string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			text, err = "", fmt.Errorf("PDF: the file cannot be read: %v", p)
-		}
-	}()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return "", fmt.Errorf("PDF: %w", err)
-	}
-	var sb strings.Builder
-	for i := 1; i <= r.NumPage(); i++ {
-		p := r.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		t, err := p.GetPlainText(nil)
-		if err != nil {
-			return "", fmt.Errorf("PDF: page %d: %w", i, err)
-		}
-		sb.WriteString(strings.TrimSpace(t))
-		sb.WriteString("\n\n")
-	}
 	return sb.String(), nil
 }

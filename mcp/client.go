@@ -89,18 +89,26 @@ type Client struct {
 	closed bool
 	tools  []tool.Tool // the converted tools of the last tools/list
 	gen    int         // session generation of tools
+	// changes counts the server's tools/list_changed notifications; a
+	// listing started before one is not kept.
+	changes int
+	// onToolsChanged, if set, is called after a notification was followed
+	// (tests).
+	onToolsChanged func()
 
 	wg sync.WaitGroup // session watchers
 }
 
 // session is one live connection and what is known about it.
 type session struct {
-	cs    *sdk.ClientSession
-	cmd   *exec.Cmd // stdio only
-	done  chan struct{}
-	id    string
-	proto string
-	gen   int
+	cs  *sdk.ClientSession
+	cmd *exec.Cmd // stdio only
+	// cancel ends the context the connection was made with.
+	cancel context.CancelFunc
+	done   chan struct{}
+	id     string
+	proto  string
+	gen    int
 }
 
 func (s *session) alive() bool {
@@ -129,11 +137,66 @@ func Connect(ctx context.Context, srv *Server) (*Client, error) {
 }
 
 func newClient(srv *Server) *Client {
-	return &Client{
-		srv:  srv,
-		name: srv.name(),
-		sdk:  sdk.NewClient(&sdk.Implementation{Name: "crewai-go", Version: Version}, nil),
-		sem:  make(chan struct{}, 1),
+	c := &Client{srv: srv, name: srv.name(), sem: make(chan struct{}, 1)}
+	c.sdk = sdk.NewClient(&sdk.Implementation{Name: "crewai-go", Version: Version},
+		&sdk.ClientOptions{ToolListChangedHandler: c.toolsChanged})
+	c.sdk.AddSendingMiddleware(propagateSetup)
+	return c
+}
+
+// setupCarrierKey is the context key of the propagation fields of a
+// session's set-up step.
+type setupCarrierKey struct{}
+
+// propagateSetup puts the trace context of the session set-up step in the
+// _meta of the request the SDK sends for it (initialize, or server/discover
+// in the stateless protocol of 2026-07-28), as tools/list and tools/call
+// carry theirs, so that the server's span of the set-up joins the caller's
+// trace.
+func propagateSetup(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		prop, _ := ctx.Value(setupCarrierKey{}).(*event.Carrier)
+		if prop == nil || len(prop.Keys()) == 0 {
+			return next(ctx, method, req)
+		}
+		switch r := req.(type) {
+		case *sdk.InitializeRequest:
+			if r.Params != nil {
+				r.Params.Meta = withPropagation(r.Params.Meta, prop)
+			}
+		case *sdk.DiscoverRequest:
+			if r.Params == nil {
+				r.Params = &sdk.DiscoverParams{}
+			}
+			r.Params.Meta = withPropagation(r.Params.Meta, prop)
+		}
+		return next(ctx, method, req)
+	}
+}
+
+// withPropagation returns a copy of m with the fields of prop added.
+func withPropagation(m sdk.Meta, prop *event.Carrier) sdk.Meta {
+	out := make(sdk.Meta, len(m)+2)
+	for k, v := range m {
+		out[k] = v
+	}
+	for _, k := range prop.Keys() {
+		out[k] = prop.Get(k)
+	}
+	return out
+}
+
+// toolsChanged follows a server's notifications/tools/list_changed: the
+// tool list kept for the session is dropped, so that the next Tools call
+// (the next agent run that acquires the server) lists the tools again.
+func (c *Client) toolsChanged(context.Context, *sdk.ToolListChangedRequest) {
+	c.mu.Lock()
+	c.tools = nil
+	c.changes++
+	hook := c.onToolsChanged
+	c.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 }
 
@@ -175,6 +238,9 @@ func (c *Client) Close() error {
 
 func (s *session) close() error {
 	err := s.cs.Close()
+	if s.cancel != nil {
+		s.cancel()
+	}
 	killGroup(s.cmd)
 	if err != nil && !errors.Is(err, sdk.ErrConnectionClosed) && !isExitError(err) {
 		return err
@@ -262,7 +328,9 @@ func (c *Client) open(ctx context.Context, gen int) (s *session, err error) {
 	srv := c.srv
 	tr, addr, port := srv.endpoint()
 	info := event.MCP{Server: c.name, Method: "initialize", Transport: tr, Address: addr, Port: port}
-	ctx, step := event.Begin(ctx, event.MCPCallStarted{Header: event.Header{Source: "mcp:" + c.name}, MCP: info})
+	prop := &event.Carrier{}
+	ctx, step := event.Begin(ctx, event.MCPCallStarted{Header: event.Header{Source: "mcp:" + c.name}, MCP: info,
+		Propagation: prop})
 	defer func() {
 		if err != nil {
 			event.End(step, event.MCPCallFailed{MCP: info, Failure: event.Failure{Err: err}})
@@ -273,6 +341,9 @@ func (c *Client) open(ctx context.Context, gen int) (s *session, err error) {
 	}()
 	cctx, cancel := context.WithTimeout(ctx, orDefault(srv.ConnectTimeout, DefaultConnectTimeout))
 	defer cancel()
+	if len(prop.Keys()) > 0 {
+		cctx = context.WithValue(cctx, setupCarrierKey{}, prop)
+	}
 	var (
 		transport sdk.Transport
 		cmd       *exec.Cmd
@@ -304,9 +375,17 @@ func (c *Client) open(ctx context.Context, gen int) (s *session, err error) {
 	}
 	// Connect honours its context for the handshake, but a server that
 	// never answers may hold it: wait for it in a goroutine we own.
+	//
+	// The SSE transport keeps its event stream on the context it connects
+	// with: that context must last as long as the session (it is cancelled
+	// when the session closes), and the handshake is bounded by cctx here.
+	connCtx, connCancel := cctx, context.CancelFunc(func() {})
+	if srv.Dial == nil && srv.transport() == SSE {
+		connCtx, connCancel = context.WithCancel(context.WithoutCancel(cctx))
+	}
 	ch := make(chan result, 1)
 	go func() {
-		cs, err := c.sdk.Connect(cctx, transport, nil)
+		cs, err := c.sdk.Connect(connCtx, transport, nil)
 		ch <- result{cs, err}
 	}()
 	var r result
@@ -314,6 +393,7 @@ func (c *Client) open(ctx context.Context, gen int) (s *session, err error) {
 	case r = <-ch:
 	case <-cctx.Done():
 		killGroup(cmd)
+		connCancel()
 		r = <-ch
 		if r.err == nil {
 			_ = r.cs.Close()
@@ -322,6 +402,7 @@ func (c *Client) open(ctx context.Context, gen int) (s *session, err error) {
 	}
 	if r.err != nil {
 		killGroup(cmd)
+		connCancel()
 		if ctx.Err() != nil {
 			r.err = ctx.Err()
 		} else if errors.Is(r.err, context.DeadlineExceeded) || cctx.Err() != nil {
@@ -329,7 +410,7 @@ func (c *Client) open(ctx context.Context, gen int) (s *session, err error) {
 		}
 		return nil, &Error{Server: c.name, Op: "connect", Err: r.err}
 	}
-	s = &session{cs: r.cs, cmd: cmd, done: make(chan struct{}), id: r.cs.ID(), gen: gen}
+	s = &session{cs: r.cs, cmd: cmd, done: make(chan struct{}), id: r.cs.ID(), gen: gen, cancel: connCancel}
 	if ir := r.cs.InitializeResult(); ir != nil {
 		s.proto = ir.ProtocolVersion
 	}
@@ -393,7 +474,9 @@ func httpClient(srv *Server) *http.Client {
 // A tool whose name, schema or description cannot be used is left out; the
 // error is nil unless the listing itself failed. The list is kept for the
 // session: later calls return it without asking the server again until the
-// session is replaced.
+// session is replaced or the server notifies that its tools changed
+// (notifications/tools/list_changed), after which the next call lists them
+// again.
 func (c *Client) Tools(ctx context.Context) ([]tool.Tool, error) {
 	s, err := c.session(ctx)
 	if err != nil {
@@ -405,13 +488,16 @@ func (c *Client) Tools(ctx context.Context) ([]tool.Tool, error) {
 		c.mu.Unlock()
 		return ts, nil
 	}
+	changes := c.changes
 	c.mu.Unlock()
 	tools, err := c.list(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.tools, c.gen = tools, s.gen
+	if c.changes == changes { // else a newer list is due: do not keep this one
+		c.tools, c.gen = tools, s.gen
+	}
 	c.mu.Unlock()
 	return tools, nil
 }

@@ -27,7 +27,9 @@
 // links and binary resources are described (type, size, URI) rather than
 // dropped; a structured result without text is given as JSON. [Filter]
 // ([Only], [Except], or any predicate) picks the tools; Server.Prefix names
-// them "<server>_<tool>".
+// them "<server>_<tool>". When a server announces that its tools changed
+// (notifications/tools/list_changed), the kept list is dropped and the next
+// run that acquires the server lists them again.
 //
 // # Trust
 //
@@ -74,6 +76,10 @@
 // request's params._meta (traceparent, tracestate); a [Service] continues
 // it, so a crew calling a crewai-go MCP server is one trace, with the
 // server's "tools/call {tool}" span under the caller's execute_tool span.
+// The server traces its own handling of the session set-up ("initialize",
+// or "server/discover" in the stateless protocol of 2026-07-28) and of
+// "tools/list" the same way, under the client's spans of those requests
+// (the client puts the trace context in the set-up request's _meta too).
 //
 // All types are safe for concurrent use unless their doc says otherwise; a
 // Server or Service must not be modified after its first use.

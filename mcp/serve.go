@@ -94,6 +94,7 @@ func (s *Service) build() (*sdk.Server, error) {
 			}
 			srv.AddTool(&sdk.Tool{Name: t.Name(), Description: t.Description(), InputSchema: schema}, s.handler(t.Name()))
 		}
+		srv.AddReceivingMiddleware(s.traceRequests)
 		s.server = srv
 	})
 	return s.server, s.err
@@ -117,14 +118,8 @@ func (s *Service) handler(name string) sdk.ToolHandler {
 		if ci := req.ClientInfo(); ci != nil {
 			client = ci.Name
 		}
-		// The caller's trace context, from _meta, is the parent of the run.
-		ctx = propagation.TraceContext{}.Extract(ctx, metaCarrier(meta))
-		ctx = event.StartRun(ctx, s.Bus)
-		ctx, finish := tracing.Attach(ctx, s.Tracer, tracing.Requested(s.Tracing))
+		ctx, finish := s.startRun(ctx, meta)
 		defer finish()
-		ctx = tool.WithRunState(ctx)
-		ctx, end := tool.WithScope(ctx)
-		defer end()
 		ctx, step := event.Begin(ctx, event.MCPServeStarted{Header: event.Header{Source: "mcp-server:" + info.Server},
 			MCP: info, Arguments: args, Client: client})
 		r := s.runner.Run(ctx, name, args)
@@ -137,6 +132,94 @@ func (s *Service) handler(name string) sdk.ToolHandler {
 			event.End(step, event.MCPServeFinished{MCP: info, Result: r.Output, IsError: r.IsError})
 		}
 		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: r.Output}}, IsError: r.IsError}, nil
+	}
+}
+
+// startRun makes the request's context a run of its own, traced when the
+// Service is, whose parent is the caller's span when _meta carries a W3C
+// traceparent. finish ends the run.
+func (s *Service) startRun(ctx context.Context, meta sdk.Meta) (_ context.Context, finish func()) {
+	ctx = propagation.TraceContext{}.Extract(ctx, metaCarrier(meta))
+	ctx = event.StartRun(ctx, s.Bus)
+	ctx, done := tracing.Attach(ctx, s.Tracer, tracing.Requested(s.Tracing))
+	ctx = tool.WithRunState(ctx)
+	ctx, end := tool.WithScope(ctx)
+	return ctx, func() {
+		end()
+		done()
+	}
+}
+
+// The requests the Service traces besides tools/call (traced by its
+// handler): setting up a session (initialize, or server/discover in the
+// stateless protocol of 2026-07-28) and listing the tools.
+var tracedMethods = map[string]bool{"initialize": true, "server/discover": true, "tools/list": true}
+
+// traceRequests is the receiving middleware that makes the session set-up
+// and tools/list requests steps of their own, as tools/call is: an MCP
+// server span "{method}" (continuing the caller's trace when _meta carries
+// a traceparent), with the session, the negotiated protocol version, the
+// client's name and, for tools/list, the number of tools answered.
+func (s *Service) traceRequests(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		if !tracedMethods[method] {
+			return next(ctx, method, req)
+		}
+		info := event.MCP{Server: s.displayName(), Method: method, Transport: s.transport}
+		var meta sdk.Meta
+		client := ""
+		switch r := req.(type) {
+		case *sdk.ServerRequest[*sdk.InitializeParams]:
+			if r.Params != nil {
+				meta = r.Params.Meta
+				info.ProtocolVersion = r.Params.ProtocolVersion
+				if r.Params.ClientInfo != nil {
+					client = r.Params.ClientInfo.Name
+				}
+			}
+		case *sdk.ListToolsRequest:
+			if r.Params != nil {
+				meta = r.Params.Meta
+			}
+			info.ProtocolVersion = r.ProtocolVersion()
+			if ci := r.ClientInfo(); ci != nil {
+				client = ci.Name
+			}
+		case *sdk.ServerRequest[*sdk.DiscoverParams]:
+			if r.Params != nil {
+				meta = r.Params.Meta
+			}
+			info.ProtocolVersion = r.ProtocolVersion()
+		}
+		if ss := req.GetSession(); ss != nil {
+			info.SessionID = ss.ID()
+		}
+		ctx, finish := s.startRun(ctx, meta)
+		defer finish()
+		ctx, step := event.Begin(ctx, event.MCPServeStarted{Header: event.Header{Source: "mcp-server:" + info.Server},
+			MCP: info, Client: client})
+		res, err := next(ctx, method, req)
+		if err != nil {
+			event.End(step, event.MCPServeFailed{MCP: info, Failure: event.Failure{Err: err}})
+			return res, err
+		}
+		fin := event.MCPServeFinished{MCP: info}
+		switch r := res.(type) {
+		case *sdk.InitializeResult:
+			if r != nil {
+				fin.ProtocolVersion = r.ProtocolVersion
+			}
+		case *sdk.DiscoverResult:
+			if r != nil && len(r.SupportedVersions) > 0 && fin.ProtocolVersion == "" {
+				fin.ProtocolVersion = r.SupportedVersions[0]
+			}
+		case *sdk.ListToolsResult:
+			if r != nil {
+				fin.Tools = len(r.Tools)
+			}
+		}
+		event.End(step, fin)
+		return res, err
 	}
 }
 

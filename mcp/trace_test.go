@@ -105,7 +105,9 @@ func TestClientAndServerSpansAreOneTrace(t *testing.T) {
 	want := `invoke_workflow forecast [internal]
   execute_task forecast [internal]
     initialize [client]
+      server/discover [server]
     tools/list [client]
+      tools/list [server]
     invoke_agent Forecaster [internal]
       chat scripted-model [client]
       execute_tool weather [internal]
@@ -124,11 +126,35 @@ func TestClientAndServerSpansAreOneTrace(t *testing.T) {
 	assert.Equal(t, "execute_tool", attr(srv, "gen_ai.operation.name"))
 	assert.Equal(t, "weather", attr(srv, "gen_ai.tool.name"))
 	assert.Contains(t, attr(srv, "gen_ai.tool.call.result"), "sunny in Lisbon")
-	list := find(t, spans, "tools/list")
+	list := findKind(t, spans, "tools/list", trace.SpanKindClient)
 	assert.Equal(t, "1", attr(list, "crewai.mcp.tools"))
 	init := find(t, spans, "initialize")
 	assert.Equal(t, "initialize", attr(init, "mcp.method.name"))
 	assert.NotEmpty(t, attr(init, "mcp.protocol.version"))
+
+	// The server traces its own handling of the session set-up and of
+	// tools/list, under the client's spans (the traceparent in _meta).
+	setup := find(t, spans, "server/discover")
+	assert.Equal(t, init.SpanContext.SpanID(), setup.Parent.SpanID())
+	assert.True(t, setup.Parent.IsRemote())
+	assert.Equal(t, "server/discover", attr(setup, "mcp.method.name"))
+	assert.NotEmpty(t, attr(setup, "mcp.protocol.version"))
+	assert.Equal(t, "weather-service", attr(setup, "crewai.mcp.server"))
+	slist := findKind(t, spans, "tools/list", trace.SpanKindServer)
+	assert.Equal(t, list.SpanContext.SpanID(), slist.Parent.SpanID())
+	assert.Equal(t, "1", attr(slist, "crewai.mcp.tools"))
+	assert.Equal(t, "tools/list", attr(slist, "mcp.method.name"))
+}
+
+func findKind(t *testing.T, spans tracetest.SpanStubs, name string, kind trace.SpanKind) tracetest.SpanStub {
+	t.Helper()
+	for _, s := range spans {
+		if s.Name == name && s.SpanKind == kind {
+			return s
+		}
+	}
+	t.Fatalf("no span %q of kind %v", name, kind)
+	return tracetest.SpanStub{}
 }
 
 // TestToolErrorSpans: a server tool's isError is a tool error on both

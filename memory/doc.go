@@ -14,8 +14,17 @@
 // with an importance from 0 to 1 (the project's own prompt). CrewAI also
 // lets the model pick scopes and merge similar records (consolidation); here
 // scopes come from the crew and the agent, and a new memory nearly
-// identical (cosine 0.95 or more) to one of the same scope replaces it. A
-// crew's agents share the crew's memories: recall searches the whole crew.
+// identical (cosine 0.95 or more) to one of the same scope replaces it.
+// Recall is scoped as in CrewAI: memories are saved under the agent's scope
+// (/crew/<crew>/agent/<role>); a crew's Memory (crew.Crew.Memory) recalls,
+// for each of its agents, what the whole crew remembers, while an agent's
+// own Memory (agent.Agent.Memory) recalls only that agent's memories. The
+// search_memory tool searches the crew's memories in both cases.
+//
+// The model calls that extract memories and every embedding (saves,
+// recalls, the memory tools) are counted in the kickoff's
+// crew.CrewOutput.Usage (saves still running when the kickoff stops
+// waiting for them are not).
 //
 // Nothing is hard-wired to OpenAI: the embedder is any rag.Embedder
 // (default rag.DefaultEmbedder: OpenAI with a key or base URL, the offline

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/usagemeter"
 	"github.com/crewai-go/crewai/llm"
 )
 
@@ -66,6 +67,7 @@ func extract(ctx context.Context, model llm.LLM, agent, task, result string) (ou
 		}
 		return nil, llm.Usage{}, fmt.Errorf("extracting memories: %w", err)
 	}
+	usagemeter.Add(ctx, resp.Usage)
 	if step.Active() {
 		event.End(step, event.LLMCallCompleted{Model: info.Model, ResponseModel: resp.Model, ResponseID: resp.ID,
 			FinishReason: resp.FinishReason, Content: resp.Content, Usage: resp.Usage})

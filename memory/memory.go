@@ -340,9 +340,11 @@ func (m *Memory) Search(ctx context.Context, crew, agent, query string) (res []I
 }
 
 // Recall returns the texts of Search's results: what agent.Memory asks
-// for.
+// for. An empty agent recalls the memories of the whole crew (what a
+// crew's memory recalls for each of its agents); a role, only that agent's
+// (what an agent's own memory recalls), as CrewAI scopes them.
 func (m *Memory) Recall(ctx context.Context, crew, agent, query string) ([]string, error) {
-	res, err := m.Search(ctx, crew, "", query)
+	res, err := m.Search(ctx, crew, agent, query)
 	if err != nil {
 		return nil, err
 	}

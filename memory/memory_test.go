@@ -188,7 +188,7 @@ func TestMemoryPersistsAcrossProcesses(t *testing.T) {
 	_, err := m1.Remember(ctx, memory.Item{Text: "The launch city is Lisbon", Crew: "c", Importance: 0.7})
 	require.NoError(t, err)
 	m2 := newMemory(t, path) // another Store on the same file, as another process would open it
-	got, err := m2.Recall(ctx, "c", "anyone", "where is the launch city")
+	got, err := m2.Recall(ctx, "c", "", "where is the launch city")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"The launch city is Lisbon"}, got)
 }
@@ -232,4 +232,33 @@ func TestTools(t *testing.T) {
 	assert.Equal(t, "tool", items[0].Source)
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(r.Tools()[1].Schema(), &schema))
+}
+
+// TestRecallScopes: a crew's memory recalls what every agent of the crew
+// saved; an agent's own memory (Recall with its role) only what that agent
+// saved; never another crew's.
+func TestRecallScopes(t *testing.T) {
+	m := newMemory(t, "")
+	_, err := m.Remember(ctx, memory.Item{Text: "The launch city is Lisbon", Crew: "c", Agent: "Planner", Importance: 0.5})
+	require.NoError(t, err)
+	_, err = m.Remember(ctx, memory.Item{Text: "The launch city budget is small", Crew: "c", Agent: "Accountant", Importance: 0.5})
+	require.NoError(t, err)
+	_, err = m.Remember(ctx, memory.Item{Text: "The launch city is Porto", Crew: "other", Agent: "Planner", Importance: 0.5})
+	require.NoError(t, err)
+	tests := []struct {
+		name, crew, agent string
+		want              []string
+	}{
+		{"the crew's memory: every agent", "c", "", []string{"The launch city budget is small", "The launch city is Lisbon"}},
+		{"an agent's own memory: that agent", "c", "Planner", []string{"The launch city is Lisbon"}},
+		{"another agent", "c", "Accountant", []string{"The launch city budget is small"}},
+		{"an agent of no crew", "", "Planner", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := m.Recall(ctx, tt.crew, tt.agent, "the launch city")
+			require.NoError(t, err)
+			assert.ElementsMatch(t, tt.want, got)
+		})
+	}
 }

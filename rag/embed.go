@@ -3,11 +3,14 @@ package rag
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/internal/hashvec"
+	"github.com/crewai-go/crewai/internal/usagemeter"
 	"github.com/crewai-go/crewai/llm"
 )
 
@@ -85,15 +88,29 @@ func (o *OpenAIEmbedder) Info() EmbedderInfo {
 // DefaultEmbedder returns the embedder knowledge and memory use when none
 // is set: OpenAI's text-embedding-3-small ([OpenAI]) when OPENAI_API_KEY or
 // OPENAI_BASE_URL is set, else the offline [HashEmbedder] (so that examples
-// and tests work without a key). Vectors of different embedders do not mix:
-// a collection embedded with one must be reset to use another (stores
-// refuse vectors of another length).
+// and tests work without a key). Falling back to the HashEmbedder is never
+// silent: the first time in the process, a slog warning says so and how to
+// set a real embedder. Vectors of different embedders do not mix: a
+// collection embedded with one must be reset to use another (stores refuse
+// vectors of another length).
 func DefaultEmbedder() Embedder {
 	if os.Getenv("OPENAI_API_KEY") != "" || os.Getenv("OPENAI_BASE_URL") != "" {
 		return OpenAI(llm.Config{Model: "text-embedding-3-small"})
 	}
+	fallbackWarning.Do(func() {
+		slog.Warn("rag: no embedding model is configured, so memory and knowledge use the offline HashEmbedder, "+
+			"which matches words, not meanings; set OPENAI_API_KEY (or OPENAI_BASE_URL for Ollama, vLLM and other "+
+			"OpenAI-compatible servers) to embed with text-embedding-3-small, or set the Embedder field of your "+
+			"knowledge.Knowledge or memory.Memory (rag.OpenAI, or your own rag.Embedder)",
+			"embedder", HashEmbedder{}.Info().Model)
+	})
 	return HashEmbedder{}
 }
+
+// fallbackWarning makes DefaultEmbedder's warning about the HashEmbedder
+// fallback once per process (a documented process default, like the other
+// said-once warnings of the module).
+var fallbackWarning sync.Once
 
 // HashEmbedder is a deterministic embedder that needs no model: each word,
 // and each pair of adjacent words, of a text adds to a coordinate chosen by
@@ -194,6 +211,7 @@ func embedOne(ctx context.Context, e Embedder, info EmbedderInfo, texts []string
 	if err != nil {
 		return nil, llm.Usage{}, err
 	}
+	usagemeter.Add(ctx, res.Usage) // the kickoff's usage counts the request, whatever follows
 	if res == nil || len(res.Vectors) != len(texts) {
 		n := 0
 		if res != nil {

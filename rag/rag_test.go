@@ -3,6 +3,7 @@ package rag_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -235,4 +236,56 @@ func TestNormalizeAndCheckCollection(t *testing.T) {
 	assert.Error(t, rag.CheckCollection(""))
 	assert.True(t, rag.Matches(map[string]string{"a": "1", "b": "2"}, map[string]string{"a": "1"}))
 	assert.False(t, rag.Matches(map[string]string{"a": "1"}, map[string]string{"a": "2"}))
+}
+
+func TestDefaultEmbedderSaysItFallsBack(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	warnings := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Count(buf.String(), "HashEmbedder")
+	}
+	tests := []struct {
+		name      string
+		key, base string
+		wantModel string
+		wantWarn  int // warnings so far
+	}{
+		{"a key: OpenAI, no warning", "sk-test", "", "text-embedding-3-small", 0},
+		{"a base URL: OpenAI-compatible, no warning", "", "http://127.0.0.1:11434/v1", "text-embedding-3-small", 0},
+		{"nothing: the HashEmbedder, one warning", "", "", "hash-256", 1},
+		{"again: no second warning", "", "", "hash-256", 1},
+	}
+	rag.ResetFallbackWarning()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("OPENAI_API_KEY", tt.key)
+			t.Setenv("OPENAI_BASE_URL", tt.base)
+			e := rag.DefaultEmbedder()
+			assert.Equal(t, tt.wantModel, e.Info().Model)
+			assert.Equal(t, tt.wantWarn, warnings())
+		})
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, "OPENAI_API_KEY")
+	assert.Contains(t, out, "Embedder field")
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	w  *strings.Builder
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

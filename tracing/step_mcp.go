@@ -142,9 +142,19 @@ func (r *runTracer) mcpServeStarted(s *spanStart, v *event.MCPServeStarted) {
 	}
 }
 
-// mcpServeFinished adds the result, and a tool error.
+// mcpServeFinished adds the result, and a tool error; for the session set-up
+// the negotiated protocol version, for tools/list the number of tools.
 func (r *runTracer) mcpServeFinished(attrs []attribute.KeyValue, sp trace.Span, v *event.MCPServeFinished) []attribute.KeyValue {
 	t := r.t
+	switch v.Method {
+	case "initialize", "server/discover":
+		if v.ProtocolVersion != "" {
+			attrs = append(attrs, attribute.String(semconv.MCPProtocolVersion, v.ProtocolVersion))
+		}
+		return attrs
+	case "tools/list":
+		return append(attrs, attribute.Int(semconv.CrewAIMCPTools, v.Tools))
+	}
 	if t.capture {
 		res := t.text(v.Result)
 		attrs = append(attrs, attribute.String(semconv.GenAIToolCallResult, res),

@@ -14,6 +14,20 @@
 //
 // A Store is safe for concurrent use. It is tested end to end against a
 // real Chroma server in the e2e/vectordb module.
+//
+// # Why a client of its own
+//
+// The store needs six calls of Chroma's HTTP API (get or create a
+// collection, upsert, query, get, delete, delete the collection), a few
+// hundred lines on net/http. The one Go client of Chroma,
+// github.com/amikos-tech/chroma-go (community-kept, v0.3.0 of January 2026
+// on the module proxy), was weighed and left out: its module requires Docker,
+// testcontainers, ONNX Runtime, zap and Google's AI SDK, and its v2 API
+// package imports a default embedding function that loads ONNX Runtime (a
+// native library it downloads) plus the Cohere and OpenAI embedders, all of
+// which would land in the go.mod of every program using this library for an
+// API whose embedding this package never asks the server to do. If a small,
+// dependency-light client appears, this package should move to it.
 package chroma
 
 import (
