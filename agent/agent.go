@@ -300,6 +300,10 @@ type Job struct {
 	// ToolFailurePolicy applies when the agent has none of its own (a
 	// crew's).
 	ToolFailurePolicy ToolFailurePolicy
+	// Files are images, documents or audio for the model to look at (a
+	// task's Files): they go with the job's first user message, after its
+	// text, mapped by the model client (see [llm.Part]).
+	Files []llm.Part
 	// Messages, if set, continue the conversation after the task message
 	// (the system and user prompts built from the job): earlier turns and
 	// a person's feedback, as a task with HumanInput sends them. With an

@@ -14,7 +14,7 @@ func (p *plan) conversation() []llm.Message {
 	msgs := make([]llm.Message, 0, len(p.job.Messages)+8)
 	msgs = append(msgs, llm.Message{Role: llm.RoleSystem, Content: p.system})
 	if p.user != "" {
-		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: p.user})
+		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: p.user, Parts: p.job.Files})
 	}
 	return append(msgs, slices.Clip(p.job.Messages)...)
 }

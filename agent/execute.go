@@ -427,7 +427,7 @@ func (p *plan) attempt(ctx context.Context, attempt int) (res *Result, usage llm
 	e := &execution{plan: p}
 	e.msgs = make([]llm.Message, 2, 8)
 	e.msgs[0] = llm.Message{Role: llm.RoleSystem, Content: p.system}
-	e.msgs[1] = llm.Message{Role: llm.RoleUser, Content: p.user}
+	e.msgs[1] = llm.Message{Role: llm.RoleUser, Content: p.user, Parts: p.job.Files}
 	if len(p.job.Messages) > 0 {
 		e.msgs = p.conversation()
 	}

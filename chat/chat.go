@@ -31,16 +31,18 @@ const (
 // Message is one chat message. The zero value is an empty message with no
 // role.
 //
-// Content is the message's text. Multimodal parts (images, audio, files) are
-// meant to be added beside it as an optional list of parts, with Content
-// remaining the text of a text-only message, so that code that reads only
-// text keeps working.
+// Content is the message's text. A multimodal user message adds Parts
+// (images, documents, audio; see [Part]) after it; Content stays the text,
+// so that code that reads only text keeps working.
 type Message struct {
 	// Role is the author: RoleSystem, RoleUser, RoleAssistant or RoleTool.
 	Role Role `json:"role"`
 	// Content is the text of the message (may be empty on an assistant
 	// message that only calls tools).
 	Content string `json:"content,omitempty"`
+	// Parts are the multimodal parts of a user message, sent after Content
+	// in order. Model clients refuse them on other roles, naming the field.
+	Parts []Part `json:"parts,omitempty"`
 	// ToolCalls are the calls an assistant message asks for.
 	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 	// ToolCallID is, on a tool message, the ID of the call it answers.

@@ -25,7 +25,11 @@ var emptyObjectSchema = json.RawMessage(`{"type":"object","properties":{}}`)
 // MaxTokens is sent as max_completion_tokens to reasoning models (o-series,
 // gpt-5) and as max_tokens to others; reasoning models get no temperature. A
 // temperature of 0 is sent as the smallest positive float32, because
-// go-openai omits a zero temperature. A refusal is returned as Content.
+// go-openai omits a zero temperature. An empty Content is sent as "" on
+// system, user and tool messages and on assistant messages without tool
+// calls (OpenAI requires it there; go-openai would leave it out), and not at
+// all on an assistant message that only calls tools. A refusal is returned
+// as Content.
 func (c *Client) Generate(ctx context.Context, req *Request) (*Response, error) {
 	if c.err != nil {
 		return nil, c.err
@@ -33,12 +37,12 @@ func (c *Client) Generate(ctx context.Context, req *Request) (*Response, error) 
 	if req == nil {
 		return nil, c.badRequest("llm: Generate called with a nil *Request")
 	}
-	wreq, berr := c.buildRequest(req)
+	wreq, rw, berr := c.buildRequest(req)
 	if berr != nil {
 		return nil, berr
 	}
 	return c.policy().Do(ctx, c.info, func(ctx context.Context) (*Response, *Error, bool) {
-		return c.attempt(ctx, wreq, req.OnChunk)
+		return c.attempt(ctx, wreq, rw, req.OnChunk)
 	})
 }
 
@@ -53,29 +57,43 @@ func (c *Client) badRequest(format string, args ...any) *Error {
 }
 
 // buildRequest maps req to go-openai's request, checking what go-openai
-// would otherwise fail on with an unclear message.
-func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Error) {
+// would otherwise fail on with an unclear message. It also returns what the
+// HTTP layer must change in go-openai's encoding (see rewrite).
+func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, rewrite, *Error) {
 	w := openai.ChatCompletionRequest{Model: c.cfg.Model}
+	var rw rewrite
 	if len(req.Messages) == 0 {
-		return w, c.badRequest("llm: Request.Messages is empty; send at least one message")
+		return w, rw, c.badRequest("llm: Request.Messages is empty; send at least one message")
 	}
 	w.Messages = make([]openai.ChatCompletionMessage, len(req.Messages))
 	for i, m := range req.Messages {
 		switch m.Role {
 		case RoleSystem, RoleUser, RoleAssistant, RoleTool:
 		default:
-			return w, c.badRequest("llm: Request.Messages[%d].Role is %q; use system, user, assistant or tool", i, m.Role)
+			return w, rw, c.badRequest("llm: Request.Messages[%d].Role is %q; use system, user, assistant or tool", i, m.Role)
 		}
 		if m.Role == RoleTool && m.ToolCallID == "" {
-			return w, c.badRequest("llm: Request.Messages[%d] is a tool message without a ToolCallID", i)
+			return w, rw, c.badRequest("llm: Request.Messages[%d] is a tool message without a ToolCallID", i)
 		}
 		om := openai.ChatCompletionMessage{Role: string(m.Role), Content: m.Content, ToolCallID: m.ToolCallID}
 		if m.Role == RoleTool {
 			om.Name = m.Name
 		}
+		if len(m.Parts) > 0 {
+			if m.Role != RoleUser {
+				return w, rw, c.badRequest("llm: Request.Messages[%d] has Parts but role %q; only user messages carry them", i, m.Role)
+			}
+			mc, extra, err := multiContent(m, rw.parts)
+			if err != nil {
+				return w, rw, c.badRequest("llm: Request.Messages[%d].%v", i, err)
+			}
+			om.Content, om.MultiContent, rw.parts = "", mc, extra
+		} else if m.Content == "" && (m.Role != RoleAssistant || len(m.ToolCalls) == 0) {
+			rw.emptyContent = append(rw.emptyContent, i) // OpenAI requires content here, even ""
+		}
 		if len(m.ToolCalls) > 0 {
 			if m.Role != RoleAssistant {
-				return w, c.badRequest("llm: Request.Messages[%d] has tool calls but role %q; only assistant messages carry them", i, m.Role)
+				return w, rw, c.badRequest("llm: Request.Messages[%d] has tool calls but role %q; only assistant messages carry them", i, m.Role)
 			}
 			om.ToolCalls = make([]openai.ToolCall, len(m.ToolCalls))
 			for j, tc := range m.ToolCalls {
@@ -89,13 +107,13 @@ func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Erro
 		w.Tools = make([]openai.Tool, len(req.Tools))
 		for i, t := range req.Tools {
 			if t.Name == "" {
-				return w, c.badRequest("llm: Request.Tools[%d].Name is empty", i)
+				return w, rw, c.badRequest("llm: Request.Tools[%d].Name is empty", i)
 			}
 			params := t.Parameters
 			if len(params) == 0 {
 				params = emptyObjectSchema
 			} else if !isJSONObject(params) {
-				return w, c.badRequest("llm: Request.Tools[%d] (%q): Parameters is not a JSON object schema: %.80q", i, t.Name, params)
+				return w, rw, c.badRequest("llm: Request.Tools[%d] (%q): Parameters is not a JSON object schema: %.80q", i, t.Name, params)
 			}
 			w.Tools[i] = openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 				Name: t.Name, Description: t.Description, Parameters: params}}
@@ -111,7 +129,7 @@ func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Erro
 	if temp != nil && !c.caps.Reasoning {
 		t := *temp
 		if math.IsNaN(t) || t < 0 || t > 2 {
-			return w, c.badRequest("llm: temperature %v is out of range; use 0 to 2", t)
+			return w, rw, c.badRequest("llm: temperature %v is out of range; use 0 to 2", t)
 		}
 		w.Temperature = float32(t)
 		if w.Temperature == 0 {
@@ -119,7 +137,7 @@ func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Erro
 		}
 	}
 	if req.MaxTokens < 0 {
-		return w, c.badRequest("llm: Request.MaxTokens is %d; use a positive number, or 0 for no limit", req.MaxTokens)
+		return w, rw, c.badRequest("llm: Request.MaxTokens is %d; use a positive number, or 0 for no limit", req.MaxTokens)
 	}
 	if req.MaxTokens > 0 {
 		if c.caps.Reasoning {
@@ -131,7 +149,7 @@ func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Erro
 	}
 	if rf := req.ResponseFormat; rf != nil {
 		if !isJSONObject(rf.Schema) {
-			return w, c.badRequest("llm: Request.ResponseFormat.Schema is not a JSON object schema: %.80q", rf.Schema)
+			return w, rw, c.badRequest("llm: Request.ResponseFormat.Schema is not a JSON object schema: %.80q", rf.Schema)
 		}
 		w.ResponseFormat = &openai.ChatCompletionResponseFormat{
 			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
@@ -143,7 +161,7 @@ func (c *Client) buildRequest(req *Request) (openai.ChatCompletionRequest, *Erro
 		w.Stream = true
 		w.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	}
-	return w, nil
+	return w, rw, nil
 }
 
 func isJSONObject(b json.RawMessage) bool {
@@ -174,14 +192,14 @@ func schemaName(name string) string {
 
 // attempt makes one request. It returns the response, or the error and
 // whether it may be retried.
-func (c *Client) attempt(ctx context.Context, w openai.ChatCompletionRequest, onChunk func(string)) (*Response, *Error, bool) {
+func (c *Client) attempt(ctx context.Context, w openai.ChatCompletionRequest, rw rewrite, onChunk func(string)) (*Response, *Error, bool) {
 	actx := ctx
 	if c.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
-	rec := &attempt{}
+	rec := &attempt{rewrite: rw}
 	actx = context.WithValue(actx, attemptKey{}, rec)
 	if w.Stream {
 		return c.stream(ctx, actx, w, rec, onChunk)

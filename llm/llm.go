@@ -134,6 +134,20 @@ type (
 	ToolDef = chat.ToolDef
 	// Usage counts the tokens of calls; see [chat.Usage].
 	Usage = chat.Usage
+	// Part is a multimodal part of a user message (an image, a document,
+	// audio, text); see [chat.Part] and its constructors chat.Image,
+	// chat.ImageURL, chat.File, chat.Audio.
+	Part = chat.Part
+	// PartKind is the kind of a Part; see [chat.PartKind].
+	PartKind = chat.PartKind
+)
+
+// The kinds of multimodal parts.
+const (
+	PartText  = chat.PartText
+	PartImage = chat.PartImage
+	PartFile  = chat.PartFile
+	PartAudio = chat.PartAudio
 )
 
 // The roles of the chat format.

@@ -806,3 +806,48 @@ func TestEnvironment(t *testing.T) {
 	}
 	assert.Zero(t, unused.Count(), "no request to the overridden server")
 }
+
+// TestEmptyContentIsSent: OpenAI requires content on system, user and tool
+// messages and on assistant messages without tool calls, even when it is
+// empty; go-openai leaves an empty content out. The client sends "" there
+// (the fake answers 400 to a request without it, as OpenAI does) and
+// nothing on an assistant message that only calls tools.
+func TestEmptyContentIsSent(t *testing.T) {
+	h := newHarness(t, llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply { return llmtest.Reply{Content: "ok"} }},
+		llm.Config{Model: "gpt-4o-mini", MaxAttempts: 1})
+	msgs := []llm.Message{
+		{Role: llm.RoleSystem, Content: ""},
+		{Role: llm.RoleUser, Content: "q"},
+		{Role: llm.RoleAssistant, ToolCalls: []llm.ToolCall{{ID: "c1", Name: "f", Arguments: "{}"}}},
+		{Role: llm.RoleTool, ToolCallID: "c1", Name: "f", Content: ""},
+		{Role: llm.RoleAssistant, Content: ""},
+		{Role: llm.RoleUser, Content: "again"},
+	}
+	for _, stream := range []bool{false, true} {
+		req := &llm.Request{Messages: msgs}
+		if stream {
+			req.OnChunk = func(string) {}
+		}
+		resp, err := h.client.Generate(context.Background(), req)
+		require.NoError(t, err, "stream %t", stream)
+		assert.Equal(t, "ok", resp.Content)
+	}
+	for _, r := range h.srv.Requests() {
+		var body struct {
+			Messages []map[string]json.RawMessage `json:"messages"`
+		}
+		require.NoError(t, json.Unmarshal(r.Body, &body))
+		require.Len(t, body.Messages, len(msgs))
+		for i, m := range body.Messages {
+			content, has := m["content"]
+			if i == 2 {
+				assert.False(t, has, "message %d (tool calls only) has content %s", i, content)
+				continue
+			}
+			require.True(t, has, "message %d has no content", i)
+			var s string
+			require.NoError(t, json.Unmarshal(content, &s))
+			assert.Equal(t, msgs[i].Content, s, "message %d", i)
+		}
+	}
+}

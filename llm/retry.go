@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,18 @@ type attempt struct {
 	sent       bool
 	status     int
 	retryAfter time.Duration
+	rewrite
+}
+
+// rewrite is what the HTTP layer changes in the body go-openai encoded.
+type rewrite struct {
+	// emptyContent lists the messages that must be sent with "content": ""
+	// (go-openai leaves an empty content out, which OpenAI rejects on system,
+	// user and tool messages and on assistant messages without tool calls).
+	emptyContent []int
+	// parts are the JSON of the content parts go-openai has no type for
+	// (files, audio), in the order of their placeholders.
+	parts []json.RawMessage
 }
 
 type attemptKey struct{}
@@ -48,6 +61,22 @@ func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
 		req.URL.RawQuery = q.Encode()
 	}
 	rec, _ := req.Context().Value(attemptKey{}).(*attempt)
+	if rec != nil && (len(rec.emptyContent) > 0 || len(rec.parts) > 0) && req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = replaceParts(body, rec.parts)
+		if len(rec.emptyContent) > 0 {
+			if body, err = addEmptyContent(body, rec.emptyContent); err != nil {
+				return nil, err
+			}
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
 	if rec != nil {
 		rec.sent = true
 	}
@@ -57,6 +86,32 @@ func (d recordingDoer) Do(req *http.Request) (*http.Response, error) {
 		rec.retryAfter = parseRetryAfter(resp.Header, time.Now())
 	}
 	return resp, err
+}
+
+// addEmptyContent adds "content": "" to the messages of a chat-completions
+// body at the positions idx that have no content.
+func addEmptyContent(body []byte, idx []int) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, fmt.Errorf("llm: re-encoding the request: %w", err)
+	}
+	var msgs []map[string]json.RawMessage
+	if err := json.Unmarshal(top["messages"], &msgs); err != nil {
+		return nil, fmt.Errorf("llm: re-encoding the request's messages: %w", err)
+	}
+	for _, i := range idx {
+		if i < len(msgs) && msgs[i] != nil {
+			if _, ok := msgs[i]["content"]; !ok {
+				msgs[i]["content"] = json.RawMessage(`""`)
+			}
+		}
+	}
+	b, err := json.Marshal(msgs)
+	if err != nil {
+		return nil, fmt.Errorf("llm: re-encoding the request's messages: %w", err)
+	}
+	top["messages"] = b
+	return json.Marshal(top)
 }
 
 // parseRetryAfter reads retry-after-ms (milliseconds) or Retry-After (delay

@@ -192,7 +192,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 	job := agent.Job{Description: desc, ExpectedOutput: expected, Context: r.Context, Inputs: r.Inputs,
 		Tools: t.Tools, ResponseFormat: format, Coworkers: r.Coworkers, Manager: r.Manager, Limiter: r.Limiter,
 		StepCallback: r.StepCallback, Crew: r.Crew, Knowledge: r.Knowledge, Memory: r.Memory,
-		ToolFailurePolicy: r.ToolFailurePolicy, Hooks: r.Hooks}
+		ToolFailurePolicy: r.ToolFailurePolicy, Hooks: r.Hooks, Files: t.Files}
 	g := guard{t: t, name: name, model: a.LLM}
 	for attempt := 1; ; attempt++ {
 		res, err := t.execute(ctx, a, job, name)

@@ -8,6 +8,7 @@ import (
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/interpolate"
+	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
 )
 
@@ -39,6 +40,11 @@ type Task struct {
 	// Output, if set (with [As]), asks for structured output decoded into a
 	// Go type.
 	Output *Schema
+	// Files attaches images, documents or audio (chat.Image, chat.File,
+	// chat.Audio...) for the agent's model to look at; they go with the
+	// task's prompt, mapped by the model client, which refuses what its
+	// provider does not take.
+	Files []llm.Part
 	// Guardrails check each output, in order, before it is accepted; each
 	// may pass it on, transform it, or reject it with feedback for the
 	// agent (see "Guardrails" in the package doc).

@@ -118,6 +118,10 @@ func (t *Encoder) InputMessages(msgs []chat.Message) string {
 				b = appendTextPart(b, t.Text(m.Content))
 				comma = true
 			}
+			if len(m.Parts) > 0 {
+				b = t.appendParts(b, m.Parts, comma)
+				comma = true
+			}
 			b = t.appendToolCallParts(b, m.ToolCalls, comma)
 		}
 		b = append(b, "]}"...)

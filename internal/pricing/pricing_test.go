@@ -86,8 +86,8 @@ func TestLoadMerges(t *testing.T) {
 	if got, ok := tab.Cost("my-model", chat.Usage{PromptTokens: 1_000_000, CachedPromptTokens: 500_000, CompletionTokens: 1_000_000}); !ok || !near(got, 1.5+0.5+12) {
 		t.Fatalf("my-model: %v %v", got, ok)
 	}
-	// cached_input defaults to input
-	if pr, _ := tab.Lookup("gpt-4o"); pr != (Price{Input: 1, CachedInput: 1, Output: 2}) {
+	// cached_input and cache_write default to input
+	if pr, _ := tab.Lookup("gpt-4o"); pr != (Price{Input: 1, CachedInput: 1, CacheWrite: 1, Output: 2}) {
 		t.Fatalf("gpt-4o override: %+v", pr)
 	}
 	if _, ok := tab.Cost("gpt-4", chat.Usage{PromptTokens: 1}); ok {

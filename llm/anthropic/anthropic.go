@@ -206,8 +206,11 @@ func (c *Client) configure(cfg Config) *llm.Error {
 // Info describes the model; it does no I/O.
 func (c *Client) Info() llm.Info { return c.info }
 
-// Err returns the configuration error that every Generate returns, or nil.
-func (c *Client) Err() error {
+// Check returns the configuration error that every Generate returns (an
+// *llm.Error: ErrAuth for a missing key, ErrBadRequest for another bad
+// setting), or nil when c can be used. It does no I/O; a crew's validation
+// calls it through [llm.Check].
+func (c *Client) Check() error {
 	if c.err == nil {
 		return nil
 	}
@@ -390,6 +393,9 @@ func (c *Client) buildParams(req *llm.Request) (sdk.MessageNewParams, *llm.Error
 	for i, m := range req.Messages {
 		var role string
 		var blocks []sdk.ContentBlockParamUnion
+		if len(m.Parts) > 0 && m.Role != llm.RoleUser {
+			return p, c.badRequest("anthropic: Request.Messages[%d] has Parts but role %q; only user messages carry them", i, m.Role)
+		}
 		switch m.Role {
 		case llm.RoleSystem:
 			if m.Content != "" {
@@ -397,13 +403,23 @@ func (c *Client) buildParams(req *llm.Request) (sdk.MessageNewParams, *llm.Error
 			}
 			continue
 		case llm.RoleUser:
-			if m.Content == "" {
+			if m.Content == "" && len(m.Parts) == 0 {
 				return p, c.badRequest("anthropic: Request.Messages[%d] is a user message with empty content; Anthropic rejects empty text", i)
 			}
 			if len(m.ToolCalls) > 0 {
 				return p, c.badRequest("anthropic: Request.Messages[%d] has tool calls but role %q; only assistant messages carry them", i, m.Role)
 			}
-			role, blocks = "user", []sdk.ContentBlockParamUnion{sdk.NewTextBlock(m.Content)}
+			role = "user"
+			if m.Content != "" {
+				blocks = append(blocks, sdk.NewTextBlock(m.Content))
+			}
+			for j, part := range m.Parts {
+				b, err := partBlock(part)
+				if err != nil {
+					return p, c.badRequest("anthropic: Request.Messages[%d].Parts[%d]: %v", i, j, err)
+				}
+				blocks = append(blocks, b)
+			}
 		case llm.RoleAssistant:
 			role = "assistant"
 			if m.Content != "" {

@@ -258,8 +258,11 @@ func (c *Client) configure(cfg Config) *llm.Error {
 // Info describes the model; it does no I/O.
 func (c *Client) Info() llm.Info { return c.info }
 
-// Err returns the configuration error that every Generate returns, or nil.
-func (c *Client) Err() error {
+// Check returns the configuration error that every Generate returns (an
+// *llm.Error: ErrAuth for a missing key, ErrBadRequest for another bad
+// setting), or nil when c can be used. It does no I/O; a crew's validation
+// calls it through [llm.Check].
+func (c *Client) Check() error {
 	if c.err == nil {
 		return nil
 	}
@@ -501,6 +504,9 @@ func (c *Client) build(req *llm.Request) ([]*genai.Content, *genai.GenerateConte
 	for i, m := range req.Messages {
 		var role string
 		var parts []*genai.Part
+		if len(m.Parts) > 0 && m.Role != llm.RoleUser {
+			return nil, nil, c.badRequest("gemini: Request.Messages[%d] has Parts but role %q; only user messages carry them", i, m.Role)
+		}
 		switch m.Role {
 		case llm.RoleSystem:
 			if m.Content != "" {
@@ -511,13 +517,23 @@ func (c *Client) build(req *llm.Request) ([]*genai.Content, *genai.GenerateConte
 			}
 			continue
 		case llm.RoleUser:
-			if m.Content == "" {
+			if m.Content == "" && len(m.Parts) == 0 {
 				return nil, nil, c.badRequest("gemini: Request.Messages[%d] is a user message with empty content; Gemini rejects empty text", i)
 			}
 			if len(m.ToolCalls) > 0 {
 				return nil, nil, c.badRequest("gemini: Request.Messages[%d] has tool calls but role %q; only assistant messages carry them", i, m.Role)
 			}
-			role, parts = "user", []*genai.Part{{Text: m.Content}}
+			role = "user"
+			if m.Content != "" {
+				parts = append(parts, &genai.Part{Text: m.Content})
+			}
+			for j, mp := range m.Parts {
+				gp, err := partOf(mp)
+				if err != nil {
+					return nil, nil, c.badRequest("gemini: Request.Messages[%d].Parts[%d]: %v", i, j, err)
+				}
+				parts = append(parts, gp)
+			}
 		case llm.RoleAssistant:
 			role = "model"
 			if m.Content != "" {

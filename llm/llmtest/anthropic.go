@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -164,15 +165,18 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 		}
 		var text strings.Builder
 		var calls []llm.ToolCall
+		var parts []llm.Part
 		for j, b := range blocks {
 			bw := where + ".content." + strconv.Itoa(j)
 			switch b.Type {
 			case "text":
 				text.WriteString(*b.Text)
 			case "image", "document":
-				if len(b.Source) == 0 {
-					return nil, badAnth("%s.source: Field required", bw)
+				part, ae := anthSource(b.Type, b.Source, bw)
+				if ae != nil {
+					return nil, ae
 				}
+				parts = append(parts, part)
 			case "tool_use":
 				if m.Role != "assistant" {
 					return nil, badAnth("%s: tool_use blocks are only allowed in assistant messages", bw)
@@ -208,8 +212,8 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 				return nil, badAnth("%s.type: unknown content block type %q", bw, b.Type)
 			}
 		}
-		if text.Len() > 0 || len(calls) > 0 {
-			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls})
+		if text.Len() > 0 || len(calls) > 0 || len(parts) > 0 {
+			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls, Parts: parts})
 		}
 	}
 	if len(pending) > 0 && w.Messages[len(w.Messages)-1].Role == "assistant" {
@@ -509,4 +513,49 @@ func anthStream(w http.ResponseWriter, reply *Reply, resp *llm.Response, msg map
 		return
 	}
 	send("message_stop", map[string]string{"type": "message_stop"})
+}
+
+// anthSource checks and decodes the source of an image or document block:
+// base64 (with a media type Anthropic takes for that block), url, or text
+// (documents).
+func anthSource(typ string, raw json.RawMessage, where string) (llm.Part, *apiErr) {
+	var src struct {
+		Type      string `json:"type"`
+		MediaType string `json:"media_type"`
+		Data      string `json:"data"`
+		URL       string `json:"url"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &src) != nil {
+		return llm.Part{}, badAnth("%s.source: Field required", where)
+	}
+	kind := llm.PartImage
+	if typ == "document" {
+		kind = llm.PartFile
+	}
+	switch src.Type {
+	case "url":
+		if src.URL == "" {
+			return llm.Part{}, badAnth("%s.source.url: Field required", where)
+		}
+		return llm.Part{Kind: kind, URL: src.URL}, nil
+	case "text":
+		if typ != "document" {
+			return llm.Part{}, badAnth("%s.source.type: Input tag 'text' found using 'type' does not match any of the expected tags: 'base64', 'url', 'file'", where)
+		}
+		return llm.Part{Kind: kind, MediaType: "text/plain", Data: []byte(src.Data)}, nil
+	case "base64":
+		ok := src.MediaType == "application/pdf"
+		if typ == "image" {
+			ok = src.MediaType == "image/jpeg" || src.MediaType == "image/png" || src.MediaType == "image/gif" || src.MediaType == "image/webp"
+		}
+		if !ok {
+			return llm.Part{}, badAnth("%s.source.media_type: Input should be a supported media type, not %q", where, src.MediaType)
+		}
+		data, err := base64.StdEncoding.DecodeString(src.Data)
+		if err != nil || len(data) == 0 {
+			return llm.Part{}, badAnth("%s.source.data: the base64 data is empty or invalid", where)
+		}
+		return llm.Part{Kind: kind, MediaType: src.MediaType, Data: data}, nil
+	}
+	return llm.Part{}, badAnth("%s.source.type: unknown source type %q", where, src.Type)
 }

@@ -145,6 +145,7 @@ func (geminiDialect) decode(r *http.Request, body []byte) (*ServerRequest, *apiE
 		var text strings.Builder
 		var tcs []llm.ToolCall
 		var responses []string
+		var parts []llm.Part
 		for j, p := range c.Parts {
 			pw := where + ".parts[" + strconv.Itoa(j) + "]"
 			switch {
@@ -197,6 +198,11 @@ func (geminiDialect) decode(r *http.Request, body []byte) (*ServerRequest, *apiE
 					text.WriteString(*p.Text)
 				}
 			case len(p.InlineData) > 0 || len(p.FileData) > 0:
+				part, ae := gemData(p.InlineData, p.FileData, pw)
+				if ae != nil {
+					return nil, ae
+				}
+				parts = append(parts, part)
 			default:
 				return nil, badGem("* GenerateContentRequest.%s.data: required oneof field 'data' must have one initialized field", pw)
 			}
@@ -212,12 +218,12 @@ func (geminiDialect) decode(r *http.Request, body []byte) (*ServerRequest, *apiE
 		for _, tc := range tcs {
 			calls = append(calls, tc.Name)
 		}
-		if text.Len() > 0 || len(tcs) > 0 {
+		if text.Len() > 0 || len(tcs) > 0 || len(parts) > 0 {
 			role := llm.RoleUser
 			if c.Role == "model" {
 				role = llm.RoleAssistant
 			}
-			req.Messages = append(req.Messages, llm.Message{Role: role, Content: text.String(), ToolCalls: tcs})
+			req.Messages = append(req.Messages, llm.Message{Role: role, Content: text.String(), ToolCalls: tcs, Parts: parts})
 		}
 	}
 	for i, t := range w.Tools {
@@ -439,4 +445,42 @@ func gemStream(w http.ResponseWriter, sr *ServerRequest, reply *Reply, resp *llm
 	last := chunk([]map[string]any{}, gemFinish(resp.FinishReason))
 	last["usageMetadata"] = gemUsage(resp.Usage)
 	send(last)
+}
+
+// gemData checks and decodes an inlineData part (mimeType and base64 data)
+// or a fileData part (mimeType and fileUri) into an llm part whose kind
+// follows the media type.
+func gemData(inline, file json.RawMessage, where string) (llm.Part, *apiErr) {
+	var d struct {
+		MIMEType string `json:"mimeType"`
+		Data     []byte `json:"data"`
+		FileURI  string `json:"fileUri"`
+	}
+	raw := inline
+	if len(raw) == 0 {
+		raw = file
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return llm.Part{}, badGem("* GenerateContentRequest.%s: invalid data: %v", where, err)
+	}
+	if d.MIMEType == "" {
+		return llm.Part{}, badGem("* GenerateContentRequest.%s.mime_type: Mime type cannot be empty.", where)
+	}
+	kind := llm.PartFile
+	switch {
+	case strings.HasPrefix(d.MIMEType, "image/"):
+		kind = llm.PartImage
+	case strings.HasPrefix(d.MIMEType, "audio/"):
+		kind = llm.PartAudio
+	}
+	if len(inline) > 0 {
+		if len(d.Data) == 0 {
+			return llm.Part{}, badGem("* GenerateContentRequest.%s.inline_data.data: data cannot be empty.", where)
+		}
+		return llm.Part{Kind: kind, MediaType: d.MIMEType, Data: d.Data}, nil
+	}
+	if d.FileURI == "" {
+		return llm.Part{}, badGem("* GenerateContentRequest.%s.file_data.file_uri: File URI cannot be empty.", where)
+	}
+	return llm.Part{Kind: kind, MediaType: d.MIMEType, URL: d.FileURI}, nil
 }

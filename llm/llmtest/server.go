@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -85,6 +86,16 @@ type ServerRequest struct {
 // stream_options.include_usage is set) when the request asks. A Server is safe
 // for concurrent use; it starts no goroutine of its own beyond net/http's per
 // connection, and its memory is bounded by MaxRecorded. Close it when done.
+//
+// Like OpenAI, it refuses with 400 (OpenAI's error body, with param and
+// code) a request without a model or messages, a message without the
+// content OpenAI requires (every message but an assistant message that
+// calls tools), an unknown role, a tool call without an ID or a name, tool
+// calls not answered by the tool messages right after them or a tool
+// message answering none, a tool name OpenAI refuses, a temperature outside
+// 0 to 2, and stream_options without stream. Refused requests are not
+// recorded. Replies carry OpenAI's required fields: message content (null
+// on a reply that only calls tools), refusal and choices[].logprobs (null).
 // The zero Server is not usable: make one with NewServer.
 type Server struct {
 	cfg     ServerConfig
@@ -175,7 +186,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sr, err := decodeRequest(body)
 	if err != nil {
+		var ie *invalidRequest
+		if errors.As(err, &ie) {
+			writeParamError(w, http.StatusBadRequest, "invalid_request_error", ie.param, ie.code, ie.msg)
+			return
+		}
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", err.Error())
+		return
+	}
+	if ie := checkRequest(sr); ie != nil {
+		writeParamError(w, http.StatusBadRequest, "invalid_request_error", ie.param, ie.code, ie.msg)
 		return
 	}
 	sr.Seq, sr.Method, sr.Path, sr.RawQuery = seq, r.Method, r.URL.Path, r.URL.RawQuery
@@ -319,12 +339,12 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sr *ServerReques
 	out := wireResponse{ID: id, Object: "chat.completion", Created: time.Now().Unix(), Model: model,
 		Choices: []wireChoice{}, Usage: wireUsageOf(resp.Usage)}
 	if reply.Fault != FaultEmptyChoices {
-		content := resp.Content
 		finish := resp.FinishReason
-		out.Choices = append(out.Choices, wireChoice{
-			Message:      &wireOutMessage{Role: "assistant", Content: &content, ToolCalls: wireCallsOf(resp.ToolCalls)},
-			FinishReason: &finish,
-		})
+		msg := &wireMessage{Role: "assistant", ToolCalls: wireCallsOf(resp.ToolCalls)}
+		if content := resp.Content; content != "" || len(resp.ToolCalls) == 0 {
+			msg.Content = &content // null on a reply that only calls tools
+		}
+		out.Choices = append(out.Choices, wireChoice{Message: msg, FinishReason: &finish})
 	}
 	b := appendJSON(nil, &out)
 	w.Header().Set("Content-Type", "application/json")
@@ -423,10 +443,19 @@ func (s *Server) stream(w http.ResponseWriter, sr *ServerRequest, reply *Reply, 
 }
 
 func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
+	writeParamError(w, status, typ, "", code, msg)
+}
+
+// writeParamError writes an OpenAI error body naming the parameter at
+// fault (param is null when empty, as is code).
+func writeParamError(w http.ResponseWriter, status int, typ, param, code, msg string) {
 	var e wireError
 	e.Error.Message, e.Error.Type = msg, typ
 	if code != "" {
 		e.Error.Code = &code
+	}
+	if param != "" {
+		e.Error.Param = &param
 	}
 	b, _ := json.Marshal(e)
 	w.Header().Set("Content-Type", "application/json")

@@ -85,7 +85,7 @@ func TestServerDecodesRequest(t *testing.T) {
 	defer srv.Close()
 	defer http.DefaultClient.CloseIdleConnections()
 	body := `{"model":"m","stop":"END","temperature":0,"max_completion_tokens":99,
-		"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url"},{"type":"text","text":"b"}]},
+		"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}},{"type":"text","text":"b"}]},
 		{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
 		{"role":"tool","tool_call_id":"c1","name":"f","content":"r"}],
 		"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object"},"strict":true}}}`
@@ -165,13 +165,13 @@ func TestServerLatencyAndHangEndWithTheClient(t *testing.T) {
 		<-arrived
 		cancel()
 	}()
-	_, _, err := post(t, ctx, srv.URL()+"/chat/completions", `{"messages":[]}`)
+	_, _, err := post(t, ctx, srv.URL()+"/chat/completions", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
 	assert.ErrorIs(t, err, context.Canceled)
 
 	// A request still waiting when the server closes is ended by Close.
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		_, _, err := post(t, context.Background(), srv.URL()+"/chat/completions", `{"messages":[]}`)
+		_, _, err := post(t, context.Background(), srv.URL()+"/chat/completions", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
 		assert.Error(t, err)
 	})
 	<-arrived
@@ -186,7 +186,7 @@ func TestServerHeaders(t *testing.T) {
 	}})
 	defer srv.Close()
 	defer http.DefaultClient.CloseIdleConnections()
-	resp, b, err := post(t, context.Background(), srv.URL()+"/chat/completions", `{"messages":[]}`)
+	resp, b, err := post(t, context.Background(), srv.URL()+"/chat/completions", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
 	require.NoError(t, err)
 	assert.Equal(t, 429, resp.StatusCode)
 	assert.Equal(t, "2", resp.Header.Get("Retry-After"))

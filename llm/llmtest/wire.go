@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,13 +73,28 @@ type wireResponse struct {
 	Usage   *wireUsage   `json:"usage,omitempty"`
 }
 
+// wireChoice is a choice of a reply (Message) or of a stream chunk (Delta).
+// Logprobs is always null (logprobs are never requested), as OpenAI sends
+// it.
 type wireChoice struct {
 	Index        int             `json:"index"`
-	Message      *wireOutMessage `json:"message,omitempty"`
+	Message      *wireMessage    `json:"message,omitempty"`
 	Delta        *wireOutMessage `json:"delta,omitempty"`
+	Logprobs     *struct{}       `json:"logprobs"`
 	FinishReason *string         `json:"finish_reason"`
 }
 
+// wireMessage is the message of a non-streamed reply: content and refusal
+// are always present, null when there is none (content is null on a reply
+// that only calls tools), as OpenAI sends them.
+type wireMessage struct {
+	Role      string     `json:"role"`
+	Content   *string    `json:"content"`
+	Refusal   *string    `json:"refusal"`
+	ToolCalls []wireCall `json:"tool_calls,omitempty"`
+}
+
+// wireOutMessage is the delta of a stream chunk.
 type wireOutMessage struct {
 	Role      string     `json:"role,omitempty"`
 	Content   *string    `json:"content,omitempty"`
@@ -97,10 +113,13 @@ type wireUsage struct {
 	} `json:"completion_tokens_details"`
 }
 
+// wireError is OpenAI's error body; param and code are always present, null
+// when the error names none.
 type wireError struct {
 	Error struct {
 		Message string  `json:"message"`
 		Type    string  `json:"type"`
+		Param   *string `json:"param"`
 		Code    *string `json:"code"`
 	} `json:"error"`
 }
@@ -127,11 +146,18 @@ func decodeRequest(body []byte) (*ServerRequest, error) {
 		req.Messages = make([]llm.Message, len(w.Messages))
 	}
 	for i, m := range w.Messages {
-		text, err := decodeContent(m.Content)
+		if ie := checkContent(i, m.Role, m.Content, len(m.ToolCalls) > 0); ie != nil {
+			return nil, ie
+		}
+		text, parts, err := decodeContent(m.Content, i)
 		if err != nil {
+			var ie *invalidRequest
+			if errors.As(err, &ie) {
+				return nil, ie
+			}
 			return nil, fmt.Errorf("llmtest: messages[%d].content: %w", i, err)
 		}
-		msg := llm.Message{Role: llm.Role(m.Role), Content: text, ToolCallID: m.ToolCallID, Name: m.Name}
+		msg := llm.Message{Role: llm.Role(m.Role), Content: text, ToolCallID: m.ToolCallID, Name: m.Name, Parts: parts}
 		for _, c := range m.ToolCalls {
 			msg.ToolCalls = append(msg.ToolCalls, llm.ToolCall{ID: c.ID, Name: c.Function.Name,
 				Arguments: c.Function.Arguments})
@@ -179,30 +205,79 @@ func decodeStop(raw json.RawMessage) ([]string, error) {
 	return list, nil
 }
 
-// decodeContent reads a message's content: a string, null, or a list of
-// parts whose text parts are joined.
-func decodeContent(raw json.RawMessage) (string, error) {
+// decodeContent reads the content of messages[i]: a string, null, or a
+// list of parts whose text parts are joined and whose other parts (image_url,
+// file, input_audio) are returned as llm parts. A part missing a field
+// OpenAI requires is an *invalidRequest.
+func decodeContent(raw json.RawMessage, i int) (string, []llm.Part, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return "", nil
+		return "", nil, nil
 	}
 	if raw[0] == '"' {
 		var s string
 		err := json.Unmarshal(raw, &s)
-		return s, err
+		return s, nil, err
 	}
 	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
+		Type     string `json:"type"`
+		Text     string `json:"text"`
+		ImageURL *struct {
+			URL string `json:"url"`
+		} `json:"image_url"`
+		File *struct {
+			Filename string `json:"filename"`
+			FileData string `json:"file_data"`
+			FileID   string `json:"file_id"`
+		} `json:"file"`
+		InputAudio *struct {
+			Data   string `json:"data"`
+			Format string `json:"format"`
+		} `json:"input_audio"`
 	}
 	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", fmt.Errorf("neither a string nor a list of parts: %w", err)
+		return "", nil, fmt.Errorf("neither a string nor a list of parts: %w", err)
 	}
 	var b strings.Builder
-	for _, p := range parts {
-		b.WriteString(p.Text)
+	var out []llm.Part
+	for j, p := range parts {
+		at := fmt.Sprintf("messages[%d].content[%d]", i, j)
+		switch p.Type {
+		case "text":
+			b.WriteString(p.Text)
+		case "image_url":
+			if p.ImageURL == nil || p.ImageURL.URL == "" {
+				return "", nil, missingParam(at + ".image_url.url")
+			}
+			out = append(out, llm.Part{Kind: llm.PartImage, URL: p.ImageURL.URL})
+		case "file":
+			if p.File == nil || (p.File.FileData == "" && p.File.FileID == "") {
+				return "", nil, missingParam(at + ".file.file_data")
+			}
+			out = append(out, llm.Part{Kind: llm.PartFile, Name: p.File.Filename, URL: p.File.FileData})
+		case "input_audio":
+			if p.InputAudio == nil || p.InputAudio.Data == "" {
+				return "", nil, missingParam(at + ".input_audio.data")
+			}
+			if p.InputAudio.Format != "wav" && p.InputAudio.Format != "mp3" {
+				return "", nil, &invalidRequest{param: at + ".input_audio.format", code: "invalid_value",
+					msg: fmt.Sprintf("Invalid value: '%s'. Supported values are: 'wav' and 'mp3'.", p.InputAudio.Format)}
+			}
+			data, err := base64.StdEncoding.DecodeString(p.InputAudio.Data)
+			if err != nil {
+				return "", nil, &invalidRequest{param: at + ".input_audio.data", code: "invalid_value", msg: "Invalid base64 audio data."}
+			}
+			mt := "audio/wav"
+			if p.InputAudio.Format == "mp3" {
+				mt = "audio/mpeg"
+			}
+			out = append(out, llm.Part{Kind: llm.PartAudio, MediaType: mt, Data: data})
+		default:
+			return "", nil, &invalidRequest{param: at + ".type", code: "invalid_value",
+				msg: fmt.Sprintf("Invalid value: '%s'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'.", p.Type)}
+		}
 	}
-	return b.String(), nil
+	return b.String(), out, nil
 }
 
 func wireUsageOf(u llm.Usage) *wireUsage {

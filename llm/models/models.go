@@ -29,8 +29,9 @@
 // [New] returns the client or an error (an unknown provider, a missing key:
 // the message names the variable to set). [LLM] never fails, for one-line
 // use in an agent literal (Agent{LLM: models.LLM("anthropic/claude-sonnet-4-5")}):
-// when the client cannot be built it returns a model whose Err and Generate
-// return the error, so that validation reports it before any call.
+// when the client cannot be built it returns a model whose Check (see
+// [llm.Checker]) and Generate return the error, so that Crew.Validate and
+// Agent validation report it before any model call.
 //
 // Everything here reads the environment when called and keeps no state; it
 // is safe for concurrent use.
@@ -161,7 +162,8 @@ func New(s string) (llm.LLM, error) {
 }
 
 // LLM returns the client for s like [New], or, when New fails, a model whose
-// Err method and every Generate return that error. It never returns nil.
+// Check method ([llm.Checker]) and every Generate return that error. It
+// never returns nil.
 func LLM(s string) llm.LLM {
 	c, err := New(s)
 	if err != nil {
@@ -179,8 +181,9 @@ type broken struct {
 func (b *broken) Generate(context.Context, *llm.Request) (*llm.Response, error) { return nil, b.err }
 func (b *broken) Info() llm.Info                                                { return llm.Info{Model: b.model} }
 
-// Err returns why the model string could not become a client.
-func (b *broken) Err() error { return b.err }
+// Check returns why the model string could not become a client (see
+// [llm.Checker]): a crew's validation reports it before any model call.
+func (b *broken) Check() error { return b.err }
 
 func missing(spec Spec, variable, what string) error {
 	return &Error{Provider: spec.Provider, Variable: variable,

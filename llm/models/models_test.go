@@ -8,9 +8,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crewai-go/crewai/agent"
+	"github.com/crewai-go/crewai/crew"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/llm/models"
+	"github.com/crewai-go/crewai/task"
 )
 
 // envVars are every variable the package reads; each test starts from none.
@@ -77,9 +80,9 @@ func TestMissingKeysNameTheVariable(t *testing.T) {
 		assert.Contains(t, err.Error(), variable, s)
 		m := models.LLM(s)
 		require.NotNil(t, m, s)
-		e, ok := m.(interface{ Err() error })
-		require.True(t, ok, "%s: the model reports its error", s)
-		assert.ErrorContains(t, e.Err(), variable, s)
+		_, ok := m.(llm.Checker)
+		require.True(t, ok, "%s: the model reports its error through llm.Checker", s)
+		assert.ErrorContains(t, llm.Check(m), variable, s)
 		_, gerr := m.Generate(context.Background(), &llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: "hi"}}})
 		assert.ErrorContains(t, gerr, variable, s)
 	}
@@ -133,4 +136,41 @@ func TestProvidersReachTheirServers(t *testing.T) {
 	reqs := oai.Requests()
 	require.Len(t, reqs, 4)
 	assert.Equal(t, "meta-llama/llama-3.1-8b", reqs[3].Model)
+}
+
+// TestCrewValidateReportsModelStrings: a crew whose second agent names a
+// model string that cannot work fails Crew.Validate and Kickoff with the
+// variable to set, before the first agent's model is called.
+func TestCrewValidateReportsModelStrings(t *testing.T) {
+	tests := []struct{ model, want string }{
+		{"anthropic/claude-sonnet-4-5", "ANTHROPIC_API_KEY"},
+		{"gemini/gemini-2.5-flash", "GEMINI_API_KEY"},
+		{"mistral/mistral-large", `unknown provider "mistral"`},
+		{"", "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			clearEnv(t)
+			oai := llmtest.NewServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply { return llmtest.Reply{Content: "done"} }})
+			defer oai.Close()
+			t.Setenv("OPENAI_API_KEY", "k")
+			t.Setenv("OPENAI_BASE_URL", oai.URL())
+			first := &agent.Agent{Role: "Researcher", Goal: "g", LLM: models.LLM("openai/gpt-4o-mini")}
+			second := &agent.Agent{Role: "Writer", Goal: "g", LLM: models.LLM(tt.model)}
+			c := &crew.Crew{Agents: []*agent.Agent{first, second}, Tasks: []*task.Task{
+				{Description: "research", ExpectedOutput: "notes", Agent: first},
+				{Description: "write", ExpectedOutput: "text", Agent: second},
+			}}
+			err := c.Validate(nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Contains(t, err.Error(), "Agents[1]")
+			var me *models.Error
+			assert.True(t, errors.As(err, &me), "the *models.Error is reachable with errors.As: %v", err)
+			_, err = c.Kickoff(context.Background(), nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Zero(t, oai.Count(), "no model call before the crew was found unusable")
+		})
+	}
 }
