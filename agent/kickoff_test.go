@@ -216,3 +216,43 @@ func spanTree(spans tracetest.SpanStubs) string {
 	walk(roots, 0)
 	return b.String()
 }
+
+// fakeMemory records what a standalone agent recalls and saves.
+type fakeMemory struct {
+	recalled []string // the queries' scopes: crew + "|" + agent
+	saved    []string // agent + "|" + task + "|" + result
+	drained  int
+}
+
+func (m *fakeMemory) Recall(_ context.Context, crew, agentRole, _ string) ([]string, error) {
+	m.recalled = append(m.recalled, crew+"|"+agentRole)
+	return []string{"The user prefers answers in French."}, nil
+}
+func (m *fakeMemory) Tools(string, string) []tool.Tool { return nil }
+func (m *fakeMemory) RememberTask(_ context.Context, _, agentRole, taskText, result string, _ llm.LLM) {
+	m.saved = append(m.saved, agentRole+"|"+taskText+"|"+result)
+}
+func (m *fakeMemory) Drain(context.Context) error { m.drained++; return nil }
+
+// A standalone agent uses its memory as in a crew: what it remembers goes
+// into its prompt, and what it did is saved (and drained) before Kickoff
+// returns.
+func TestKickoffUsesMemory(t *testing.T) {
+	mem := &fakeMemory{}
+	m := &llmtest.Scripted{Replies: []llmtest.Reply{{Content: "Go est un langage."}}}
+	a := &agent.Agent{Role: "Teacher", Goal: "Explain.", LLM: m, Memory: mem}
+	out, err := a.Kickoff(context.Background(), agent.KickoffInput{Prompt: "What is Go?"})
+	require.NoError(t, err)
+	assert.Equal(t, "Go est un langage.", out.Raw)
+	require.NotEmpty(t, mem.recalled, "the agent recalls before it works")
+	assert.Equal(t, "|Teacher", mem.recalled[0], "an agent alone recalls in its own scope, no crew")
+	reqs := m.Requests()
+	require.Len(t, reqs, 1)
+	var prompt strings.Builder
+	for _, msg := range reqs[0].Messages {
+		prompt.WriteString(msg.Content)
+	}
+	assert.Contains(t, prompt.String(), "The user prefers answers in French.")
+	assert.Equal(t, []string{"Teacher|What is Go?|Go est un langage."}, mem.saved)
+	assert.Equal(t, 1, mem.drained, "the save is drained before Kickoff returns")
+}
