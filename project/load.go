@@ -618,11 +618,17 @@ func (l *loader) task(e entry, t *task.Task) error {
 			var n string
 			if n, err = l.str(e.name, f); err == nil {
 				g, ok := l.reg.Guardrails[n]
+				if !ok && strings.ContainsAny(strings.TrimSpace(n), " \t\n") {
+					// A sentence, as CrewAI reads it: a rule a model checks
+					// (task.Guardrail.Rule), with the agent's model.
+					g, ok = task.Guardrail{Name: "rule", Rule: strings.TrimSpace(n)}, true
+				}
 				if g.Name == "" {
 					g.Name = n
 				}
 				if !ok || (g.Func == nil && g.Rule == "") {
-					err = l.errf(f.line, e.name+".guardrail", keys(l.reg.Guardrails), "unknown guardrail %q; register it in Registry.Guardrails", n)
+					err = l.errf(f.line, e.name+".guardrail", keys(l.reg.Guardrails),
+						"unknown guardrail %q; register it in Registry.Guardrails, or write a rule in words for a model to check", n)
 				}
 				guard = g
 			}

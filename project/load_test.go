@@ -341,3 +341,22 @@ func TestLoadFS(t *testing.T) {
 		t.Errorf("oversized: %v", err)
 	}
 }
+
+// A guardrail written as a sentence is, as in CrewAI, a rule a model
+// checks; a single unregistered word is still an unknown name.
+func TestParseGuardrailRule(t *testing.T) {
+	tasks := "t:\n  description: d\n  agent: a\n  guardrail: The answer cites at least two sources.\n"
+	d, err := Parse("agents.yaml", []byte("a:\n  role: r\n  llm: scripted\n"), "tasks.yaml", []byte(tasks), testRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.Task("t").Guardrails
+	if len(g) != 1 || g[0].Rule != "The answer cites at least two sources." || g[0].Func != nil {
+		t.Errorf("guardrails = %+v, want one rule", g)
+	}
+	_, err = Parse("agents.yaml", []byte("a:\n  role: r\n  llm: scripted\n"), "tasks.yaml",
+		[]byte("t:\n  description: d\n  agent: a\n  guardrail: strict\n"), testRegistry())
+	if err == nil || !strings.Contains(err.Error(), `unknown guardrail "strict"`) {
+		t.Errorf("err = %v, want the unknown name", err)
+	}
+}
