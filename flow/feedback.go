@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crewai-go/crewai/human"
@@ -330,23 +329,14 @@ func (f *Flow[S]) ResumeFeedback(ctx context.Context, stateID, answer string) (*
 	if f.Persist == nil {
 		return nil, fmt.Errorf("flow %q: resume feedback of state %q: the flow has no Persist store: %w", f.name(), stateID, ErrStateNotFound)
 	}
-	rec, err := f.Persist.Load(ctx, stateID)
+	_, pending, err := f.loadPending(ctx, stateID)
 	if err != nil {
-		return nil, fmt.Errorf("flow %q: resume feedback: %w", f.name(), err)
+		return nil, err
 	}
-	var p progress
-	if len(rec.Progress) > 0 {
-		if err := json.Unmarshal(rec.Progress, &p); err != nil {
-			return nil, &CorruptStateError{StateID: stateID, Method: rec.Method, Err: err}
-		}
-	}
-	if p.Pending == nil || p.Finished {
-		return nil, fmt.Errorf("flow %q: state %q: %w", f.name(), stateID, ErrNoPendingFeedback)
-	}
-	ra := &resumedAnswer{p: *p.Pending, text: answer}
+	ra := &resumedAnswer{p: *pending, text: answer}
 	ctx = context.WithValue(ctx, answerKey{}, ra)
 	if !trace.SpanContextFromContext(ctx).IsValid() {
-		if sc, ok := parseTraceParent(p.Pending.TraceParent); ok {
+		if sc, ok := parseTraceParent(pending.TraceParent); ok {
 			ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
 		}
 	}
@@ -359,44 +349,44 @@ func (f *Flow[S]) PendingFeedback(ctx context.Context, stateID string) (*Pending
 	if f.Persist == nil {
 		return nil, fmt.Errorf("flow %q: state %q: the flow has no Persist store: %w", f.name(), stateID, ErrStateNotFound)
 	}
+	rec, pending, err := f.loadPending(ctx, stateID)
+	if err != nil {
+		return nil, err
+	}
+	return &PendingError{Flow: rec.Flow, StateID: stateID, Method: pending.Method, Message: pending.Message,
+		Output: pending.Text}, nil
+}
+
+// loadPending loads the saved state stateID and the question it waits
+// for, or fails with an error matching ErrNoPendingFeedback.
+func (f *Flow[S]) loadPending(ctx context.Context, stateID string) (*Record, *pendingFeedback, error) {
 	rec, err := f.Persist.Load(ctx, stateID)
 	if err != nil {
-		return nil, fmt.Errorf("flow %q: %w", f.name(), err)
+		return nil, nil, fmt.Errorf("flow %q: %w", f.name(), err)
 	}
 	var p progress
 	if len(rec.Progress) > 0 {
 		if err := json.Unmarshal(rec.Progress, &p); err != nil {
-			return nil, &CorruptStateError{StateID: stateID, Method: rec.Method, Err: err}
+			return nil, nil, &CorruptStateError{StateID: stateID, Method: rec.Method, Err: err}
 		}
 	}
 	if p.Pending == nil || p.Finished {
-		return nil, fmt.Errorf("flow %q: state %q: %w", f.name(), stateID, ErrNoPendingFeedback)
+		return nil, nil, fmt.Errorf("flow %q: state %q: %w", f.name(), stateID, ErrNoPendingFeedback)
 	}
-	return &PendingError{Flow: rec.Flow, StateID: stateID, Method: p.Pending.Method, Message: p.Pending.Message,
-		Output: p.Pending.Text}, nil
+	return rec, p.Pending, nil
 }
 
+// traceParent is sc as a W3C traceparent header, saved with a paused
+// kickoff so that its resumption joins the trace.
 func traceParent(sc trace.SpanContext) string {
-	return "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-" + fmt.Sprintf("%02x", byte(sc.TraceFlags()))
+	c := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(trace.ContextWithSpanContext(context.Background(), sc), c)
+	return c.Get("traceparent")
 }
 
+// parseTraceParent reads a saved traceparent; a damaged one is not ok.
 func parseTraceParent(s string) (trace.SpanContext, bool) {
-	parts := strings.Split(s, "-")
-	if len(parts) != 4 || parts[0] != "00" {
-		return trace.SpanContext{}, false
-	}
-	tid, err := trace.TraceIDFromHex(parts[1])
-	if err != nil {
-		return trace.SpanContext{}, false
-	}
-	sid, err := trace.SpanIDFromHex(parts[2])
-	if err != nil {
-		return trace.SpanContext{}, false
-	}
-	flags, err := strconv.ParseUint(parts[3], 16, 8)
-	if err != nil {
-		return trace.SpanContext{}, false
-	}
-	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.TraceFlags(flags), Remote: true})
+	ctx := propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": s})
+	sc := trace.SpanContextFromContext(ctx)
 	return sc, sc.IsValid()
 }
