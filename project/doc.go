@@ -53,8 +53,12 @@
 // last kickoff that finished (a failed one included: a replay may start
 // from the task that failed). replay restores the outputs of the tasks
 // before TASK from the log, in a new process, and runs the rest
-// ([crew.Crew.ReplayFrom]); restored structured outputs keep their JSON,
-// not their Go value.
+// ([crew.Crew.ReplayFrom]). The log keeps a structured output as JSON; on
+// restore it is decoded (and checked against the schema) into the Go type
+// of the task's Output, so that TaskOutput.Value is what the first run
+// produced. An output that no longer decodes (the type changed, or the
+// output was logged as text) stops the replay before it starts with a
+// [*RestoreError] naming the kickoff, the task and the type.
 //
 // When the crew is traced, each command is a root span in a new trace
 // ("run research", "replay research", ...) with the kickoffs as children;

@@ -26,6 +26,7 @@ import (
 	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/traceenv"
 	"github.com/crewai-go/crewai/llm"
+	"github.com/crewai-go/crewai/task"
 	"github.com/crewai-go/crewai/tracing"
 )
 
@@ -377,6 +378,14 @@ func (p *crewProject) traced(ctx context.Context, command string, link trace.Spa
 
 // kickoff runs one logged kickoff (from a replay when from is not nil).
 func (p *crewProject) kickoff(ctx context.Context, command string, inputs map[string]any, from *Kickoff, fromTask string) (*crew.CrewOutput, int64, error) {
+	var seeded []task.TaskOutput
+	if from != nil {
+		// Before anything is logged: a replay that cannot start is no kickoff.
+		var err error
+		if seeded, err = restoreValues(p.c.Tasks, from, p.taskIndex(fromTask)); err != nil {
+			return nil, 0, err
+		}
+	}
 	log, err := p.openLog(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -403,7 +412,7 @@ func (p *crewProject) kickoff(ctx context.Context, command string, inputs map[st
 	}
 	var out *crew.CrewOutput
 	if from != nil {
-		out, err = p.c.ReplayFrom(ctx, &crew.CrewOutput{Tasks: from.Tasks, Inputs: from.Inputs}, fromTask, inputs)
+		out, err = p.c.ReplayFrom(ctx, &crew.CrewOutput{Tasks: seeded, Inputs: from.Inputs}, fromTask, inputs)
 	} else {
 		out, err = p.c.Kickoff(ctx, inputs)
 	}
@@ -537,6 +546,16 @@ func (p *crewProject) replay(ctx context.Context, args []string) error {
 	fmt.Fprintln(p.o.Stdout, out.Raw)
 	fmt.Fprintf(p.o.Stderr, "\nReplayed kickoff %d from task %q as kickoff %d.\n", from.ID, name, id)
 	return nil
+}
+
+// taskIndex returns the index of the task named name, or len(Tasks).
+func (p *crewProject) taskIndex(name string) int {
+	for i, t := range p.c.Tasks {
+		if t != nil && t.DisplayName() == name {
+			return i
+		}
+	}
+	return len(p.c.Tasks)
 }
 
 // taskName resolves a task name or 1-based number.

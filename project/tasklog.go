@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
@@ -109,13 +110,36 @@ CREATE TABLE IF NOT EXISTS task_outputs (
 	json TEXT NOT NULL,
 	format TEXT NOT NULL,
 	usage TEXT NOT NULL,
+	skipped INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (kickoff_id, idx)
 );`
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("project: open task-output log %q: %w", path, err)
 	}
+	if err := addSkippedColumn(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("project: open task-output log %q: %w", path, err)
+	}
 	return &TaskLog{db: db, path: path}, nil
+}
+
+// addSkippedColumn brings a log written before outputs recorded whether
+// their task was skipped up to date (its rows read as not skipped). Two
+// processes may race to do it: the loser's "duplicate column" is success.
+func addSkippedColumn(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('task_outputs') WHERE name = 'skipped'`).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := db.ExecContext(ctx, `ALTER TABLE task_outputs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0`)
+	if err != nil && strings.Contains(err.Error(), "duplicate column") {
+		return nil
+	}
+	return err
 }
 
 // Path returns the log's file path.
@@ -160,8 +184,8 @@ func (l *TaskLog) Finish(ctx context.Context, id int64, out *crew.CrewOutput, ru
 				js = string(o.JSON)
 			}
 			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO task_outputs (kickoff_id, idx, name, agent, description, expected_output, raw, json, format, usage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, i, o.Name, o.Agent, o.Description, o.ExpectedOutput, o.Raw, js, string(o.Format), string(usage)); err != nil {
+				`INSERT INTO task_outputs (kickoff_id, idx, name, agent, description, expected_output, raw, json, format, usage, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, i, o.Name, o.Agent, o.Description, o.ExpectedOutput, o.Raw, js, string(o.Format), string(usage), o.Skipped); err != nil {
 				return fmt.Errorf("project: task-output log %q: record task %q: %w", l.path, o.Name, err)
 			}
 		}
@@ -218,7 +242,7 @@ func (l *TaskLog) Kickoff(ctx context.Context, id int64) (*Kickoff, error) {
 		return nil, fmt.Errorf("project: task-output log %q: kickoff %d: inputs: %w", l.path, id, err)
 	}
 	rows, err := l.db.QueryContext(ctx,
-		`SELECT name, agent, description, expected_output, raw, json, format, usage FROM task_outputs WHERE kickoff_id = ? ORDER BY idx`, id)
+		`SELECT name, agent, description, expected_output, raw, json, format, usage, skipped FROM task_outputs WHERE kickoff_id = ? ORDER BY idx`, id)
 	if err != nil {
 		return nil, fmt.Errorf("project: task-output log %q: %w", l.path, err)
 	}
@@ -226,7 +250,7 @@ func (l *TaskLog) Kickoff(ctx context.Context, id int64) (*Kickoff, error) {
 	for rows.Next() {
 		var o task.TaskOutput
 		var js, format, usage string
-		if err := rows.Scan(&o.Name, &o.Agent, &o.Description, &o.ExpectedOutput, &o.Raw, &js, &format, &usage); err != nil {
+		if err := rows.Scan(&o.Name, &o.Agent, &o.Description, &o.ExpectedOutput, &o.Raw, &js, &format, &usage, &o.Skipped); err != nil {
 			return nil, fmt.Errorf("project: task-output log %q: %w", l.path, err)
 		}
 		if js != "" {
