@@ -521,7 +521,8 @@ func (e *execution) loop(ctx context.Context) (string, error) {
 			}
 			continue
 		}
-		e.msgs = append(e.msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
+		e.msgs = append(e.msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls,
+			Reasoning: resp.Reasoning})
 		if len(resp.ToolCalls) == 0 {
 			if strings.TrimSpace(resp.Content) == "" {
 				e.msgs = append(e.msgs, llm.Message{Role: llm.RoleUser, Content: emptyReplyPrompt})

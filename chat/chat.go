@@ -45,10 +45,33 @@ type Message struct {
 	Parts []Part `json:"parts,omitempty"`
 	// ToolCalls are the calls an assistant message asks for.
 	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+	// Reasoning is, on an assistant message, the reasoning the model
+	// returned with it (see [Reasoning]): copied from the reply, it is
+	// sent back unchanged by the client of the provider that made it
+	// (Anthropic's extended thinking requires it on the turn whose tool
+	// calls are answered). It is not part of Content.
+	Reasoning []Reasoning `json:"reasoning,omitempty"`
 	// ToolCallID is, on a tool message, the ID of the call it answers.
 	ToolCallID string `json:"tool_call_id,omitempty"`
 	// Name is, on a tool message, the name of the tool that answered.
 	Name string `json:"name,omitempty"`
+}
+
+// Reasoning is one block of a model's reasoning, as the provider returned
+// it with a reply: the reasoning text with the provider's signature of it,
+// or, for reasoning the provider withholds, its opaque encrypted form. The
+// signature and the redacted data are opaque provider data: a client sends
+// them back byte for byte or not at all (a provider refuses a block whose
+// text no longer matches its signature). The zero value is an empty block.
+type Reasoning struct {
+	// Text is the reasoning text (on some models a summary of it); empty
+	// for a redacted block.
+	Text string `json:"text,omitempty"`
+	// Signature is the provider's opaque signature of Text.
+	Signature string `json:"signature,omitempty"`
+	// Redacted is the provider's opaque encrypted reasoning of a block
+	// whose text is withheld (Anthropic's redacted_thinking).
+	Redacted string `json:"redacted,omitempty"`
 }
 
 // ToolCall is a call of a tool requested by a model. The zero value is a call

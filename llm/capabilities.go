@@ -13,6 +13,10 @@ type Capabilities struct {
 	// max_completion_tokens instead of max_tokens and accept no sampling
 	// temperature other than the default, so the client drops it.
 	Reasoning bool
+	// NoThinking is true for models without extended thinking (Claude
+	// models before 3.7): the Anthropic client refuses a thinking budget
+	// for them at New rather than send a request Anthropic rejects.
+	NoThinking bool
 	// ContextWindow is the context size in tokens, 0 if unknown.
 	ContextWindow int
 }
@@ -47,9 +51,10 @@ var capTable = [...]capEntry{
 	{"claude-opus-4", Capabilities{ContextWindow: 200_000}},
 	{"claude-haiku-4", Capabilities{ContextWindow: 200_000}},
 	{"claude-3-7-sonnet", Capabilities{ContextWindow: 200_000}},
-	{"claude-3-5-sonnet", Capabilities{ContextWindow: 200_000}},
-	{"claude-3-5-haiku", Capabilities{ContextWindow: 200_000}},
-	{"claude-3-haiku", Capabilities{ContextWindow: 200_000}},
+	{"claude-3-5-sonnet", Capabilities{NoThinking: true, ContextWindow: 200_000}},
+	{"claude-3-5-haiku", Capabilities{NoThinking: true, ContextWindow: 200_000}},
+	{"claude-3-haiku", Capabilities{NoThinking: true, ContextWindow: 200_000}},
+	{"claude-3-opus", Capabilities{NoThinking: true, ContextWindow: 200_000}},
 	{"gemini-2.5-pro", Capabilities{ContextWindow: 1_048_576}},
 	{"gemini-2.5-flash", Capabilities{ContextWindow: 1_048_576}},
 	{"gemini-2.0-flash", Capabilities{ContextWindow: 1_048_576}},

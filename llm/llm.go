@@ -134,6 +134,10 @@ type (
 	ToolDef = chat.ToolDef
 	// Usage counts the tokens of calls; see [chat.Usage].
 	Usage = chat.Usage
+	// Reasoning is a block of a model's reasoning (text and signature, or
+	// redacted data) that a reply carries and a later request sends back;
+	// see [chat.Reasoning].
+	Reasoning = chat.Reasoning
 	// Part is a multimodal part of a user message (an image, a document,
 	// audio, text); see [chat.Part] and its constructors chat.Image,
 	// chat.ImageURL, chat.File, chat.Audio.
@@ -201,6 +205,11 @@ type Response struct {
 	Content string
 	// ToolCalls are the tool calls the model asks for, in order.
 	ToolCalls []ToolCall
+	// Reasoning holds the reasoning blocks the model returned (Anthropic's
+	// extended thinking), in order; the text is not part of Content. An
+	// agent copies them into the assistant message it keeps, so that the
+	// client sends them back with the turn's tool results.
+	Reasoning []Reasoning
 	// FinishReason is the provider's finish reason ("stop", "tool_calls",
 	// "length", ...).
 	FinishReason string

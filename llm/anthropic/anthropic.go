@@ -24,11 +24,13 @@
 // API version the SDK speaks has no sampling temperature: Temperature is not
 // sent. MaxTokens, required by Anthropic, defaults to [Config].MaxTokens.
 // Stop sequences are sent unless the capability table says the model
-// rejects them. With [Config].PromptCaching the request is marked for
+// rejects them. A request whose max_tokens the SDK deems too large for a
+// non-streamed reply (one that may run past ten minutes) is streamed even
+// without OnChunk. With [Config].PromptCaching the request is marked for
 // automatic prompt caching (cache_control on the request).
 //
 // Responses: text blocks are joined into Content, tool_use blocks become
-// tool calls in order; thinking blocks are not returned. FinishReason is
+// tool calls in order. FinishReason is
 // normalised to the values of the OpenAI client: end_turn and stop_sequence
 // are "stop", tool_use is "tool_calls", max_tokens and
 // model_context_window_exceeded are "length", refusal is "content_filter";
@@ -36,6 +38,27 @@
 // (input_tokens plus cache reads and cache writes), CachedPromptTokens the
 // cache reads, CacheWriteTokens the cache writes, ReasoningTokens the
 // thinking tokens.
+//
+// # Extended thinking
+//
+// [Config].ThinkingBudget turns on extended thinking: every request
+// carries thinking {type: enabled, budget_tokens}. Anthropic takes a
+// budget of at least 1024 tokens below max_tokens; when the request's
+// max_tokens (Request.MaxTokens, else Config.MaxTokens) is not above the
+// budget, the client sends the budget plus that limit, so that the answer
+// keeps its own allowance instead of the request being refused. Thinking
+// forbids a temperature other than 1 and top_k: the client sends neither.
+// Models the capability table marks NoThinking (Claude before 3.7) are
+// refused by New, naming the field.
+//
+// The reply's thinking blocks (text and signature) and redacted_thinking
+// blocks are returned in [llm.Response].Reasoning, in order; their text is
+// not part of Content, and streamed thinking does not reach OnChunk. An
+// assistant [llm.Message] carrying them in Reasoning (an agent copies
+// them from the reply) sends them back unchanged before its text and
+// tool_use blocks, as Anthropic requires of the turn whose tool calls the
+// next message answers. Without thinking on, Reasoning is not sent.
+// The thinking tokens are counted in Usage.ReasoningTokens.
 //
 // Retries and errors follow [llm.RetryPolicy], as for the OpenAI client:
 // the SDK's own retries are turned off. Every error is an [*llm.Error];
@@ -75,6 +98,9 @@ const DefaultBaseURL = "https://api.anthropic.com"
 // Config sets one (Anthropic requires it).
 const DefaultMaxTokens = 4096
 
+// MinThinkingBudget is the smallest thinking budget Anthropic accepts.
+const MinThinkingBudget = 1024
+
 // Config configures a [Client]. Empty fields take their value from the
 // environment, read once by [New], and then from the defaults. A Config is a
 // plain value; its String method never shows the API key. New copies it.
@@ -89,6 +115,10 @@ type Config struct {
 	// MaxTokens is the max_tokens of requests that set none. 0 means
 	// [DefaultMaxTokens].
 	MaxTokens int
+	// ThinkingBudget, if positive, turns on extended thinking with this
+	// many tokens of budget (at least 1024; see the package doc). 0 means
+	// no thinking.
+	ThinkingBudget int
 	// PromptCaching marks every request for Anthropic's automatic prompt
 	// caching (cache writes cost more than plain input, cache reads much
 	// less; see the Usage fields).
@@ -188,6 +218,12 @@ func (c *Client) configure(cfg Config) *llm.Error {
 	if cfg.MaxTokens < 0 {
 		return bad(llm.ErrBadRequest, "anthropic: Config.MaxTokens is %d; use a positive number, or 0 for %d", cfg.MaxTokens, DefaultMaxTokens)
 	}
+	if cfg.ThinkingBudget != 0 && cfg.ThinkingBudget < MinThinkingBudget {
+		return bad(llm.ErrBadRequest, "anthropic: Config.ThinkingBudget is %d; use at least %d tokens, or 0 for no thinking", cfg.ThinkingBudget, MinThinkingBudget)
+	}
+	if cfg.ThinkingBudget > 0 && c.caps.NoThinking {
+		return bad(llm.ErrBadRequest, "anthropic: Config.ThinkingBudget is set but %s has no extended thinking; set it to 0, or use a model that thinks (claude-3-7-sonnet or later)", cfg.Model)
+	}
 	if cfg.APIKey == "" {
 		return bad(llm.ErrAuth, "anthropic: no API key: set ANTHROPIC_API_KEY (or Config.APIKey)")
 	}
@@ -262,6 +298,12 @@ func (c *Client) attempt(ctx context.Context, params *sdk.MessageNewParams, onCh
 	if onChunk != nil {
 		return c.stream(ctx, actx, params, rec, onChunk)
 	}
+	if _, err := sdk.CalculateNonStreamingTimeout(int(params.MaxTokens), params.Model, nil); err != nil {
+		// The SDK refuses a non-streamed request that may run past ten
+		// minutes (a large max_tokens, as thinking budgets make): stream
+		// it, delivering nothing.
+		return c.stream(ctx, actx, params, rec, nil)
+	}
 	msg, err := c.sdk.Messages.New(actx, *params)
 	if err != nil {
 		e, retry := c.classify(ctx, rec, err)
@@ -284,7 +326,7 @@ func (c *Client) stream(ctx, actx context.Context, params *sdk.MessageNewParams,
 		}
 		switch ev.Type {
 		case "content_block_delta":
-			if ev.Delta.Type == "text_delta" && ev.Delta.Text != "" {
+			if onChunk != nil && ev.Delta.Type == "text_delta" && ev.Delta.Text != "" {
 				delivered = true
 				onChunk(ev.Delta.Text)
 			}
@@ -313,6 +355,10 @@ func (c *Client) response(msg *sdk.Message, rec *provider.Attempt) (*llm.Respons
 		switch b.Type {
 		case "text":
 			text.WriteString(b.Text)
+		case "thinking":
+			resp.Reasoning = append(resp.Reasoning, llm.Reasoning{Text: b.Thinking, Signature: b.Signature})
+		case "redacted_thinking":
+			resp.Reasoning = append(resp.Reasoning, llm.Reasoning{Redacted: b.Data})
 		case "tool_use":
 			args := string(b.Input)
 			if strings.TrimSpace(args) == "" {
@@ -422,6 +468,18 @@ func (c *Client) buildParams(req *llm.Request) (sdk.MessageNewParams, *llm.Error
 			}
 		case llm.RoleAssistant:
 			role = "assistant"
+			if c.cfg.ThinkingBudget > 0 {
+				for j, r := range m.Reasoning {
+					switch {
+					case r.Redacted != "":
+						blocks = append(blocks, sdk.NewRedactedThinkingBlock(r.Redacted))
+					case r.Signature != "":
+						blocks = append(blocks, sdk.NewThinkingBlock(r.Signature, r.Text))
+					default:
+						return p, c.badRequest("anthropic: Request.Messages[%d].Reasoning[%d] has neither a Signature nor Redacted data; Anthropic takes back only the blocks it signed", i, j)
+					}
+				}
+			}
 			if m.Content != "" {
 				blocks = append(blocks, sdk.NewTextBlock(m.Content))
 			}
@@ -494,6 +552,12 @@ func (c *Client) buildParams(req *llm.Request) (sdk.MessageNewParams, *llm.Error
 			return p, c.badRequest("anthropic: Request.ResponseFormat.Schema is not a JSON object schema: %.80q", rf.Schema)
 		}
 		p.OutputConfig.Format = sdk.JSONOutputFormatParam{Schema: schema}
+	}
+	if b := int64(c.cfg.ThinkingBudget); b > 0 {
+		p.Thinking = sdk.ThinkingConfigParamOfEnabled(b)
+		if p.MaxTokens <= b {
+			p.MaxTokens += b
+		}
 	}
 	if c.cfg.PromptCaching {
 		p.CacheControl = sdk.NewCacheControlEphemeralParam()

@@ -22,7 +22,15 @@ import (
 // messages, unknown fields, roles other than user and assistant, empty
 // text blocks or contents, tool_use blocks not answered by tool_result
 // blocks in the next user turn (and results answering no call), tools
-// without an object input_schema or with a bad name. Faults are sent as
+// without an object input_schema or with a bad name; and, for extended
+// thinking, a budget below 1024 or not below max_tokens, a temperature
+// other than 1, top_k or a forced tool_choice with thinking on, a thinking
+// block whose signature is not the one the fake gave it
+// ([ThinkingSignature]), and a final tool_result turn whose assistant turn
+// does not start with its thinking block while thinking is on. With
+// thinking on, a reply's Thinking and RedactedThinking are sent as thinking
+// (streamed as thinking_delta and signature_delta) and redacted_thinking
+// blocks before the text. Faults are sent as
 // Anthropic sends them: 429 rate_limit_error, 500 api_error, 529
 // overloaded_error (FaultUnavailable), a 400 "prompt is too long" for
 // FaultContextLength, an error event inside a stream for nothing else;
@@ -51,6 +59,9 @@ type anthBlock struct {
 	Content   json.RawMessage `json:"content"`
 	IsError   bool            `json:"is_error"`
 	Source    json.RawMessage `json:"source"`
+	Thinking  *string         `json:"thinking"`
+	Signature *string         `json:"signature"`
+	Data      *string         `json:"data"`
 }
 
 type anthMessage struct {
@@ -66,7 +77,15 @@ type anthRequest struct {
 	StopSequences []string        `json:"stop_sequences"`
 	Stream        bool            `json:"stream"`
 	Temperature   *float64        `json:"temperature"`
-	Tools         []struct {
+	TopK          *int            `json:"top_k"`
+	Thinking      *struct {
+		Type         string `json:"type"`
+		BudgetTokens *int   `json:"budget_tokens"`
+	} `json:"thinking"`
+	ToolChoice *struct {
+		Type string `json:"type"`
+	} `json:"tool_choice"`
+	Tools []struct {
 		Type        string          `json:"type"`
 		Name        string          `json:"name"`
 		Description string          `json:"description"`
@@ -124,6 +143,10 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 	}
 	sr := &ServerRequest{Model: *w.Model, Stream: w.Stream, IncludeUsage: w.Stream, MaxTokens: *w.MaxTokens}
 	sr.Authorized = true
+	if ae := anthThinking(&w, sr); ae != nil {
+		return nil, ae
+	}
+	thinking := sr.Thinking == "enabled" || sr.Thinking == "adaptive"
 	req := &sr.Request
 	req.MaxTokens, req.Stop, req.Temperature = *w.MaxTokens, w.StopSequences, w.Temperature
 	if sys := bytes.TrimSpace(w.System); len(sys) > 0 && !bytes.Equal(sys, []byte("null")) {
@@ -142,6 +165,13 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 		blocks, ae := anthBlocks(m.Content, where)
 		if ae != nil {
 			return nil, ae
+		}
+		if m.Role == "user" && thinking && i == len(w.Messages)-1 && i > 0 && len(pending) > 0 {
+			// The turn whose tool calls this final turn answers must keep
+			// its thinking, first.
+			if prev, _ := anthBlocks(w.Messages[i-1].Content, ""); len(prev) > 0 && prev[0].Type != "thinking" && prev[0].Type != "redacted_thinking" {
+				return nil, badAnth("messages.%d.content.0.type: Expected `thinking` or `redacted_thinking`, but found `%s`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`.", i-1, prev[0].Type)
+			}
 		}
 		if m.Role == "user" {
 			answered := map[string]bool{}
@@ -166,6 +196,7 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 		var text strings.Builder
 		var calls []llm.ToolCall
 		var parts []llm.Part
+		var reasoning []llm.Reasoning
 		for j, b := range blocks {
 			bw := where + ".content." + strconv.Itoa(j)
 			switch b.Type {
@@ -208,12 +239,21 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 				}
 				req.Messages = append(req.Messages, llm.Message{Role: llm.RoleTool, ToolCallID: b.ToolUseID, Content: content})
 			case "thinking", "redacted_thinking":
+				if m.Role != "assistant" {
+					return nil, badAnth("%s: %s blocks are only allowed in assistant messages", bw, b.Type)
+				}
+				r, ae := anthReasoning(&b, bw)
+				if ae != nil {
+					return nil, ae
+				}
+				reasoning = append(reasoning, r)
 			default:
 				return nil, badAnth("%s.type: unknown content block type %q", bw, b.Type)
 			}
 		}
-		if text.Len() > 0 || len(calls) > 0 || len(parts) > 0 {
-			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls, Parts: parts})
+		if text.Len() > 0 || len(calls) > 0 || len(parts) > 0 || len(reasoning) > 0 {
+			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls,
+				Parts: parts, Reasoning: reasoning})
 		}
 	}
 	if len(pending) > 0 && w.Messages[len(w.Messages)-1].Role == "assistant" {
@@ -243,6 +283,70 @@ func (anthropicDialect) decode(r *http.Request, body []byte) (*ServerRequest, *a
 		req.ResponseFormat = &llm.ResponseFormat{Name: "output", Schema: oc.Format.Schema, Strict: true}
 	}
 	return sr, nil
+}
+
+// anthThinking checks the thinking parameter as Anthropic does (a known
+// type; for "enabled", a budget of at least 1024 below max_tokens) and the
+// parameters thinking forbids (a temperature other than 1, top_k, a
+// tool_choice that forces tool use), and records it in sr.
+func anthThinking(w *anthRequest, sr *ServerRequest) *apiErr {
+	th := w.Thinking
+	if th == nil {
+		return nil
+	}
+	switch th.Type {
+	case "disabled":
+		sr.Thinking = th.Type
+		return nil
+	case "adaptive":
+	case "enabled":
+		if th.BudgetTokens == nil {
+			return badAnth("thinking.enabled.budget_tokens: Field required")
+		}
+		if *th.BudgetTokens < 1024 {
+			return badAnth("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+		}
+		if *th.BudgetTokens >= *w.MaxTokens {
+			return badAnth("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
+		}
+		sr.ThinkingBudget = *th.BudgetTokens
+	default:
+		return badAnth("thinking: Input tag '%s' found using 'type' does not match any of the expected tags: 'adaptive', 'disabled', 'enabled'", th.Type)
+	}
+	sr.Thinking = th.Type
+	if w.Temperature != nil && *w.Temperature != 1 {
+		return badAnth("`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility")
+	}
+	if w.TopK != nil {
+		return badAnth("`top_k` must be unset when thinking is enabled or in adaptive mode. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility")
+	}
+	if tc := w.ToolChoice; tc != nil && (tc.Type == "any" || tc.Type == "tool") {
+		return badAnth("Thinking may not be enabled when tool_choice forces tool use.")
+	}
+	return nil
+}
+
+// anthReasoning checks a thinking block (its text and the signature the
+// fake gave it: a block altered or made up by the client is refused, as
+// Anthropic refuses one whose signature does not verify) or a
+// redacted_thinking block (its data).
+func anthReasoning(b *anthBlock, where string) (llm.Reasoning, *apiErr) {
+	if b.Type == "redacted_thinking" {
+		if b.Data == nil || *b.Data == "" {
+			return llm.Reasoning{}, badAnth("%s.data: Field required", where)
+		}
+		return llm.Reasoning{Redacted: *b.Data}, nil
+	}
+	if b.Thinking == nil {
+		return llm.Reasoning{}, badAnth("%s.thinking: Field required", where)
+	}
+	if b.Signature == nil {
+		return llm.Reasoning{}, badAnth("%s.signature: Field required", where)
+	}
+	if *b.Signature != ThinkingSignature(*b.Thinking) {
+		return llm.Reasoning{}, badAnth("%s: Invalid `signature` in `thinking` block", where)
+	}
+	return llm.Reasoning{Text: *b.Thinking, Signature: *b.Signature}, nil
 }
 
 // anthBlocks reads a message's content: a non-empty string or a non-empty
@@ -388,6 +492,13 @@ func anthUsage(u llm.Usage) map[string]any {
 
 func anthBlocksOf(resp *llm.Response) []map[string]any {
 	blocks := []map[string]any{}
+	for _, r := range resp.Reasoning {
+		if r.Redacted != "" {
+			blocks = append(blocks, map[string]any{"type": "redacted_thinking", "data": r.Redacted})
+		} else {
+			blocks = append(blocks, map[string]any{"type": "thinking", "thinking": r.Text, "signature": r.Signature})
+		}
+	}
 	if resp.Content != "" {
 		blocks = append(blocks, map[string]any{"type": "text", "text": resp.Content, "citations": nil})
 	}
@@ -403,6 +514,15 @@ func anthBlocksOf(resp *llm.Response) []map[string]any {
 
 func (anthropicDialect) answer(w http.ResponseWriter, sr *ServerRequest, reply *Reply, resp *llm.Response) {
 	id := "msg_llmtest_" + strconv.FormatInt(sr.Seq, 10)
+	if sr.Thinking != "enabled" && sr.Thinking != "adaptive" && len(resp.Reasoning) > 0 {
+		resp.Reasoning = nil // no thinking without the parameter
+		if reply.Usage == (llm.Usage{}) {
+			u := &resp.Usage // the estimate counted the thinking
+			u.CompletionTokens -= u.ReasoningTokens
+			u.TotalTokens -= u.ReasoningTokens
+			u.ReasoningTokens = 0
+		}
+	}
 	var stop any = anthStop(resp.FinishReason)
 	msg := map[string]any{"id": id, "type": "message", "role": "assistant", "model": resp.Model,
 		"content": anthBlocksOf(resp), "stop_reason": stop, "stop_sequence": nil, "stop_details": nil,
@@ -468,6 +588,27 @@ func anthStream(w http.ResponseWriter, reply *Reply, resp *llm.Response, msg map
 	var events []ev
 	idx := 0
 	if reply.Fault != FaultEmptyChoices {
+		for _, r := range resp.Reasoning {
+			if r.Redacted != "" {
+				events = append(events,
+					ev{"content_block_start", map[string]any{"type": "content_block_start", "index": idx,
+						"content_block": map[string]any{"type": "redacted_thinking", "data": r.Redacted}}},
+					ev{"content_block_stop", map[string]any{"type": "content_block_stop", "index": idx}})
+				idx++
+				continue
+			}
+			events = append(events, ev{"content_block_start", map[string]any{"type": "content_block_start", "index": idx,
+				"content_block": map[string]any{"type": "thinking", "thinking": "", "signature": ""}}})
+			for _, p := range splitWords(r.Text) {
+				events = append(events, ev{"content_block_delta", map[string]any{"type": "content_block_delta", "index": idx,
+					"delta": map[string]any{"type": "thinking_delta", "thinking": p}}})
+			}
+			events = append(events,
+				ev{"content_block_delta", map[string]any{"type": "content_block_delta", "index": idx,
+					"delta": map[string]any{"type": "signature_delta", "signature": r.Signature}}},
+				ev{"content_block_stop", map[string]any{"type": "content_block_stop", "index": idx}})
+			idx++
+		}
 		if resp.Content != "" {
 			events = append(events, ev{"content_block_start", map[string]any{"type": "content_block_start", "index": idx,
 				"content_block": map[string]any{"type": "text", "text": "", "citations": nil}}})

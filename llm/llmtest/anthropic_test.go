@@ -71,6 +71,23 @@ func TestAnthropicFakeRejectsWhatAnthropicRejects(t *testing.T) {
 		{"bad tool name", `{"model":"m","max_tokens":10,"messages":[` + user + `],"tools":[{"name":"a b","input_schema":{"type":"object"}}]}`, nil, 400, "tools.0.name"},
 		{"tool schema not object", `{"model":"m","max_tokens":10,"messages":[` + user + `],"tools":[{"name":"f","input_schema":{"type":"array"}}]}`, nil, 400, "input_schema.type"},
 		{"not JSON", `{"model":`, nil, 400, "not valid JSON"},
+		{"thinking budget below 1024", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1000},"messages":[` + user + `]}`, nil, 400, "budget_tokens: Input should be greater than or equal to 1024"},
+		{"thinking budget not below max_tokens", `{"model":"m","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":2048},"messages":[` + user + `]}`, nil, 400, "`max_tokens` must be greater than `thinking.budget_tokens`"},
+		{"thinking without budget", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled"},"messages":[` + user + `]}`, nil, 400, "budget_tokens: Field required"},
+		{"thinking of unknown type", `{"model":"m","max_tokens":4096,"thinking":{"type":"deep"},"messages":[` + user + `]}`, nil, 400, "'adaptive', 'disabled', 'enabled'"},
+		{"thinking with temperature", `{"model":"m","max_tokens":4096,"temperature":0.2,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `]}`, nil, 400, "`temperature` may only be set to 1"},
+		{"thinking with temperature 1", `{"model":"m","max_tokens":4096,"temperature":1,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `]}`, nil, 200, ""},
+		{"thinking with top_k", `{"model":"m","max_tokens":4096,"top_k":5,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `]}`, nil, 400, "`top_k` must be unset"},
+		{"thinking with forced tool", `{"model":"m","max_tokens":4096,"tool_choice":{"type":"any"},"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `]}`, nil, 400, "tool_choice forces tool use"},
+		{"thinking disabled", `{"model":"m","max_tokens":10,"thinking":{"type":"disabled"},"messages":[` + user + `]}`, nil, 200, ""},
+		{"tool result after a turn without thinking", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `,{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"}]}]}`, nil, 400, "Expected `thinking` or `redacted_thinking`, but found `tool_use`"},
+		{"tool result after a turn with thinking", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `,{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"` + llmtest.ThinkingSignature("t") + `"},{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"}]}]}`, nil, 200, ""},
+		{"tool result after a turn with redacted thinking", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[` + user + `,{"role":"assistant","content":[{"type":"redacted_thinking","data":"xyz"},{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"}]}]}`, nil, 200, ""},
+		{"tool result without thinking, thinking off", `{"model":"m","max_tokens":10,"messages":[` + user + `,{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"}]}]}`, nil, 200, ""},
+		{"thinking with a forged signature", `{"model":"m","max_tokens":10,"messages":[` + user + `,{"role":"assistant","content":[{"type":"thinking","thinking":"t2","signature":"` + llmtest.ThinkingSignature("t") + `"},{"type":"text","text":"a"}]},` + user + `]}`, nil, 400, "Invalid `signature` in `thinking` block"},
+		{"thinking without signature", `{"model":"m","max_tokens":10,"messages":[` + user + `,{"role":"assistant","content":[{"type":"thinking","thinking":"t"},{"type":"text","text":"a"}]},` + user + `]}`, nil, 400, "signature: Field required"},
+		{"redacted thinking without data", `{"model":"m","max_tokens":10,"messages":[` + user + `,{"role":"assistant","content":[{"type":"redacted_thinking"},{"type":"text","text":"a"}]},` + user + `]}`, nil, 400, "data: Field required"},
+		{"thinking in a user turn", `{"model":"m","max_tokens":10,"messages":[{"role":"user","content":[{"type":"thinking","thinking":"t","signature":"` + llmtest.ThinkingSignature("t") + `"},{"type":"text","text":"a"}]}]}`, nil, 400, "only allowed in assistant messages"},
 	}
 	for _, tt := range tests {
 		status, body := postAnthropic(t, srv.URL(), tt.body, tt.drop...)
@@ -145,4 +162,71 @@ func TestAnthropicFakeThroughSDK(t *testing.T) {
 	assert.Equal(t, 529, apiErr.StatusCode)
 	assert.Equal(t, "overloaded_error", string(apiErr.Type()))
 	assert.Contains(t, apiErr.Message, "Overloaded")
+}
+
+// TestAnthropicFakeThinkingThroughSDK parses the fake's thinking replies
+// with the official SDK, whole and streamed (thinking_delta and
+// signature_delta events): the thinking and redacted_thinking blocks come
+// first, with the signature the fake checks when they are sent back; a
+// request without the thinking parameter gets none.
+func TestAnthropicFakeThinkingThroughSDK(t *testing.T) {
+	const thought = "Two and two make four."
+	reply := llmtest.Reply{Thinking: thought, RedactedThinking: "EqQBCgIYAhIM", Content: "4",
+		ToolCalls: []llm.ToolCall{{ID: "toolu_1", Name: "check", Arguments: `{"n":4}`}},
+		Usage:     llm.Usage{PromptTokens: 10, CompletionTokens: 30, ReasoningTokens: 20}}
+	srv := llmtest.NewAnthropicServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply { return reply }})
+	defer srv.Close()
+	hc := &http.Client{}
+	defer hc.CloseIdleConnections()
+	c := sdk.NewClient(option.WithoutEnvironmentDefaults(), option.WithAPIKey("k"), option.WithBaseURL(srv.URL()),
+		option.WithHTTPClient(hc), option.WithMaxRetries(0), option.WithoutOpenTelemetry())
+	params := sdk.MessageNewParams{Model: "claude-sonnet-4-5", MaxTokens: 4096,
+		Thinking: sdk.ThinkingConfigParamOfEnabled(2048),
+		Messages: []sdk.MessageParam{sdk.NewUserMessage(sdk.NewTextBlock("2+2?"))}}
+	check := func(what string, msg *sdk.Message) {
+		require.Len(t, msg.Content, 4, what)
+		th := msg.Content[0]
+		assert.Equal(t, "thinking", th.Type, what)
+		assert.Equal(t, thought, th.Thinking, what)
+		assert.Equal(t, llmtest.ThinkingSignature(thought), th.Signature, what)
+		assert.IsType(t, sdk.ThinkingBlock{}, th.AsAny(), what)
+		assert.Equal(t, "redacted_thinking", msg.Content[1].Type, what)
+		assert.Equal(t, "EqQBCgIYAhIM", msg.Content[1].Data, what)
+		assert.IsType(t, sdk.RedactedThinkingBlock{}, msg.Content[1].AsAny(), what)
+		assert.Equal(t, "4", msg.Content[2].Text, what)
+		assert.Equal(t, "toolu_1", msg.Content[3].ID, what)
+		assert.Equal(t, int64(20), msg.Usage.OutputTokensDetails.ThinkingTokens, what)
+	}
+	msg, err := c.Messages.New(context.Background(), params)
+	require.NoError(t, err)
+	check("whole", msg)
+
+	st := c.Messages.NewStreaming(context.Background(), params)
+	var acc sdk.Message
+	var deltas []string
+	for st.Next() {
+		ev := st.Current()
+		require.NoError(t, acc.Accumulate(ev))
+		if ev.Type == "content_block_delta" {
+			deltas = append(deltas, ev.Delta.Type)
+		}
+	}
+	require.NoError(t, st.Err())
+	require.NoError(t, st.Close())
+	check("streamed", &acc)
+	assert.Contains(t, deltas, "thinking_delta")
+	assert.Contains(t, deltas, "signature_delta")
+
+	// The blocks go back through the SDK as they came, with the tool result.
+	back := params
+	back.Messages = append(back.Messages, msg.ToParam(),
+		sdk.NewUserMessage(sdk.NewToolResultBlock("toolu_1", "yes", false)))
+	_, err = c.Messages.New(context.Background(), back)
+	require.NoError(t, err)
+
+	params.Thinking = sdk.ThinkingConfigParamUnion{}
+	msg, err = c.Messages.New(context.Background(), params)
+	require.NoError(t, err)
+	require.Len(t, msg.Content, 2, "no thinking blocks without the parameter")
+	assert.Equal(t, "text", msg.Content[0].Type)
 }

@@ -19,6 +19,8 @@ package llmtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -61,6 +63,17 @@ type Reply struct {
 	// Header holds more headers to send with the reply (such as
 	// "retry-after-ms").
 	Header map[string]string
+	// Thinking, if set, is reasoning text the reply carries in
+	// Response.Reasoning, signed by [ThinkingSignature]. The Anthropic fake
+	// sends it as a thinking block (streamed as thinking_delta and
+	// signature_delta events) when the request turned thinking on, and
+	// drops it otherwise, as Anthropic does; the other fakes ignore it.
+	Thinking string
+	// RedactedThinking, if set, is opaque data the reply carries as a
+	// redacted reasoning block (Response.Reasoning, after Thinking); the
+	// Anthropic fake sends it as a redacted_thinking block when thinking is
+	// on.
+	RedactedThinking string
 	// Chunks are the pieces of text a streamed reply sends. When empty, the
 	// content is streamed word by word. When Content is empty it is taken
 	// to be the concatenation of Chunks.
@@ -203,6 +216,12 @@ func ResponseFor(model string, req *llm.Request, r Reply) *llm.Response {
 			resp.ToolCalls[i] = c
 		}
 	}
+	if r.Thinking != "" {
+		resp.Reasoning = append(resp.Reasoning, llm.Reasoning{Text: r.Thinking, Signature: ThinkingSignature(r.Thinking)})
+	}
+	if r.RedactedThinking != "" {
+		resp.Reasoning = append(resp.Reasoning, llm.Reasoning{Redacted: r.RedactedThinking})
+	}
 	if resp.FinishReason == "" {
 		resp.FinishReason = "stop"
 		if len(resp.ToolCalls) > 0 {
@@ -218,10 +237,23 @@ func ResponseFor(model string, req *llm.Request, r Reply) *llm.Response {
 		for _, c := range r.ToolCalls {
 			out += (len(c.Name)+len(c.Arguments))/4 + 1
 		}
-		resp.Usage = llm.Usage{PromptTokens: in, CompletionTokens: out, TotalTokens: in + out}
+		thought := 0
+		if r.Thinking != "" {
+			thought = len(r.Thinking)/4 + 1
+		}
+		out += thought
+		resp.Usage = llm.Usage{PromptTokens: in, CompletionTokens: out, ReasoningTokens: thought, TotalTokens: in + out}
 	}
 	resp.Usage.Requests = 1
 	return resp
+}
+
+// ThinkingSignature is the signature the fakes put on a reasoning block
+// with text: an opaque-looking digest of the text, so that a fake can tell
+// a block sent back unchanged from one a client altered or made up.
+func ThinkingSignature(text string) string {
+	sum := sha256.Sum256([]byte("llmtest thinking\x00" + text))
+	return "llmtest-sig-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // Requests returns copies of the requests received so far, in order.

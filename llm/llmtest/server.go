@@ -72,6 +72,11 @@ type ServerRequest struct {
 	// MaxTokens and MaxCompletionTokens are the two length limits as sent
 	// (Request.MaxTokens holds the larger).
 	MaxTokens, MaxCompletionTokens int
+	// Thinking is the thinking type an Anthropic request asked for
+	// ("enabled", "adaptive"; "" or "disabled" when off), and
+	// ThinkingBudget its budget_tokens.
+	Thinking       string
+	ThinkingBudget int
 	// Request is the request in the llm package's terms.
 	Request llm.Request
 	// Body is the raw JSON body.
