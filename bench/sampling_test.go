@@ -14,8 +14,8 @@ import (
 //   - always_on: every kickoff traced and exported;
 //   - ratio=0.01: OTEL_TRACES_SAMPLER=traceidratio, ARG 0.01: about 99 in
 //     100 kickoffs are dropped by the ratio but, for the keep rule (a
-//     failed or slow kickoff is kept whole), recorded and held until the
-//     kickoff ends, then discarded;
+//     failed or slow kickoff is kept whole), their events are copied and
+//     held until the kickoff ends, then discarded (no span is built);
 //   - ratio=0: the same with every kickoff dropped, so that each
 //     iteration is an unsampled kickoff: the cost of one;
 //   - ratio=0.01,keep-failed=false: CREWAI_TRACING_KEEP_FAILED=false turns

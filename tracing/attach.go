@@ -54,12 +54,21 @@ func Attach(ctx context.Context, t *Tracer, opts ...AttachOption) (context.Conte
 	if t == nil {
 		t = Default()
 	}
-	preset, sampled := t.preSample(ctx)
-	if !sampled {
+	preset, d := t.preSample(ctx)
+	if d == skipRun {
 		return ctx, noop // dropped by the sampler, with no keep rule: not traced
 	}
-	r := &runTracer{t: t, parent: trace.SpanContextFromContext(ctx), spans: make(map[uint64]*openSpan, 8),
-		reuse: t.owned != nil, preset: preset}
+	r := &runTracer{t: t, parent: trace.SpanContextFromContext(ctx), reuse: t.owned != nil, preset: preset,
+		whole: t.sampler != nil}
+	if d == recordRun {
+		r.hold = &heldRun{}
+		r.traceID = preset
+		if !preset.IsValid() {
+			r.traceID = r.parent.TraceID()
+		}
+	} else {
+		r.spans = make(map[uint64]*openSpan, 8)
+	}
 	if !r.reuse {
 		_, r.reuse = t.provider.(*sdktrace.TracerProvider)
 	}

@@ -29,6 +29,8 @@ func (t *Tracer) anyValue(v any) (s string, mime string) {
 	switch x := v.(type) {
 	case nil:
 		return "", ""
+	case frozen:
+		return x.s, x.mime
 	case string:
 		return t.text(x), semconv.MimeText
 	case []byte:

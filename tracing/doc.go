@@ -132,30 +132,33 @@
 // traceidratio ones (from 0 to 1; unset: 1). Another sampler name (the
 // remote jaeger and xray samplers included) falls back to the default and
 // an invalid ratio to 1, each with one warning naming the variable, the
-// value and the accepted values. The decision is taken on a kickoff's root
-// span, so a kickoff is kept or dropped whole. A user's own provider
+// value and the accepted values. The decision is taken once per kickoff,
+// before it starts, so a kickoff is kept or dropped whole. A user's own provider
 // ([WithTracerProvider]) samples as it was built to.
 //
 // With a ratio below 1, a keep rule no SDK sampler can offer, since it is
 // decided at the kickoff's end: a kickoff that failed (its root step
 // failed, or was left open) and one that took CREWAI_TRACING_KEEP_SLOWER_THAN
 // or longer (a Go duration such as 30s; unset: no such rule) are exported
-// whole even when the ratio drops them. How: the sampler records what the
-// ratio drops in a traced run (RecordOnly: the spans are built, with the
-// sampled flag off) and the batch processor holds those spans, per trace,
-// until the kickoff ends; then they join the export queue whole, or are
-// discarded and counted in [Stats].Unsampled. So an unsampled kickoff still
-// pays for building its spans (not for exporting them): see
-// BenchmarkCrewSampled in ./bench. CREWAI_TRACING_KEEP_FAILED=false turns
+// whole even when the ratio drops them. How: [Attach] asks the sampler
+// once, before the kickoff starts (with the trace ID its root span will
+// take); a kickoff the ratio drops is not traced as it goes: its events are
+// copied and held until it ends, and only then, if the rule keeps it,
+// turned into the spans it would have had (the same tree, attributes and
+// times, all sampled, so exported whole); else they are discarded and its
+// steps counted in [Stats].Unsampled. So an unsampled kickoff costs about
+// what an untraced one costs (BenchmarkCrewSampled in ./bench), and a
+// sampled kickoff's spans are sampled whole, whatever the ratio says of
+// the trace IDs of later roots. CREWAI_TRACING_KEEP_FAILED=false turns
 // the failed-kickoff rule off; then, unless CREWAI_TRACING_KEEP_SLOWER_THAN
-// is set, [Attach] asks the sampler before the kickoff starts (with the
-// trace ID its root span will take) and a dropped kickoff is not traced at
-// all, at the cost of an untraced one; so is every kickoff under
-// always_off, or under a parent-based sampler whose parent is unsampled. Spans held at once are
-// bounded by the queue size ([WithQueueSize]); beyond it they are dropped
-// and counted. The OpenTelemetry SDK also reads OTEL_TRACES_SAMPLER by
-// itself and reports an invalid value through its global error handler;
-// the sampler this package sets wins.
+// is set, a dropped kickoff is not traced at all, at the cost of an
+// untraced one; so is every kickoff under always_off, or under a
+// parent-based sampler whose parent is unsampled.
+// A held kickoff records at most four events per span of the queue size
+// ([WithQueueSize]); a kept kickoff over that is dropped, counted in
+// Stats.Dropped and reported once. The OpenTelemetry SDK also reads
+// OTEL_TRACES_SAMPLER by itself and reports an invalid value through its
+// global error handler; the sampler this package sets wins.
 //
 // # Flush and failure
 //

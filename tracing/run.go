@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +39,6 @@ type openSpan struct {
 	start    time.Time
 	sawChunk bool
 	tool     bool // a tool call step (MCP calls inside it merge into it)
-	root     bool // a root of the run (its parent is not a step of the run)
 	merged   bool // an MCP call merged into its tool call step's span (see step_mcp.go)
 	chunkOff int  // bytes of the streamed reply before the next chunk
 
@@ -87,15 +85,14 @@ type runTracer struct {
 	rootCtx  context.Context // holds parent, made on first use
 
 	// sampling: off when the sampler dropped the run's first span without
-	// recording it (nothing more is done for the run); tentative lists the
-	// traces recorded for the keep rule although the sampler dropped them,
-	// held until finishRun decides; sampled is set when a root was sampled
-	off       bool
-	tentative []trace.TraceID
-	sampled   bool
-	failed    bool          // a root step failed or was left open
-	rootStart time.Time     // when the first root step started
-	preset    trace.TraceID // the trace ID Attach sampled with, for the first root
+	// recording it (nothing more is done for the run); whole when Attach
+	// took the sampler's decision for the run (its roots start from
+	// wholeBase); hold is set while the run is recorded for the keep rule
+	// (see hold.go)
+	off    bool
+	whole  bool
+	hold   *heldRun
+	preset trace.TraceID // the trace ID Attach sampled with, for the first root
 
 	buf *[]attribute.KeyValue // attribute buffer (reuse only), from attrBufs
 
@@ -179,8 +176,8 @@ func (r *runTracer) parentCtx(h *event.Header) (ctx context.Context, step bool) 
 		}
 	}
 	base := context.Background()
-	if r.t.keep {
-		base = tentativeBase // the keep sampler records what its ratio drops
+	if r.whole {
+		base = wholeBase // the run was sampled as a whole, before it started
 	}
 	if r.preset.IsValid() && r.started == 0 {
 		// The first root takes the trace ID Attach sampled with.
@@ -262,6 +259,10 @@ func (r *runTracer) Handle(e event.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done || r.off {
+		return
+	}
+	if r.hold != nil {
+		r.record(e, h)
 		return
 	}
 	switch h.Phase {
@@ -349,7 +350,7 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 		if r.started == 1 {
 			r.traceID = op.span.SpanContext().TraceID()
 		}
-		if !step && !r.sampledRoot(op, h) {
+		if !step && !r.sampledRoot(op) {
 			// Dropped by the sampler without the keep rule: nothing of
 			// the run is recorded, so nothing more is done for it.
 			r.off, r.started = true, 0
@@ -376,27 +377,12 @@ func (r *runTracer) start(e event.Event, h *event.Header) {
 	}
 }
 
-// sampledRoot notes a root step's sampling: sampled, or recorded for the
-// keep rule (its trace is then held until the run ends), or neither, when
-// it returns false. It is called for the run's roots only.
-func (r *runTracer) sampledRoot(op *openSpan, h *event.Header) bool {
-	op.root = true
-	if r.rootStart.IsZero() {
-		r.rootStart = h.Time
-	}
-	sc := op.span.SpanContext()
-	switch {
-	case sc.IsSampled():
-		r.sampled = true
-	case op.span.IsRecording() && r.t.batch != nil && r.t.keep:
-		if !slices.Contains(r.tentative, sc.TraceID()) {
-			r.t.batch.Hold(sc.TraceID())
-			r.tentative = append(r.tentative, sc.TraceID())
-		}
-	case r.started == 1:
-		return false
-	}
-	return true
+// sampledRoot reports whether the run goes on after its first root step
+// started: not when the provider's sampler dropped that span (a user's
+// provider, or a parent-based sampler under an unsampled parent); then
+// nothing of the run is recorded.
+func (r *runTracer) sampledRoot(op *openSpan) bool {
+	return op.span.SpanContext().IsSampled() || r.started != 1
 }
 
 // linkCause links a flow method's span to the span of the method whose
@@ -492,9 +478,6 @@ func (r *runTracer) end(e event.Event, h *event.Header) {
 	}
 	if f := event.FailureOf(e); f != nil && f.Err != nil {
 		r.fail(sp, f, h.Time)
-		if op.root {
-			r.failed = true
-		}
 	}
 	r.endSpan(sp, h.Time)
 	r.release(op)
@@ -530,8 +513,13 @@ func (r *runTracer) finishRun() {
 		r.mu.Unlock()
 		return
 	}
-	r.done = true
 	now := time.Now()
+	if r.hold != nil && !r.settle(now) {
+		r.done = true
+		r.mu.Unlock()
+		return // not kept: nothing of the run is exported, no flush, no notice
+	}
+	r.done = true
 	for id, op := range r.spans {
 		if op.merged {
 			delete(r.spans, id)
@@ -539,9 +527,6 @@ func (r *runTracer) finishRun() {
 			continue
 		}
 		r.materialize(op)
-		if op.root {
-			r.failed = true
-		}
 		op.span.SetStatus(codes.Error, "step not ended before the kickoff returned")
 		r.endSpan(op.span, now)
 		delete(r.spans, id)
@@ -550,21 +535,11 @@ func (r *runTracer) finishRun() {
 	r.releaseBuf()
 	r.rootCtx, r.defs, r.defsJSON = nil, nil, ""
 	started, tid := r.started, r.traceID
-	tentative, sampled := r.tentative, r.sampled
-	keep := r.failed || r.t.keepSlower > 0 && now.Sub(r.rootStart) >= r.t.keepSlower
 	r.mu.Unlock()
 	if started == 0 {
 		return
 	}
 	t := r.t
-	for _, id := range tentative {
-		// The keep rule, decided now that the kickoff is over: its spans
-		// go whole, or none of them.
-		t.batch.Settle(id, keep)
-	}
-	if len(tentative) > 0 && !keep && !sampled {
-		return // nothing of the run is exported: no flush, no notice
-	}
 	var failedBefore uint64
 	if t.exp != nil {
 		// spans failed or dropped (a backend taken for down) meanwhile:

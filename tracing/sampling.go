@@ -27,32 +27,33 @@ func sdkSampler(s traceenv.Sampling) sdktrace.Sampler {
 	return sdktrace.ParentBased(sdktrace.AlwaysSample())
 }
 
-// tentativeKey marks, in the context a traced run starts its spans from,
-// a run whose spans are recorded even when the sampler drops them, so that
-// its end can still keep it (the keep rule).
-type tentativeKey struct{}
+// wholeKey marks, in the context a traced run starts its root spans from,
+// a run that [Attach] (or the keep rule, at the run's end) decided to
+// export: every span of it is sampled, whatever the base sampler would say
+// of its trace ID, so that a kickoff is exported whole or not at all.
+type wholeKey struct{}
 
-// keepSampler is the ratio sampler of a Tracer with the keep rule: what
-// its base sampler drops in a traced run is recorded all the same (not
-// sampled: RecordOnly), and held by the batch processor until the kickoff
-// ends and says whether it is kept.
-type keepSampler struct{ base sdktrace.Sampler }
+// runSampler is the sampler of the Tracer's own provider when a sampler
+// other than the default is set: the decision is taken once per run,
+// before it starts ([Tracer.preSample]); the spans of a run decided so are
+// sampled, and any other span follows base.
+type runSampler struct{ base sdktrace.Sampler }
 
-func (k keepSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+func (k runSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
 	r := k.base.ShouldSample(p)
-	if r.Decision == sdktrace.Drop && p.ParentContext != nil && p.ParentContext.Value(tentativeKey{}) != nil {
-		r.Decision = sdktrace.RecordOnly
+	if r.Decision != sdktrace.RecordAndSample && p.ParentContext != nil && p.ParentContext.Value(wholeKey{}) != nil {
+		r.Decision = sdktrace.RecordAndSample
 	}
 	return r
 }
 
-func (k keepSampler) Description() string {
-	return "KeepFailedOrSlowKickoffs{" + k.base.Description() + "}"
+func (k runSampler) Description() string {
+	return "WholeKickoffs{" + k.base.Description() + "}"
 }
 
-// tentativeBase is the context the root spans of a run with the keep rule
+// wholeBase is the context the root spans of a run decided by the sampler
 // start from.
-var tentativeBase = context.WithValue(context.Background(), tentativeKey{}, true)
+var wholeBase = context.WithValue(context.Background(), wholeKey{}, true)
 
 // presetKey carries, in the context a run's first root span starts from,
 // the trace ID [Attach] already sampled with.
@@ -94,14 +95,22 @@ func newSpanID() trace.SpanID {
 	return id
 }
 
-// preSample takes, before a run starts, the sampler's decision for its
-// root span: ok is false when the run is dropped and nothing of it is to
-// be recorded (no keep rule), so that it is not traced at all; else tid is
-// the trace ID its first root span is to take (invalid when ctx holds a
-// parent span, whose trace it joins).
-func (t *Tracer) preSample(ctx context.Context) (tid trace.TraceID, ok bool) {
+// sampling is what [Tracer.preSample] decided for a run.
+type sampling uint8
+
+const (
+	traceRun  sampling = iota // traced: its spans are built and exported
+	recordRun                 // dropped by the ratio, held for the keep rule (see hold.go)
+	skipRun                   // dropped: not traced at all
+)
+
+// preSample takes, before a run starts, the sampler's decision for it,
+// asking with the trace ID its first root span is to take (tid; invalid
+// when ctx holds a parent span, whose trace it joins). With the keep rule,
+// a run the sampler drops is recorded rather than skipped.
+func (t *Tracer) preSample(ctx context.Context) (tid trace.TraceID, d sampling) {
 	if t.sampler == nil {
-		return trace.TraceID{}, true
+		return trace.TraceID{}, traceRun
 	}
 	psc := trace.SpanContextFromContext(ctx)
 	id := psc.TraceID()
@@ -110,5 +119,11 @@ func (t *Tracer) preSample(ctx context.Context) (tid trace.TraceID, ok bool) {
 		tid = id
 	}
 	res := t.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: ctx, TraceID: id, Kind: trace.SpanKindInternal})
-	return tid, res.Decision != sdktrace.Drop
+	switch {
+	case res.Decision != sdktrace.Drop:
+		return tid, traceRun
+	case t.keep:
+		return tid, recordRun
+	}
+	return tid, skipRun
 }

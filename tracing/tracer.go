@@ -85,12 +85,15 @@ type Tracer struct {
 
 	// keep rule (a ratio sampler on the Tracer's own provider): kickoffs
 	// the sampler drops are recorded and kept when they fail or take
-	// keepSlower or longer (0: no such rule)
+	// keepSlower or longer (0: no such rule); see hold.go
 	keep       bool
 	keepSlower time.Duration
-	// sampler is the sampler of the Tracer's own provider without the
-	// keep rule, which Attach asks first (nil: a user's provider, or the
-	// keep rule: every traced run is then handled)
+	holdLimit  int           // events recorded per held kickoff at most
+	unsampled  atomic.Uint64 // steps of held kickoffs that were not kept
+	holdDrops  atomic.Uint64 // steps of kept kickoffs lost to holdLimit
+	// sampler is the sampler of the Tracer's own provider, which Attach
+	// asks once per run (nil: the default sampler, or a user's provider:
+	// every run is traced and the provider decides per span)
 	sampler sdktrace.Sampler
 
 	started  atomic.Uint64
@@ -114,23 +117,23 @@ type Stats struct {
 	// Tracer was shut down, the backend was down (see the package doc), or
 	// (crewai backend) a span alone was larger than a request may be.
 	Dropped uint64
-	// Unsampled counts spans of kickoffs that the sampler dropped, recorded
-	// for the keep rule, then not kept (the kickoff neither failed nor was
-	// slow). Spans of kickoffs dropped without the keep rule are not
-	// started, so not counted.
+	// Unsampled counts the steps (the spans they would have been) of
+	// kickoffs that the sampler dropped, recorded for the keep rule, then
+	// not kept (the kickoff neither failed nor was slow). Their spans are
+	// never started, so Started does not count them; nor does it count
+	// the steps of kickoffs dropped without the keep rule.
 	Unsampled uint64
 }
 
 // Stats returns the Tracer's counters.
 func (t *Tracer) Stats() Stats {
-	s := Stats{Started: t.started.Load()}
+	s := Stats{Started: t.started.Load(), Unsampled: t.unsampled.Load(), Dropped: t.holdDrops.Load()}
 	if t.exp != nil {
 		s.Exported = t.exp.exported.Load()
 		s.Failed = t.exp.failed.Load()
 	}
 	if t.batch != nil {
-		s.Dropped = t.batch.Dropped()
-		s.Unsampled = t.batch.Unsampled()
+		s.Dropped += t.batch.Dropped()
 	}
 	if t.exp != nil {
 		s.Dropped += t.exp.dropped.Load()
@@ -499,11 +502,13 @@ func New(opts ...Option) (*Tracer, error) {
 	if smp.Ratioed() && smp.Ratio < 1 {
 		t.keepSlower = traceenv.KeepSlowerThan(t.logger)
 		t.keep = traceenv.KeepFailed(t.logger) || t.keepSlower > 0
+		t.holdLimit = holdEventsPerSpan * queue
 	}
-	if t.keep {
-		sampler = keepSampler{base: sampler}
-	} else if smp.Sampler != traceenv.SamplerParentBasedAlwaysOn && smp.Sampler != traceenv.SamplerAlwaysOn {
-		t.sampler = sampler // runs it drops are not traced at all
+	if smp.Sampler != traceenv.SamplerParentBasedAlwaysOn && smp.Sampler != traceenv.SamplerAlwaysOn {
+		// Attach asks it once per run; the provider then samples the runs
+		// it traces whole.
+		t.sampler = sampler
+		sampler = runSampler{base: sampler}
 	}
 	t.owned = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(t.batch),

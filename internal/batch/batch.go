@@ -12,7 +12,6 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Processor is the span processor of a Tracer's own provider.
@@ -96,12 +95,6 @@ type Processor struct {
 	probing    bool          // a probe export is under way
 	slow       bool          // a flush timed out waiting for exports
 	slowWithin time.Duration // how long that flush waited
-
-	// kickoffs the sampler dropped, recorded until their end decides (Hold)
-	held     map[trace.TraceID][]sdktrace.ReadOnlySpan
-	heldN    int          // spans in held
-	holding  atomic.Int32 // len(held), read without b.mu
-	unsample atomic.Uint64
 
 	dropped  atomic.Uint64
 	skipped  atomic.Uint64 // exports skipped, the backend being down
@@ -207,9 +200,6 @@ func (b *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 func (b *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
-		if b.holding.Load() > 0 {
-			b.hold(s)
-		}
 		return
 	}
 	b.mu.Lock()
@@ -233,83 +223,6 @@ func (b *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 		b.signal()
 	}
 }
-
-// Hold makes the Processor keep the spans of trace id that end unsampled
-// (recorded although the sampler dropped them) until [Processor.Settle]
-// says whether they go or not: the kickoff-level keep rule, decided when
-// the kickoff ends. Spans held at once are bounded by the queue size;
-// beyond it they are dropped and counted.
-func (b *Processor) Hold(id trace.TraceID) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.held == nil {
-		b.held = map[trace.TraceID][]sdktrace.ReadOnlySpan{}
-	}
-	if _, ok := b.held[id]; !ok {
-		b.held[id] = nil
-		b.holding.Add(1)
-	}
-}
-
-func (b *Processor) hold(s sdktrace.ReadOnlySpan) {
-	id := s.SpanContext().TraceID()
-	b.mu.Lock()
-	spans, ok := b.held[id]
-	if !ok {
-		b.mu.Unlock()
-		return // a user's unsampled span
-	}
-	if b.heldN >= b.maxQueue || b.stopped {
-		b.mu.Unlock()
-		b.dropped.Add(1)
-		return
-	}
-	b.held[id] = append(spans, s)
-	b.heldN++
-	b.mu.Unlock()
-}
-
-// Settle ends the hold of trace id: with keep, its spans join the queue
-// (as if they had been sampled: beyond the queue size they are dropped and
-// counted); without, they are discarded and counted by Unsampled. It
-// returns the number of spans held.
-func (b *Processor) Settle(id trace.TraceID, keep bool) int {
-	b.mu.Lock()
-	spans, ok := b.held[id]
-	if !ok {
-		b.mu.Unlock()
-		return 0
-	}
-	delete(b.held, id)
-	b.holding.Add(-1)
-	b.heldN -= len(spans)
-	if !keep {
-		b.mu.Unlock()
-		b.unsample.Add(uint64(len(spans)))
-		return len(spans)
-	}
-	var dropped int
-	for _, s := range spans {
-		if b.stopped || len(b.pending) >= b.maxQueue {
-			dropped++
-			continue
-		}
-		b.pending = append(b.pending, s)
-		b.accepted++
-	}
-	full := len(b.pending) >= b.maxBatch
-	b.mu.Unlock()
-	if dropped > 0 {
-		b.dropped.Add(uint64(dropped))
-	}
-	if full {
-		b.signal()
-	}
-	return len(spans)
-}
-
-// Unsampled counts the spans held for kickoffs that were then not kept.
-func (b *Processor) Unsampled() uint64 { return b.unsample.Load() }
 
 // signal wakes the dispatcher.
 func (b *Processor) signal() {

@@ -277,52 +277,22 @@ func (recordOnly) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 }
 func (recordOnly) Description() string { return "recordOnly" }
 
-// TestHoldSettle: unsampled spans of a held trace wait for Settle, which
-// queues them (keep) or counts them as unsampled; unsampled spans of other
-// traces are ignored; held spans are bounded by the queue size.
-func TestHoldSettle(t *testing.T) {
-	for _, c := range []struct {
-		name       string
-		spans      int
-		keep       bool
-		exported   int64
-		unsampled  uint64
-		dropped    uint64
-		otherTrace bool
-	}{
-		{name: "kept", spans: 5, keep: true, exported: 5},
-		{name: "not kept", spans: 5, unsampled: 5},
-		{name: "over the bound", spans: 120, keep: true, exported: 100, dropped: 20},
-		{name: "not held", spans: 5, otherTrace: true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			r := newRig(t, nil)
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.b), sdktrace.WithSampler(recordOnly{}))
-			defer tp.Shutdown(context.Background())
-			ctx, root := tp.Tracer("t").Start(context.Background(), "root")
-			id := root.SpanContext().TraceID()
-			if !c.otherTrace {
-				r.b.Hold(id)
-			}
-			for range c.spans - 1 {
-				_, s := tp.Tracer("t").Start(ctx, "child")
-				s.End()
-			}
-			root.End()
-			if err := r.flush(); err != nil {
-				t.Fatal(err)
-			}
-			if n := r.exp.spans.Load(); n != 0 {
-				t.Fatalf("%d spans exported before Settle", n)
-			}
-			n := r.b.Settle(id, c.keep)
-			if err := r.flush(); err != nil {
-				t.Fatal(err)
-			}
-			if got := r.exp.spans.Load(); got != c.exported || r.b.Unsampled() != c.unsampled || r.b.Dropped() != c.dropped {
-				t.Errorf("settled %d: exported %d, unsampled %d, dropped %d; want %d, %d, %d", n, got,
-					r.b.Unsampled(), r.b.Dropped(), c.exported, c.unsampled, c.dropped)
-			}
-		})
+// TestUnsampledNotExported: spans recorded but not sampled (RecordOnly)
+// are neither queued, exported nor counted as dropped.
+func TestUnsampledNotExported(t *testing.T) {
+	r := newRig(t, nil)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.b), sdktrace.WithSampler(recordOnly{}))
+	defer tp.Shutdown(context.Background())
+	ctx, root := tp.Tracer("t").Start(context.Background(), "root")
+	for range 4 {
+		_, s := tp.Tracer("t").Start(ctx, "child")
+		s.End()
+	}
+	root.End()
+	if err := r.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.exp.spans.Load(); n != 0 || r.b.Dropped() != 0 {
+		t.Errorf("exported %d, dropped %d unsampled spans; want none", n, r.b.Dropped())
 	}
 }
