@@ -277,6 +277,11 @@ var templatePlaceholders = map[string][]string{
 // checkSettings checks the agent's limits and prompt templates, which do
 // not depend on the inputs.
 func (a *Agent) checkSettings() error {
+	if len(a.Guardrails) > 0 {
+		if err := a.validateGuardrails(); err != nil {
+			return err
+		}
+	}
 	if a.MaxIter < 0 {
 		return invalid("MaxIter is %d; use a positive number, or 0 for the default of %d", a.MaxIter, defaultMaxIter)
 	}
