@@ -195,7 +195,6 @@ func TestKickoffGuardrailSpans(t *testing.T) {
 	assert.ElementsMatch(t, []string{"false too short Writer length", "true  Writer length"}, verdicts)
 }
 
-
 // TestKickoffGuardrailVerbose: Verbose prints each verdict once, naming the
 // guardrail and the agent.
 func TestKickoffGuardrailVerbose(t *testing.T) {
