@@ -362,7 +362,7 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		cr = runnerFor(&a.runners.own, a.Tools)
 	}
 	if mem := a.MemoryFor(job); mem != nil {
-		if mt := mem.Tools(job.Crew, p.role); len(mt) > 0 {
+		if mt := mem.Tools(job.Crew, p.role, a.Memory != nil); len(mt) > 0 {
 			all := append(slices.Clip(tools), mt...)
 			if err := tool.Check(all); err != nil {
 				return p, invalid("%w", err)
