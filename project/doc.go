@@ -72,15 +72,50 @@
 // description and expected output, as a structured output that a guardrail
 // keeps in range; it prints a table of scores per task and run, the
 // averages and the estimated cost (package pricing; models without a price
-// are counted apart). train runs the crew N times, asks Options.Human
-// (a human.Provider; by default a human.Console on the program's standard
-// streams) about every task output, has each agent's model distil
-// the feedback into suggestions, and saves them by agent role in
-// .crewai/trained_agents.json; later run and replay commands append each
-// agent's suggestions to its backstory before the first kickoff, with
-// braces escaped so that they are not taken for placeholders. CrewAI adds
-// them to every task prompt instead; the backstory is the agent's own
-// prompt, which is where per-agent instructions belong in this package.
+// are counted apart).
+//
+// # Training
+//
+// train -n N trains the crew as CrewAI's train does. Each of the N runs is
+// a kickoff in training mode (task.WithTraining): right after the agent's
+// first answer to each task, a person (Options.Human, a human.Provider; by
+// default a human.Console on the program's standard streams) is asked for
+// feedback once, through the same human-input step as a task's HumanInput;
+// with feedback the agent revises its answer once, continuing its
+// conversation, and the revised answer is the task's output, the one the
+// next tasks build on; an empty answer accepts the first. While training,
+// a task's prompt also carries the feedback its agent got earlier in the
+// training. Each round (run, agent, task, initial_output, human_feedback,
+// improved_output) is saved as it ends in .crewai/training_data.json
+// ([TrainingData]), so a training that stops half-way loses no feedback.
+// After the runs, each agent's model distils its rounds with feedback into
+// [Suggestions] (suggestions, quality from 0 to 10, final_summary), saved
+// by agent role (as written, trimmed) in the training file,
+// .crewai/trained_agents.json ($CREWAI_TRAINED_AGENTS_FILE, or train -f),
+// replacing that agent's earlier suggestions and keeping the others'. The
+// rounds of accepted answers teach nothing and are not distilled.
+//
+// The training file is JSON, {"version": 2, "agents": {ROLE: {"suggestions":
+// [...], "quality": 7.5, "final_summary": "..."}}} ([Trained]); this
+// format is kept stable, and a change will come with a new version number.
+// The first format of this package (the agents object without the version
+// wrapper) is still read and is rewritten as version 2 by the next train;
+// any other content (CrewAI's pickle, an unknown version or key) stops
+// run, replay, test and train with an error naming the file and saying
+// what to do, before any model call or question.
+//
+// run, replay and test load the training file ([WithTrained]): each
+// agent's suggestions are appended to the prompt of every task it does, as
+// CrewAI appends them to the task prompt, verbatim (never read as
+// placeholders). The crew's definitions are not modified.
+//
+// When the crew is traced, the train command's span holds the kickoffs;
+// in each task, the question is a human_input span and the round a
+// training_round span (crewai.training.iteration,
+// crewai.training.feedback_given, crewai.training.improved); each agent's
+// distillation is a training_distill span (crewai.training.records,
+// crewai.training.suggestions, crewai.training.quality) above the
+// distilling kickoff.
 //
 // human_input: true sets the task's HumanInput (package human: the agent
 // revises its answer with a person's feedback until they accept it), asking

@@ -3,14 +3,11 @@ package project
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,7 +16,6 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/crew"
-	"github.com/crewai-go/crewai/human"
 	"github.com/crewai-go/crewai/internal/pricing"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/models"
@@ -36,17 +32,6 @@ type Score struct {
 	Quality float64 `json:"quality"`
 	// Reason says briefly why.
 	Reason string `json:"reason"`
-}
-
-// Suggestions are what training distilled for one agent: instructions
-// that later kickoffs add to the agent's prompt.
-type Suggestions struct {
-	// Suggestions are short, actionable instructions.
-	Suggestions []string `json:"suggestions"`
-	// Quality rates the outputs seen in training, from 0 to 10.
-	Quality float64 `json:"quality"`
-	// Summary sums up the feedback.
-	Summary string `json:"final_summary"`
 }
 
 const (
@@ -126,9 +111,13 @@ func (p *crewProject) test(ctx context.Context, args []string) error {
 	scores := map[string][]float64{} // task -> per run (NaN: no output)
 	var times []time.Duration
 	var crewCost, judgeCost costSum
+	kctx, err := WithTrained(ctx, p.trainedPath("")) // the crew's kickoffs follow its training; the judge's do not
+	if err != nil {
+		return err
+	}
 	for run := 0; run < *n; run++ {
 		start := time.Now()
-		out, err := p.c.Kickoff(ctx, inputs)
+		out, err := p.c.Kickoff(kctx, inputs)
 		times = append(times, time.Since(start))
 		if out != nil {
 			crewCost.addCrew(p.c, out)
@@ -264,178 +253,6 @@ func (c costSum) String() string {
 		s += fmt.Sprintf(", %d of them on models without a known price", c.unknown)
 	}
 	return s + ")"
-}
-
-// trainedPath is the training file: file, else the default under Dir.
-func (p *crewProject) trainedPath(file string) string {
-	if file == "" {
-		file = DefaultTrainedFile
-	}
-	if file == DefaultTrainedFile {
-		return filepath.Join(p.storageDir(), file)
-	}
-	if filepath.IsAbs(file) {
-		return file
-	}
-	return filepath.Join(p.o.Dir, file)
-}
-
-// LoadTrained reads a training file: suggestions by agent role (the role as
-// written, placeholders included). A missing file is an empty map.
-func LoadTrained(path string) (map[string]Suggestions, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]Suggestions{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("project: training file: %w", err)
-	}
-	var m map[string]Suggestions
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("project: training file %s: not a JSON object of agent roles to suggestions: %w", path, err)
-	}
-	return m, nil
-}
-
-// trainingHeader starts the block of suggestions in an agent's backstory.
-const trainingHeader = "\n\nFollow these instructions, learned from feedback on your earlier work:"
-
-// useTraining adds each agent's suggestions to its backstory, once, before
-// the first kickoff of the process.
-func (p *crewProject) useTraining(path string) error {
-	trained, err := LoadTrained(path)
-	if err != nil || len(trained) == 0 {
-		return err
-	}
-	for _, a := range p.agents() {
-		s, ok := trained[a.Role]
-		if !ok || len(s.Suggestions) == 0 || strings.Contains(a.Backstory, trainingHeader) {
-			continue
-		}
-		var b strings.Builder
-		b.WriteString(trainingHeader)
-		for _, line := range s.Suggestions {
-			b.WriteString("\n- ")
-			b.WriteString(escapeBraces(strings.TrimSpace(line)))
-		}
-		a.Backstory += b.String()
-	}
-	return nil
-}
-
-// agents lists the crew's agents and its tasks' agents, once each.
-func (p *crewProject) agents() []*agent.Agent {
-	var out []*agent.Agent
-	seen := map[*agent.Agent]bool{}
-	add := func(a *agent.Agent) {
-		if a != nil && !seen[a] {
-			seen[a] = true
-			out = append(out, a)
-		}
-	}
-	for _, a := range p.c.Agents {
-		add(a)
-	}
-	for _, t := range p.c.Tasks {
-		if t != nil {
-			add(t.Agent)
-		}
-	}
-	return out
-}
-
-// feedback is one piece of training data.
-type feedback struct {
-	run      int
-	task     string
-	output   string
-	feedback string
-}
-
-func (p *crewProject) train(ctx context.Context, args []string) error {
-	fs := newFlags("train", p.o)
-	n := fs.Int("n", 1, "how many times to run the crew")
-	fs.IntVar(n, "n_iterations", 1, "the same as -n (CrewAI's spelling)")
-	file := fs.String("f", "", "the training file (default "+DefaultTrainedFile+")")
-	in := inputFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *n < 1 {
-		return usagef("train: -n %d: want at least 1 run", *n)
-	}
-	inputs, err := in.inputs(p.o.Inputs)
-	if err != nil {
-		return err
-	}
-	path := p.trainedPath(*file)
-	ctx, _, end := p.traced(ctx, "train", trace.SpanContext{}, attribute.Int("crewai.project.iterations", *n))
-	defer end()
-	byRole := map[string][]feedback{}
-	roleAgent := map[string]*agent.Agent{}
-	for _, a := range p.agents() {
-		roleAgent[a.Role] = a
-	}
-	for run := 1; run <= *n; run++ {
-		out, err := p.c.Kickoff(ctx, inputs)
-		if err != nil {
-			return fmt.Errorf("project: train run %d: %w", run, err)
-		}
-		for i, o := range out.Tasks {
-			ans, err := human.Ask(ctx, p.o.Human, human.Question{
-				Message: fmt.Sprintf("Training run %d of %d: your feedback on the output of task %q (empty to accept)", run, *n, o.Name),
-				Output:  o.String(), Where: o.Name, Metadata: map[string]string{"agent": o.Agent}})
-			if err != nil {
-				return fmt.Errorf("project: train run %d: %w", run, err)
-			}
-			fb := ans.Text
-			role := ""
-			if i < len(p.c.Tasks) && p.c.Tasks[i] != nil && p.c.Tasks[i].Agent != nil {
-				role = p.c.Tasks[i].Agent.Role
-			}
-			if role == "" || strings.TrimSpace(fb) == "" {
-				continue
-			}
-			byRole[role] = append(byRole[role], feedback{run: run, task: o.Name, output: o.String(), feedback: fb})
-		}
-	}
-	trained, err := LoadTrained(path)
-	if err != nil {
-		return err
-	}
-	roles := make([]string, 0, len(byRole))
-	for r := range byRole {
-		roles = append(roles, r)
-	}
-	sort.Strings(roles)
-	if len(roles) == 0 {
-		fmt.Fprintln(p.o.Stdout, "No feedback was given: nothing to learn.")
-		return nil
-	}
-	for _, role := range roles {
-		var b strings.Builder
-		fmt.Fprintf(&b, "The agent %q did the work below and a reviewer commented on it. Write the instructions the agent "+
-			"should follow next time so that the reviewer is satisfied.\n", escapeBraces(role))
-		for _, f := range byRole[role] {
-			fmt.Fprintf(&b, "\nRun %d, task %q\nOutput:\n%s\nReviewer's feedback: %s\n", f.run, f.task,
-				escapeBraces(f.output), escapeBraces(f.feedback))
-		}
-		a := roleAgent[role]
-		trainer := &agent.Agent{Role: trainerRole, Goal: trainerGoal, Backstory: trainerBackstory, LLM: a.LLM}
-		res, err := p.evalCrew(ctx, "training", trainer, b.String(),
-			"A list of concrete instructions, the quality of the outputs from 0 to 10, and a one-sentence summary",
-			task.As[Suggestions](), nil)
-		if err != nil {
-			return fmt.Errorf("project: train: distilling the feedback for %q: %w", role, err)
-		}
-		s, _ := task.ValueAs[Suggestions](res.Tasks[0])
-		trained[role] = s
-	}
-	if err := writeJSONAtomic(path, trained); err != nil {
-		return err
-	}
-	fmt.Fprintf(p.o.Stdout, "Saved suggestions for %d agents to %s; later kickoffs add them to the agents' prompts.\n", len(roles), path)
-	return nil
 }
 
 // writeJSONAtomic writes v to path through a temporary file and a rename,

@@ -132,10 +132,12 @@ const crewUsage = `Commands:
   replay -t TASK     [--kickoff ID] [--input key=value]...         run again from TASK (name or number),
                                                                    with the earlier outputs restored
   test  -n N         [--model MODEL] [--input ...]                 run N times; a judge model scores each task 1-10
-  train -n N         [-f FILE] [--input ...]                       run N times with your feedback on each task;
-                                                                   saves per-agent suggestions later runs follow
+  train -n N         [-f FILE] [--input ...]                       run N times; after each task you give feedback and
+                                                                   the agent revises; saves per-agent suggestions
+                                                                   that later kickoffs add to their task prompts
   memory reset                                                     forget the crew's memories (when it has memory)
-The task-output log is .crewai/task_outputs.db in the project folder ($CREWAI_STORAGE_DIR moves it).
+The task-output log is .crewai/task_outputs.db in the project folder ($CREWAI_STORAGE_DIR moves it); the
+training file is .crewai/trained_agents.json ($CREWAI_TRAINED_AGENTS_FILE moves it).
 `
 
 const flowUsage = `Commands:
@@ -442,7 +444,7 @@ func (p *crewProject) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := p.useTraining(p.trainedPath("")); err != nil {
+	if ctx, err = WithTrained(ctx, p.trainedPath("")); err != nil {
 		return err
 	}
 	out, id, err := p.kickoff(ctx, "run", inputs, nil, "")
@@ -536,7 +538,7 @@ func (p *crewProject) replay(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := p.useTraining(p.trainedPath("")); err != nil {
+	if ctx, err = WithTrained(ctx, p.trainedPath("")); err != nil {
 		return err
 	}
 	out, id, err := p.kickoff(ctx, "replay", inputs, from, name)

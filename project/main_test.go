@@ -71,8 +71,6 @@ func (f *fixture) model() llm.LLM {
 		switch {
 		case strings.Contains(system, judgeRole):
 			key = "judge"
-		case strings.Contains(system, trainerRole):
-			key = "trainer"
 		case strings.Contains(system, "Senior Data Researcher"):
 			key = "researcher"
 		case strings.Contains(system, "Reporting Analyst"):
@@ -86,8 +84,6 @@ func (f *fixture) model() llm.LLM {
 				return llmtest.Reply{Content: `{"quality": 6, "reason": "thin"}`}
 			}
 			return llmtest.Reply{Content: `{"quality": 9, "reason": "complete"}`}
-		case "trainer":
-			return llmtest.Reply{Content: `{"suggestions": ["Cite a {source} for every claim."], "quality": 6, "final_summary": "needs sources"}`}
 		case "researcher":
 			topic := strings.Fields(system)[2] // "You are {topic} Senior..."
 			return llmtest.Reply{Content: fmt.Sprintf("research findings on %s #%d", topic, n)}
@@ -496,63 +492,6 @@ func lineWith(s, sub string) string {
 	return ""
 }
 
-func TestTrainSavesSuggestionsLaterRunsUse(t *testing.T) {
-	f := newFixture(t)
-	var out bytes.Buffer
-	o := f.opts(&out)
-	var asked []string
-	o.Human = human.Func(func(ctx context.Context, q human.Question) (string, error) {
-		asked = append(asked, q.Where)
-		if q.Where == "research_task" {
-			return "No sources cited.", nil
-		}
-		return "", nil
-	})
-	if err := Run(context.Background(), f.crew(t), []string{"train", "-n", "2"}, o); err != nil {
-		t.Fatalf("train: %v\n%s", err, out.String())
-	}
-	if len(asked) != 4 {
-		t.Errorf("asked about %v, want every task of both runs", asked)
-	}
-	trained, err := LoadTrained(filepath.Join(f.dir, ".crewai", DefaultTrainedFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	role := "{topic} Senior Data Researcher\n"
-	if s := trained[role]; len(s.Suggestions) != 1 || s.Summary != "needs sources" {
-		t.Fatalf("trained = %+v, want the researcher's suggestions under its role", trained)
-	}
-	if len(trained) != 1 {
-		t.Errorf("an agent without feedback got suggestions: %+v", trained)
-	}
-	// The trainer saw the feedback.
-	ps := *f.prompts.Load()
-	found := false
-	for _, p := range ps {
-		if strings.Contains(p, trainerRole) && strings.Contains(p, "No sources cited.") {
-			found = true
-		}
-	}
-	if !found {
-		t.Error("the trainer's prompt lacks the feedback")
-	}
-	// A later kickoff (a new process) follows the suggestions; the braces
-	// of the suggestion are not taken for a placeholder.
-	if err := Run(context.Background(), f.crew(t), []string{"run"}, f.opts(&out)); err != nil {
-		t.Fatalf("run after training: %v", err)
-	}
-	ps = *f.prompts.Load()
-	var researcherPrompt string
-	for _, p := range ps {
-		if strings.Contains(p, "AI Senior Data Researcher") {
-			researcherPrompt = p
-		}
-	}
-	if !strings.Contains(researcherPrompt, "Cite a {{source}} for every claim.") {
-		t.Errorf("the trained suggestion is not in the researcher's prompt:\n%s", researcherPrompt)
-	}
-}
-
 // fakeMemory is an agent.Memory that records resets.
 type fakeMemory struct {
 	mu     sync.Mutex
@@ -660,10 +599,10 @@ func killSelf() {
 	select {}
 }
 
-// TestTestAndTrainAreTraced checks the span trees of test and train: one
-// root span per command, every kickoff (the crew's, the judge's, the
-// trainer's) a child of it, in one trace.
-func TestTestAndTrainAreTraced(t *testing.T) {
+// TestTestIsTraced checks the span tree of test: one root span, every
+// kickoff (the crew's, the judge's) a child of it, in one trace. (Train's
+// is in TestTrainIsTraced.)
+func TestTestIsTraced(t *testing.T) {
 	for _, tt := range []struct {
 		args    []string
 		root    string
@@ -671,7 +610,6 @@ func TestTestAndTrainAreTraced(t *testing.T) {
 		helpers string
 	}{
 		{[]string{"test", "-n", "1"}, "test research", 3, "invoke_workflow research judge"},
-		{[]string{"train", "-n", "1"}, "train research", 3, "invoke_workflow research training"},
 	} {
 		t.Run(tt.args[0], func(t *testing.T) {
 			f := newFixture(t)

@@ -75,6 +75,22 @@
 // [*HumanInputError] holding the last answer; the usage of every round is
 // counted.
 //
+// # Training
+//
+// A kickoff whose context holds a [Training] ([WithTraining]) is part of a
+// training, as CrewAI's Crew.train runs it (package project's train
+// command builds on it). Training.Instructions adds lines to the prompt of
+// every task of an agent, after its description: the suggestions a
+// training distilled, or during a training the feedback given so far.
+// Training.Record makes the kickoff a training run: after the agent's
+// first final answer to each task, a person is asked once for feedback
+// (the human-input step of HumanInput, with the training's provider); with
+// feedback the agent revises once, as with HumanInput, and the revision is
+// the task's answer; then Record gets the round (a [TrainingRound]: the
+// first answer, the feedback, the revision). During a training these
+// rounds replace HumanInput's. Without a Training in the context, a task
+// pays one context lookup.
+//
 // # Conditional tasks
 //
 // A task with a Condition is conditional, as CrewAI's ConditionalTask: a

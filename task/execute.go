@@ -182,6 +182,7 @@ func (t *Task) run(ctx context.Context, name, role string, a *agent.Agent, f Fil
 	if t.Markdown {
 		desc += markdownRule
 	}
+	desc += trainedInstructions(ctx, a)
 	expected := f.ExpectedOutput
 	var format *llm.ResponseFormat
 	if t.Output != nil {

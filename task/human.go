@@ -51,8 +51,14 @@ func (e *HumanInputError) Unwrap() error { return e.Err }
 // when not nil, holds the usage of the rounds that succeeded.
 func (t *Task) execute(ctx context.Context, a *agent.Agent, job agent.Job, name string) (*agent.Result, error) {
 	res, err := a.Execute(ctx, job)
-	if err != nil || !t.HumanInput {
+	if err != nil {
 		return res, err
+	}
+	if tr := TrainingFrom(ctx); tr != nil && tr.Record != nil {
+		return t.trainingRound(ctx, tr, a, job, name, res)
+	}
+	if !t.HumanInput {
+		return res, nil
 	}
 	usage := res.Usage
 	for round := 1; ; round++ {
@@ -66,19 +72,25 @@ func (t *Task) execute(ctx context.Context, a *agent.Agent, job agent.Job, name 
 			res.Usage = usage
 			return res, nil
 		}
-		next := job
-		prior := res.Messages
-		if len(prior) >= 2 {
-			prior = prior[2:] // after the system and task messages, rebuilt by the agent
-		}
-		next.Messages = make([]llm.Message, 0, len(prior)+1)
-		next.Messages = append(next.Messages, prior...)
-		next.Messages = append(next.Messages, llm.Message{Role: llm.RoleUser, Content: fmt.Sprintf(feedbackPrompt, ans.Text)})
-		res2, err := a.Execute(ctx, next)
+		res2, err := revise(ctx, a, job, res, ans.Text)
 		if err != nil {
 			return &agent.Result{Output: res.Output, Usage: usage}, err
 		}
 		usage = usage.Add(res2.Usage)
 		res = res2
 	}
+}
+
+// revise runs the agent again on job, continuing the conversation of res
+// with a person's feedback as a new user message.
+func revise(ctx context.Context, a *agent.Agent, job agent.Job, res *agent.Result, feedback string) (*agent.Result, error) {
+	next := job
+	prior := res.Messages
+	if len(prior) >= 2 {
+		prior = prior[2:] // after the system and task messages, rebuilt by the agent
+	}
+	next.Messages = make([]llm.Message, 0, len(prior)+1)
+	next.Messages = append(next.Messages, prior...)
+	next.Messages = append(next.Messages, llm.Message{Role: llm.RoleUser, Content: fmt.Sprintf(feedbackPrompt, feedback)})
+	return a.Execute(ctx, next)
 }
