@@ -121,6 +121,17 @@ import (
 // GenAI conventions' value for Amazon Bedrock).
 const ProviderName = "aws.bedrock"
 
+// The causes of a [New] that cannot work for lack of a setting: the
+// *llm.Error New returns wraps one of them, so errors.Is tells them apart.
+var (
+	// ErrNoRegion: no AWS region was found (Config.Region, AWS_REGION,
+	// AWS_DEFAULT_REGION, the profile's region).
+	ErrNoRegion = errors.New("bedrock: no AWS region")
+	// ErrNoCredentials: neither a Bedrock API key nor AWS credentials were
+	// found.
+	ErrNoCredentials = errors.New("bedrock: no AWS credentials")
+)
+
 // Config configures a [Client]. Empty fields take their value from the AWS
 // configuration (environment and shared files), loaded once by [New]. A
 // Config is a plain value; its String method never shows a secret. New
@@ -265,13 +276,17 @@ func (c *Client) configure(cfg Config) *llm.Error {
 		return bad(llm.ErrBadRequest, "bedrock: loading the AWS configuration (AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE): %v", err)
 	}
 	if awsCfg.Region == "" {
-		return bad(llm.ErrBadRequest, "bedrock: no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, a region in the AWS profile, or Config.Region)")
+		e := bad(llm.ErrBadRequest, "bedrock: no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, a region in the AWS profile, or Config.Region)")
+		e.Err = ErrNoRegion
+		return e
 	}
 	if c.info.ServerAddress == "" {
 		c.info.ServerAddress, c.info.ServerPort = "bedrock-runtime."+awsCfg.Region+".amazonaws.com", 443
 	}
 	if cfg.BearerToken == "" && !hasCredentials(awsCfg.Credentials, cfg.InstanceRole) {
-		return bad(llm.ErrAuth, "bedrock: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the Bedrock API key AWS_BEARER_TOKEN_BEDROCK (or Config.Credentials; Config.InstanceRole for an EC2 instance role)")
+		e := bad(llm.ErrAuth, "bedrock: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the Bedrock API key AWS_BEARER_TOKEN_BEDROCK (or Config.Credentials; Config.InstanceRole for an EC2 instance role)")
+		e.Err = ErrNoCredentials
+		return e
 	}
 	c.hc = provider.HTTPClient(httpClient(cfg.HTTPClient, awsCfg.HTTPClient))
 	creds := awsCfg.Credentials

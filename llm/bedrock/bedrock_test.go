@@ -471,10 +471,11 @@ func TestConfiguration(t *testing.T) {
 		cfg  bedrock.Config
 		kind error
 		want string
+		is   error
 	}{
 		{name: "no region", env: map[string]string{"AWS_ACCESS_KEY_ID": testAKID, "AWS_SECRET_ACCESS_KEY": testSecret},
-			kind: llm.ErrBadRequest, want: "AWS_REGION"},
-		{name: "no credentials", env: map[string]string{"AWS_REGION": "eu-west-1"}, kind: llm.ErrAuth, want: "AWS_ACCESS_KEY_ID"},
+			kind: llm.ErrBadRequest, want: "AWS_REGION", is: bedrock.ErrNoRegion},
+		{name: "no credentials", env: map[string]string{"AWS_REGION": "eu-west-1"}, kind: llm.ErrAuth, want: "AWS_ACCESS_KEY_ID", is: bedrock.ErrNoCredentials},
 		{name: "unknown profile", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_PROFILE": "nosuch"}, kind: llm.ErrBadRequest, want: "nosuch"},
 		{name: "no model", env: map[string]string{"AWS_REGION": "eu-west-1"}, cfg: bedrock.Config{Model: " "}, kind: llm.ErrBadRequest, want: "Config.Model"},
 		{name: "bad base URL", env: map[string]string{"AWS_REGION": "eu-west-1"}, cfg: bedrock.Config{BaseURL: "ftp://x"}, kind: llm.ErrBadRequest, want: "Config.BaseURL"},
@@ -509,6 +510,9 @@ func TestConfiguration(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, tt.kind)
+			if tt.is != nil {
+				assert.ErrorIs(t, err, tt.is)
+			}
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), testSecret)
 			assert.ErrorIs(t, c.Check(), tt.kind)

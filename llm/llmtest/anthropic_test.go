@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -229,4 +230,71 @@ func TestAnthropicFakeThinkingThroughSDK(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, msg.Content, 2, "no thinking blocks without the parameter")
 	assert.Equal(t, "text", msg.Content[0].Type)
+}
+
+// TestAnthropicFakeErrorsThroughSDK: every error the fake sends (each
+// fault, and a request Anthropic rejects) is an *sdk.Error the official
+// SDK reads with Anthropic's status, error type, message and request ID,
+// whole or streamed; a 429's Retry-After reaches the SDK's response.
+func TestAnthropicFakeErrorsThroughSDK(t *testing.T) {
+	tests := []struct {
+		name   string
+		reply  llmtest.Reply
+		edit   func(*sdk.MessageNewParams)
+		status int
+		typ    string
+		msg    string
+	}{
+		{name: "rate limit", reply: llmtest.Reply{Fault: llmtest.FaultRateLimit, RetryAfter: "7"}, status: 429, typ: "rate_limit_error", msg: "rate limit"},
+		{name: "server error", reply: llmtest.Reply{Fault: llmtest.FaultServerError}, status: 500, typ: "api_error", msg: "server had an error"},
+		{name: "overloaded", reply: llmtest.Reply{Fault: llmtest.FaultUnavailable}, status: 529, typ: "overloaded_error", msg: "Overloaded"},
+		{name: "prompt too long", reply: llmtest.Reply{Fault: llmtest.FaultContextLength}, status: 400, typ: "invalid_request_error", msg: "prompt is too long"},
+		{name: "bad key", reply: llmtest.Reply{Fault: llmtest.FaultUnauthorized}, status: 401, typ: "authentication_error", msg: "not valid"},
+		{name: "bad request", reply: llmtest.Reply{Fault: llmtest.FaultBadRequest}, status: 400, typ: "invalid_request_error", msg: "invalid"},
+		{name: "forbidden", reply: llmtest.Reply{Fault: llmtest.FaultStatus, Status: 403, Message: "no access"}, status: 403, typ: "permission_error", msg: "no access"},
+		{name: "too large", reply: llmtest.Reply{Fault: llmtest.FaultStatus, Status: 413}, status: 413, typ: "request_too_large", msg: "413"},
+		{name: "rejected: thinking budget", reply: llmtest.Reply{Content: "never"}, status: 400, typ: "invalid_request_error",
+			edit: func(p *sdk.MessageNewParams) { p.Thinking = sdk.ThinkingConfigParamOfEnabled(512) }, msg: "greater than or equal to 1024"},
+		{name: "rejected: unanswered tool use", reply: llmtest.Reply{Content: "never"}, status: 400, typ: "invalid_request_error",
+			edit: func(p *sdk.MessageNewParams) {
+				p.Messages = append(p.Messages, sdk.NewAssistantMessage(sdk.NewToolUseBlock("toolu_1", map[string]any{}, "f")),
+					sdk.NewUserMessage(sdk.NewTextBlock("and?")))
+			}, msg: "without `tool_result`"},
+	}
+	for _, tt := range tests {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s stream=%t", tt.name, stream), func(t *testing.T) {
+				srv := llmtest.NewAnthropicServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply { return tt.reply }})
+				defer srv.Close()
+				hc := &http.Client{}
+				defer hc.CloseIdleConnections()
+				c := sdk.NewClient(option.WithoutEnvironmentDefaults(), option.WithAPIKey("k"), option.WithBaseURL(srv.URL()),
+					option.WithHTTPClient(hc), option.WithMaxRetries(0), option.WithoutOpenTelemetry())
+				params := sdk.MessageNewParams{Model: "claude-sonnet-4-5", MaxTokens: 100,
+					Messages: []sdk.MessageParam{sdk.NewUserMessage(sdk.NewTextBlock("hi"))}}
+				if tt.edit != nil {
+					tt.edit(&params)
+				}
+				var err error
+				if stream {
+					st := c.Messages.NewStreaming(context.Background(), params)
+					for st.Next() {
+					}
+					err = st.Err()
+					_ = st.Close()
+				} else {
+					_, err = c.Messages.New(context.Background(), params)
+				}
+				var apiErr *sdk.Error
+				require.True(t, errors.As(err, &apiErr), "%v", err)
+				assert.Equal(t, tt.status, apiErr.StatusCode)
+				assert.Equal(t, tt.typ, string(apiErr.Type()))
+				assert.Contains(t, apiErr.Message, tt.msg)
+				assert.Equal(t, "req_llmtest", apiErr.RequestID)
+				if tt.reply.RetryAfter != "" {
+					assert.Equal(t, tt.reply.RetryAfter, apiErr.Response.Header.Get("Retry-After"))
+				}
+			})
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -123,4 +124,61 @@ func TestGeminiFakeThroughSDK(t *testing.T) {
 	require.True(t, errors.As(err, &apiErr), "%v", err)
 	assert.Equal(t, 429, apiErr.Code)
 	assert.Equal(t, "RESOURCE_EXHAUSTED", apiErr.Status)
+}
+
+// TestGeminiFakeErrorsThroughSDK: every error the fake sends (each fault,
+// and a request Gemini rejects) is a genai.APIError the official SDK reads
+// with Google's code, status and message, whole or streamed.
+func TestGeminiFakeErrorsThroughSDK(t *testing.T) {
+	tests := []struct {
+		name   string
+		reply  llmtest.Reply
+		cfg    *genai.GenerateContentConfig
+		code   int
+		status string
+		msg    string
+	}{
+		{name: "rate limit", reply: llmtest.Reply{Fault: llmtest.FaultRateLimit, RetryAfter: "7"}, code: 429, status: "RESOURCE_EXHAUSTED", msg: "rate limit"},
+		{name: "server error", reply: llmtest.Reply{Fault: llmtest.FaultServerError}, code: 500, status: "INTERNAL", msg: "server had an error"},
+		{name: "unavailable", reply: llmtest.Reply{Fault: llmtest.FaultUnavailable}, code: 503, status: "UNAVAILABLE", msg: "overloaded"},
+		{name: "too many tokens", reply: llmtest.Reply{Fault: llmtest.FaultContextLength}, code: 400, status: "INVALID_ARGUMENT", msg: "exceeds the maximum number of tokens"},
+		{name: "bad key", reply: llmtest.Reply{Fault: llmtest.FaultUnauthorized}, code: 401, status: "UNAUTHENTICATED", msg: "not valid"},
+		{name: "bad request", reply: llmtest.Reply{Fault: llmtest.FaultBadRequest}, code: 400, status: "INVALID_ARGUMENT", msg: "invalid"},
+		{name: "forbidden", reply: llmtest.Reply{Fault: llmtest.FaultStatus, Status: 403, Message: "no access"}, code: 403, status: "PERMISSION_DENIED", msg: "no access"},
+		{name: "deadline", reply: llmtest.Reply{Fault: llmtest.FaultStatus, Status: 504}, code: 504, status: "DEADLINE_EXCEEDED", msg: "504"},
+		{name: "rejected: function name", reply: llmtest.Reply{Content: "never"}, code: 400, status: "INVALID_ARGUMENT", msg: "Invalid function name",
+			cfg: &genai.GenerateContentConfig{Tools: []*genai.Tool{{FunctionDeclarations: []*genai.FunctionDeclaration{{Name: "1 bad"}}}}}},
+		{name: "rejected: schema without JSON mode", reply: llmtest.Reply{Content: "never"}, code: 400, status: "INVALID_ARGUMENT", msg: "response_mime_type",
+			cfg: &genai.GenerateContentConfig{ResponseJsonSchema: map[string]any{"type": "object"}}},
+	}
+	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "")
+	for _, tt := range tests {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s stream=%t", tt.name, stream), func(t *testing.T) {
+				srv := llmtest.NewGeminiServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply { return tt.reply }})
+				defer srv.Close()
+				hc := &http.Client{}
+				defer hc.CloseIdleConnections()
+				c, err := genai.NewClient(context.Background(), &genai.ClientConfig{APIKey: "k", Backend: genai.BackendGeminiAPI,
+					HTTPClient: hc, HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL()}})
+				require.NoError(t, err)
+				contents := []*genai.Content{genai.NewContentFromText("hi", genai.RoleUser)}
+				if stream {
+					for _, e := range c.Models.GenerateContentStream(context.Background(), "gemini-2.5-flash", contents, tt.cfg) {
+						if e != nil {
+							err = e
+							break
+						}
+					}
+				} else {
+					_, err = c.Models.GenerateContent(context.Background(), "gemini-2.5-flash", contents, tt.cfg)
+				}
+				var apiErr genai.APIError
+				require.True(t, errors.As(err, &apiErr), "%v", err)
+				assert.Equal(t, tt.code, apiErr.Code)
+				assert.Equal(t, tt.status, apiErr.Status)
+				assert.Contains(t, apiErr.Message, tt.msg)
+			})
+		}
+	}
 }

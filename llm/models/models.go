@@ -17,6 +17,7 @@
 //	anthropic/   llm/anthropic       ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL
 //	gemini/      llm/gemini          GEMINI_API_KEY or GOOGLE_API_KEY
 //	vertex_ai/   llm/gemini (Vertex) GOOGLE_CLOUD_PROJECT (or VERTEXAI_PROJECT), GOOGLE_CLOUD_LOCATION (or VERTEXAI_LOCATION), Application Default Credentials
+//	bedrock/     llm/bedrock         AWS_REGION or AWS_DEFAULT_REGION (or the profile's region); AWS_BEARER_TOKEN_BEDROCK, or the AWS credential chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, SSO, web identity, container); AWS_ENDPOINT_URL_BEDROCK_RUNTIME; the model is a model ID or inference profile ("bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0")
 //	ollama/      llm (OpenAI API)    OLLAMA_API_BASE or OLLAMA_HOST (default http://localhost:11434); no key
 //	openrouter/  llm (OpenAI API)    OPENROUTER_API_KEY, OPENROUTER_API_BASE (default https://openrouter.ai/api/v1)
 //	groq/        llm (OpenAI API)    GROQ_API_KEY (base https://api.groq.com/openai/v1)
@@ -47,6 +48,7 @@ import (
 
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/anthropic"
+	"github.com/crewai-go/crewai/llm/bedrock"
 	"github.com/crewai-go/crewai/llm/gemini"
 )
 
@@ -135,6 +137,7 @@ var builders = map[string]func(spec Spec) (llm.LLM, error){
 	"anthropic":  anthropicModel,
 	"gemini":     geminiModel,
 	"vertex_ai":  vertexModel,
+	"bedrock":    bedrockModel,
 	"ollama":     ollama,
 	"openrouter": compatible("openrouter", "OPENROUTER_API_KEY", "OPENROUTER_API_BASE", "https://openrouter.ai/api/v1"),
 	"groq":       compatible("groq", "GROQ_API_KEY", "", "https://api.groq.com/openai/v1"),
@@ -227,6 +230,25 @@ func vertexModel(spec Spec) (llm.LLM, error) {
 	}
 	return gemini.New(gemini.Config{Model: spec.Model, Vertex: true, Project: project,
 		Location: firstEnv("GOOGLE_CLOUD_LOCATION", "VERTEXAI_LOCATION")})
+}
+
+// bedrockModel builds a Bedrock client from the AWS configuration; a
+// missing region or missing credentials name the variable to set.
+func bedrockModel(spec Spec) (llm.LLM, error) {
+	// LiteLLM's route prefix "bedrock/converse/MODEL" names the API this
+	// client speaks anyway.
+	c, err := bedrock.New(bedrock.Config{Model: strings.TrimPrefix(spec.Model, "converse/")})
+	switch {
+	case errors.Is(err, bedrock.ErrNoRegion):
+		return nil, &Error{Provider: spec.Provider, Variable: "AWS_REGION", Err: err,
+			Reason: "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the AWS profile)"}
+	case errors.Is(err, bedrock.ErrNoCredentials):
+		return nil, &Error{Provider: spec.Provider, Variable: "AWS_ACCESS_KEY_ID", Err: err,
+			Reason: "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the Bedrock API key AWS_BEARER_TOKEN_BEDROCK"}
+	case err != nil:
+		return nil, err
+	}
+	return c, nil
 }
 
 func ollama(spec Spec) (llm.LLM, error) {

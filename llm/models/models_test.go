@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,6 +31,11 @@ func clearEnv(t *testing.T) {
 	for _, k := range envVars {
 		t.Setenv(k, "")
 	}
+	// The AWS shared files are read even when no variable names them.
+	dir := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 func TestParse(t *testing.T) {
@@ -72,6 +78,7 @@ func TestMissingKeysNameTheVariable(t *testing.T) {
 		"gpt-4o-mini":                 "OPENAI_API_KEY",
 		"gemini/gemini-2.5-flash":     "GEMINI_API_KEY",
 		"vertex_ai/gemini-2.5-pro":    "GOOGLE_CLOUD_PROJECT",
+		"bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0": "AWS_REGION",
 	}
 	for s, variable := range tests {
 		clearEnv(t)
@@ -145,6 +152,7 @@ func TestCrewValidateReportsModelStrings(t *testing.T) {
 	tests := []struct{ model, want string }{
 		{"anthropic/claude-sonnet-4-5", "ANTHROPIC_API_KEY"},
 		{"gemini/gemini-2.5-flash", "GEMINI_API_KEY"},
+		{"bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "AWS_REGION"},
 		{"mistral/mistral-large", `unknown provider "mistral"`},
 		{"", "empty"},
 	}
