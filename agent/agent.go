@@ -129,6 +129,15 @@ type Agent struct {
 	// MaxReasoningAttempts caps the plans written with Reasoning; 0 means
 	// DefaultMaxReasoningAttempts; a negative value is an error.
 	MaxReasoningAttempts int
+	// Guardrails check the answer of a standalone Kickoff, in order,
+	// before it is returned; a rejection makes the agent answer again with
+	// the feedback (see [Guardrail]). They do not apply when the agent
+	// works on a task (the task's guardrails do).
+	Guardrails []Guardrail
+	// GuardrailMaxRetries is each guardrail's retry budget when its own
+	// MaxRetries is 0. 0 means DefaultGuardrailMaxRetries; a negative value
+	// means no retry.
+	GuardrailMaxRetries int
 
 	rpm     rpmLimiter
 	runners runnerCache

@@ -60,3 +60,36 @@ func ExampleAgent_Execute_missingInput() {
 	// Output:
 	// agent "Analyst": invalid agent: interpolate: agent "Analyst" Goal uses {topic} but the inputs have no "topic" (inputs given: year)
 }
+
+// A standalone agent whose answer must pass two guardrails: a Go check and
+// a plain-language rule checked by a model. The first answer is rejected
+// by the rule; the agent answers again with the feedback.
+func ExampleGuardrail() {
+	writer := &llmtest.Scripted{Replies: []llmtest.Reply{
+		{Content: "Go is fast."},
+		{Content: "Go is fast: it compiles to machine code [1]."},
+	}}
+	checker := &llmtest.Scripted{Replies: []llmtest.Reply{
+		{Content: `{"valid": false, "feedback": "cite a source for the claim"}`},
+		{Content: `{"valid": true, "feedback": ""}`},
+	}}
+	a := &agent.Agent{Role: "Writer", Goal: "Explain Go", LLM: writer, Guardrails: []agent.Guardrail{
+		{Name: "not empty", Func: func(_ context.Context, out agent.KickoffOutput) (agent.KickoffOutput, error) {
+			if out.Raw == "" {
+				return out, fmt.Errorf("the answer is empty")
+			}
+			return out, nil
+		}},
+		{Name: "cites", Rule: "every claim cites a source", LLM: checker},
+	}}
+	out, err := a.Kickoff(context.Background(), agent.KickoffInput{Prompt: "Why is Go fast?"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(out.Raw)
+	fmt.Println("model calls:", out.Usage.Requests)
+	// Output:
+	// Go is fast: it compiles to machine code [1].
+	// model calls: 4
+}

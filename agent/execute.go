@@ -277,6 +277,11 @@ var templatePlaceholders = map[string][]string{
 // checkSettings checks the agent's limits and prompt templates, which do
 // not depend on the inputs.
 func (a *Agent) checkSettings() error {
+	if len(a.Guardrails) > 0 {
+		if err := a.validateGuardrails(); err != nil {
+			return err
+		}
+	}
 	if a.MaxIter < 0 {
 		return invalid("MaxIter is %d; use a positive number, or 0 for the default of %d", a.MaxIter, defaultMaxIter)
 	}
@@ -357,7 +362,7 @@ func (a *Agent) prepare(job *Job) (*plan, error) {
 		cr = runnerFor(&a.runners.own, a.Tools)
 	}
 	if mem := a.MemoryFor(job); mem != nil {
-		if mt := mem.Tools(job.Crew, p.role); len(mt) > 0 {
+		if mt := mem.Tools(job.Crew, p.role, a.Memory != nil); len(mt) > 0 {
 			all := append(slices.Clip(tools), mt...)
 			if err := tool.Check(all); err != nil {
 				return p, invalid("%w", err)

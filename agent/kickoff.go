@@ -193,35 +193,31 @@ func (a *Agent) Kickoff(ctx context.Context, in KickoffInput) (out *KickoffOutpu
 			Iterations: iterations, Usage: usage})
 	}()
 
-	res, err := a.Execute(ctx, job)
+	out, err = a.answer(ctx, job, in, role, &usage, &iterations)
 	if err != nil {
-		usage = usage.Add(spentBy(err))
 		return nil, err
 	}
-	usage = usage.Add(res.Usage)
-	iterations = res.Iterations
-	out = &KickoffOutput{Raw: res.Output, Role: role, Messages: res.Messages}
-	if in.Output != nil {
-		v, js, derr := in.Output.Decode(res.Output)
-		if derr != nil {
-			fix := job
-			fix.Tools = []tool.Tool{}
-			fix.Messages = append(append([]llm.Message(nil), conversationAfterTask(res.Messages, job)...),
-				llm.Message{Role: llm.RoleUser, Content: fmt.Sprintf("Your answer could not be used: %v.\n\n"+
-					"Reply again with only the corrected JSON.", derr)})
-			res2, err := a.Execute(ctx, fix)
-			if err != nil {
-				usage = usage.Add(spentBy(err))
+	if len(a.Guardrails) > 0 {
+		g := &kickoffGuard{a: a, role: role}
+		for attempt := 1; ; attempt++ {
+			out.Usage = usage
+			checked, feedback, retry, used, gerr := g.run(ctx, attempt, *out)
+			usage = usage.Add(used)
+			if gerr != nil {
+				return nil, &Error{Role: role, Usage: usage, Err: gerr}
+			}
+			if !retry {
+				*out = checked
+				break
+			}
+			again := job
+			again.Messages = append(append([]llm.Message(nil), conversationAfterTask(out.Messages, job)...),
+				llm.Message{Role: llm.RoleUser, Content: fmt.Sprintf("Your previous answer was rejected by a check: %v\n\n"+
+					"Give a new final answer that fixes this problem.", feedback)})
+			if out, err = a.answer(ctx, again, in, role, &usage, &iterations); err != nil {
 				return nil, err
 			}
-			usage = usage.Add(res2.Usage)
-			iterations += res2.Iterations
-			out.Raw, out.Messages = res2.Output, res2.Messages
-			if v, js, derr = in.Output.Decode(res2.Output); derr != nil {
-				return nil, &OutputError{Role: role, Raw: res2.Output, Err: derr}
-			}
 		}
-		out.Value, out.JSON = v, js
 	}
 	out.Usage = usage
 	if mem := a.Memory; mem != nil {
@@ -236,6 +232,44 @@ func (a *Agent) Kickoff(ctx context.Context, in KickoffInput) (out *KickoffOutpu
 			cancel()
 		}
 	}
+	return out, nil
+}
+
+// answer runs job and returns the agent's answer, decoded when in.Output
+// asks for structured output (a reply that does not decode is sent back
+// once with the error). It adds what it spent to usage and iterations.
+func (a *Agent) answer(ctx context.Context, job Job, in KickoffInput, role string, usage *llm.Usage, iterations *int) (*KickoffOutput, error) {
+	res, err := a.Execute(ctx, job)
+	if err != nil {
+		*usage = usage.Add(spentBy(err))
+		return nil, err
+	}
+	*usage = usage.Add(res.Usage)
+	*iterations += res.Iterations
+	out := &KickoffOutput{Raw: res.Output, Role: role, Messages: res.Messages}
+	if in.Output == nil {
+		return out, nil
+	}
+	v, js, derr := in.Output.Decode(res.Output)
+	if derr != nil {
+		fix := job
+		fix.Tools = []tool.Tool{}
+		fix.Messages = append(append([]llm.Message(nil), conversationAfterTask(res.Messages, job)...),
+			llm.Message{Role: llm.RoleUser, Content: fmt.Sprintf("Your answer could not be used: %v.\n\n"+
+				"Reply again with only the corrected JSON.", derr)})
+		res2, err := a.Execute(ctx, fix)
+		if err != nil {
+			*usage = usage.Add(spentBy(err))
+			return nil, err
+		}
+		*usage = usage.Add(res2.Usage)
+		*iterations += res2.Iterations
+		out.Raw, out.Messages = res2.Output, res2.Messages
+		if v, js, derr = in.Output.Decode(res2.Output); derr != nil {
+			return nil, &OutputError{Role: role, Raw: res2.Output, Err: derr}
+		}
+	}
+	out.Value, out.JSON = v, js
 	return out, nil
 }
 

@@ -228,7 +228,7 @@ func (m *fakeMemory) Recall(_ context.Context, crew, agentRole, _ string) ([]str
 	m.recalled = append(m.recalled, crew+"|"+agentRole)
 	return []string{"The user prefers answers in French."}, nil
 }
-func (m *fakeMemory) Tools(string, string) []tool.Tool { return nil }
+func (m *fakeMemory) Tools(string, string, bool) []tool.Tool { return nil }
 func (m *fakeMemory) RememberTask(_ context.Context, _, agentRole, taskText, result string, _ llm.LLM) {
 	m.saved = append(m.saved, agentRole+"|"+taskText+"|"+result)
 }

@@ -31,9 +31,11 @@ type Memory interface {
 	// memories of the crew when agent is empty, else only those of that
 	// agent role.
 	Recall(ctx context.Context, crew, agent, query string) ([]string, error)
-	// Tools returns tools that let the agent search and save memories in
-	// that scope (they are added to its tools).
-	Tools(crew, agent string) []tool.Tool
+	// Tools returns tools that let the agent search and save memories
+	// (they are added to its tools): saves go under crew and agent;
+	// searches cover the whole crew's memories, or only the agent's when
+	// own is set (the agent's own Memory), as Recall does.
+	Tools(crew, agent string, own bool) []tool.Tool
 	// RememberTask saves, in the background, what is worth remembering from
 	// a finished task, extracted by model unless the memory has its own. It
 	// must not block beyond a bounded wait and never fails the task.

@@ -404,11 +404,15 @@ type ToolFailed struct {
 	Failure
 }
 
-// GuardrailStarted opens the check of a task output by its guardrail.
+// GuardrailStarted opens the check of a task output by its guardrail, or
+// of a standalone agent's answer by the agent's guardrail.
 type GuardrailStarted struct {
 	Header
-	// Task is the task's display name.
+	// Task is the task's display name; empty for an agent's guardrail.
 	Task string
+	// Agent is the role of the agent whose standalone answer is checked;
+	// empty for a task's guardrail.
+	Agent string
 	// Attempt counts the checks of the same task: 1, 2, ...
 	Attempt int
 	// Guardrail names the guardrail (its Name, else "guardrail N").
@@ -423,8 +427,10 @@ type GuardrailStarted struct {
 // GuardrailCompleted closes a guardrail check.
 type GuardrailCompleted struct {
 	Header
-	// Task is the task's display name.
+	// Task is the task's display name; empty for an agent's guardrail.
 	Task string
+	// Agent is the agent's role, for an agent's guardrail.
+	Agent string
 	// Attempt counts the checks of the same task: 1, 2, ...
 	Attempt int
 	// Success is true when the guardrail accepted the output.

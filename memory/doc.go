@@ -18,8 +18,8 @@
 // Recall is scoped as in CrewAI: memories are saved under the agent's scope
 // (/crew/<crew>/agent/<role>); a crew's Memory (crew.Crew.Memory) recalls,
 // for each of its agents, what the whole crew remembers, while an agent's
-// own Memory (agent.Agent.Memory) recalls only that agent's memories. The
-// search_memory tool searches the crew's memories in both cases.
+// own Memory (agent.Agent.Memory) recalls only that agent's memories, and
+// its search_memory tool searches the same scope.
 //
 // The model calls that extract memories and every embedding (saves,
 // recalls, the memory tools) are counted in the kickoff's

@@ -217,7 +217,7 @@ func TestListAndReset(t *testing.T) {
 
 func TestTools(t *testing.T) {
 	m := newMemory(t, "")
-	r := tool.NewRunner(m.Tools("acme", "Analyst"))
+	r := tool.NewRunner(m.Tools("acme", "Analyst", false))
 	tctx := tool.WithRunState(ctx)
 	res := r.Run(tctx, memory.SaveToolName, `{"text": "The supplier is Globex", "importance": 0.8}`)
 	require.False(t, res.IsError, res.Output)
@@ -232,6 +232,29 @@ func TestTools(t *testing.T) {
 	assert.Equal(t, "tool", items[0].Source)
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(r.Tools()[1].Schema(), &schema))
+}
+
+// TestSearchToolScopes: the search tool of a crew's memory finds what any
+// agent of the crew saved; that of an agent's own memory only what this
+// agent saved (the scope Recall uses for each).
+func TestSearchToolScopes(t *testing.T) {
+	m := newMemory(t, "")
+	tctx := tool.WithRunState(ctx)
+	for _, who := range []string{"Analyst", "Writer"} {
+		res := tool.NewRunner(m.Tools("acme", who, false)).Run(tctx, memory.SaveToolName,
+			`{"text": "`+who+` notes that the supplier is Globex"}`)
+		require.False(t, res.IsError, res.Output)
+	}
+	search := func(own bool) string {
+		res := tool.NewRunner(m.Tools("acme", "Analyst", own)).Run(tctx, memory.SearchToolName, `{"query": "supplier"}`)
+		require.False(t, res.IsError, res.Output)
+		return res.Output
+	}
+	crewWide, own := search(false), search(true)
+	assert.Contains(t, crewWide, "Analyst notes")
+	assert.Contains(t, crewWide, "Writer notes")
+	assert.Contains(t, own, "Analyst notes")
+	assert.NotContains(t, own, "Writer notes")
 }
 
 // TestRecallScopes: a crew's memory recalls what every agent of the crew

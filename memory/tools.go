@@ -25,28 +25,38 @@ type SaveArgs struct {
 	Importance float64 `json:"importance,omitempty" desc:"From 0 (minor) to 1 (essential); default 0.5"`
 }
 
-// Tools returns the tools that let an agent search its crew's memories and
-// save a fact explicitly, in the scope of crew and agent. Each call is a
+// Tools returns the tools that let an agent search memories and save a fact
+// explicitly, in the scope of crew and agent. The search covers what the
+// whole crew remembers, or, with own (the agent's own Memory,
+// agent.Agent.Memory), only what this agent remembers: the scope Recall
+// uses for it. Each call is a
 // tool step on the bus (and the search a retrieval step inside it). The
 // tools of a scope are made once and reused (callers must not modify the
 // slice).
-func (m *Memory) Tools(crew, agent string) []tool.Tool {
+func (m *Memory) Tools(crew, agent string, own bool) []tool.Tool {
 	key := crew + "\x00" + agent
+	if own {
+		key += "\x00own"
+	}
 	if ts, ok := m.tools.Load(key); ok {
 		return ts.([]tool.Tool)
 	}
-	ts, _ := m.tools.LoadOrStore(key, m.newTools(crew, agent))
+	ts, _ := m.tools.LoadOrStore(key, m.newTools(crew, agent, own))
 	return ts.([]tool.Tool)
 }
 
-func (m *Memory) newTools(crew, agent string) []tool.Tool {
-	search := tool.New(SearchToolName, "Search what the team remembers from earlier tasks and kickoffs. "+
+func (m *Memory) newTools(crew, agent string, own bool) []tool.Tool {
+	scope, whose := "", "the team remembers"
+	if own {
+		scope, whose = agent, "you remember"
+	}
+	search := tool.New(SearchToolName, "Search what "+whose+" from earlier tasks and kickoffs. "+
 		"Returns the most relevant memories, best first.",
 		func(ctx context.Context, a SearchArgs) (string, error) {
 			if strings.TrimSpace(a.Query) == "" {
 				return "", fmt.Errorf("query is empty; say what to look for")
 			}
-			res, err := m.Search(ctx, crew, "", a.Query)
+			res, err := m.Search(ctx, crew, scope, a.Query)
 			if err != nil {
 				return "", err
 			}

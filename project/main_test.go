@@ -501,7 +501,7 @@ type fakeMemory struct {
 func (m *fakeMemory) Recall(context.Context, string, string, string) ([]string, error) {
 	return nil, nil
 }
-func (m *fakeMemory) Tools(string, string) []tool.Tool { return nil }
+func (m *fakeMemory) Tools(string, string, bool) []tool.Tool { return nil }
 func (m *fakeMemory) RememberTask(context.Context, string, string, string, string, llm.LLM) {
 }
 func (m *fakeMemory) Drain(context.Context) error { return nil }

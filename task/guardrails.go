@@ -10,7 +10,6 @@ import (
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/llm"
-	"github.com/crewai-go/crewai/tool"
 )
 
 // Guardrail checks a task output before it is accepted, as one of a task's
@@ -178,61 +177,20 @@ func (g *guard) check(ctx context.Context, i, attempt int, out TaskOutput) (next
 }
 
 // RuleError is the rejection of a plain-language guardrail: the model's
-// feedback on an output that does not follow the rule. It is read-only once
-// returned.
-type RuleError struct {
-	// Rule is the guardrail's rule.
-	Rule string
-	// Feedback is what the model said is wrong.
-	Feedback string
-}
-
-// Error returns the model's feedback.
-func (e *RuleError) Error() string { return e.Feedback }
+// feedback on an output that does not follow the rule (the agent
+// package's, shared by task and agent guardrails).
+type RuleError = agent.RuleError
 
 // Verdict is the structured reply of the model that checks a plain-language
-// guardrail. The zero value is a rejection without feedback.
-type Verdict struct {
-	// Valid is true when the output follows the rule.
-	Valid bool `json:"valid" jsonschema:"description=true when the output follows the rule"`
-	// Feedback says what is wrong and how to fix it; empty when Valid.
-	Feedback string `json:"feedback" jsonschema:"description=what is wrong and how to fix it; empty when valid"`
-}
+// guardrail (see agent.CheckRule).
+type Verdict = agent.Verdict
 
-var verdictSchema = As[Verdict]()
-
-const (
-	judgeRole      = "Guardrail"
-	judgeGoal      = "Decide whether an output follows a rule, and say precisely what is wrong when it does not."
-	judgeBackstory = "You review the work of others against one rule at a time. You are strict about the rule and " +
-		"ignore everything else."
-)
-
-// judge asks m whether out follows rule, as a small agent execution (so it
-// is an agent step with its model call on the bus, inside the guardrail's
-// step).
+// judge asks m whether out follows rule (agent.CheckRule: an agent step
+// with its model call on the bus, inside the guardrail's step).
 func judge(ctx context.Context, m llm.LLM, rule string, out TaskOutput) (bool, string, llm.Usage, error) {
 	if m == nil {
 		return false, "", llm.Usage{}, fmt.Errorf("no model to check the rule; set Guardrail.LLM or the task's agent's LLM")
 	}
-	a := &agent.Agent{Role: judgeRole, Goal: judgeGoal, Backstory: judgeBackstory, LLM: m}
-	job := agent.Job{
-		Description: "Check whether the output below follows this rule.\n\nRule: " + rule +
-			"\n\nOutput to check:\n" + out.String(),
-		ExpectedOutput: "Only a JSON object {\"valid\": true or false, \"feedback\": \"...\"}: valid is true when the " +
-			"output follows the rule; otherwise feedback says what is wrong and how to fix it.\n\nJSON schema:\n" +
-			string(verdictSchema.raw),
-		Tools:          []tool.Tool{},
-		ResponseFormat: verdictSchema.responseFormat(),
-	}
-	res, err := a.Execute(ctx, job)
-	if err != nil {
-		return false, "", spent(err), err
-	}
-	v, _, derr := verdictSchema.decode(res.Output)
-	if derr != nil {
-		return false, "", res.Usage, fmt.Errorf("the model's verdict is not a valid JSON verdict: %w (reply %q)", derr, res.Output)
-	}
-	vd := v.(Verdict)
-	return vd.Valid, vd.Feedback, res.Usage, nil
+	v, used, err := agent.CheckRule(ctx, m, rule, out.String())
+	return v.Valid, v.Feedback, used, err
 }

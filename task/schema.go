@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/crewai-go/crewai/internal/lenientjson"
 	"reflect"
 	"regexp"
 	"strings"
@@ -92,10 +93,10 @@ func (s *Schema) responseFormat() *llm.ResponseFormat {
 // decode validates reply against the schema and decodes it. It returns the
 // decoded value (a value of s.typ), the canonical JSON, or an error meant to
 // be shown to the model. The reply may hold its JSON as CrewAI's converter
-// accepts it (see jsonCandidates): the first candidate that follows the
+// accepts it (see lenientjson.Candidates): the first candidate that follows the
 // schema wins; the error is that of the first candidate.
 func (s *Schema) decode(reply string) (any, json.RawMessage, error) {
-	cands := jsonCandidates(reply)
+	cands := lenientjson.Candidates(reply)
 	if len(cands) == 0 {
 		if strings.ContainsAny(reply, "{[") {
 			return nil, nil, fmt.Errorf("the reply is not valid JSON")

@@ -10,14 +10,19 @@ import (
 // The guardrail step. Each function maps one event of the step to span
 // attributes; start and end in run.go call them.
 
-// guardrailStarted: a guardrail check is the span "guardrail {task}"
-// (GUARDRAIL).
+// guardrailStarted: a guardrail check is the span "guardrail {task}", or
+// "guardrail {role}" for a standalone agent's answer (GUARDRAIL).
 func (r *runTracer) guardrailStarted(s *spanStart, v *event.GuardrailStarted) {
-	s.name = spanName(semconv.OpGuardrail, v.Task)
+	if v.Task == "" && v.Agent != "" {
+		s.name = spanName(semconv.OpGuardrail, v.Agent)
+		s.attrs = append(s.attrs, attribute.String(semconv.GenAIAgentName, v.Agent))
+	} else {
+		s.name = spanName(semconv.OpGuardrail, v.Task)
+		s.attrs = append(s.attrs, attribute.String(semconv.CrewAIGuardrailTask, v.Task))
+	}
 	s.attrs = append(s.attrs,
 		attribute.String(semconv.GenAIOperationName, semconv.OpGuardrail),
 		attribute.String(semconv.OISpanKind, semconv.OIKindGuardrail),
-		attribute.String(semconv.CrewAIGuardrailTask, v.Task),
 		attribute.Int(semconv.CrewAIGuardrailAttempt, v.Attempt),
 	)
 	if v.Guardrail != "" {

@@ -179,10 +179,14 @@ func describe(e event.Event) (string, string) {
 	case *event.ToolFailed:
 		return fmt.Sprintf("Tool %s failed: %v", v.Tool, v.Err), red
 	case *event.GuardrailCompleted:
-		if v.Success {
-			return fmt.Sprintf("Guardrail accepted the output of %q", v.Task), green
+		of := fmt.Sprintf("the output of %q", v.Task)
+		if v.Task == "" && v.Agent != "" {
+			of = fmt.Sprintf("the answer of %s", v.Agent)
 		}
-		return fmt.Sprintf("Guardrail rejected the output of %q (attempt %d): %s", v.Task, v.Attempt, Shorten(v.Feedback, 200)), yellow
+		if v.Success {
+			return fmt.Sprintf("Guardrail %s accepted %s", v.Guardrail, of), green
+		}
+		return fmt.Sprintf("Guardrail %s rejected %s (attempt %d): %s", v.Guardrail, of, v.Attempt, Shorten(v.Feedback, 200)), yellow
 	case *event.DelegationStarted:
 		verb := "delegates to"
 		if v.Question {

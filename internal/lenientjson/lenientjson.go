@@ -1,4 +1,8 @@
-package task
+// Package lenientjson finds the JSON a model's reply holds, accepting what
+// CrewAI's converter accepts before it asks the model for a repair (a code
+// fence, JSON inside prose, raw control characters inside strings). Its
+// functions keep no state and are safe for concurrent use.
+package lenientjson
 
 import (
 	"bytes"
@@ -6,7 +10,7 @@ import (
 	"strings"
 )
 
-// jsonCandidates returns the JSON values a model's reply may hold, best
+// Candidates returns the JSON values a model's reply may hold, best
 // first, accepting what CrewAI's converter accepts before it asks the model
 // for a repair: the whole reply, or the content of its Markdown code fence;
 // JSON objects (then arrays) embedded in surrounding text, each decoded
@@ -15,7 +19,7 @@ import (
 // characters inside strings (which Python's json.loads(strict=False)
 // accepts), written as escapes. Every candidate is valid JSON. It returns
 // nil when the reply holds none.
-func jsonCandidates(reply string) []string {
+func Candidates(reply string) []string {
 	s := strings.TrimSpace(reply)
 	if i := strings.Index(s, "```"); i >= 0 {
 		rest := s[i+3:]
