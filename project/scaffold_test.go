@@ -106,15 +106,19 @@ func TestScaffoldBuildsTestsAndRuns(t *testing.T) {
 	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "OPENAI_API_KEY=", "OPENAI_BASE_URL=",
 		"CREWAI_TRACES_DIR="+filepath.Join(parent, "traces"), "CREWAI_TRACING_ENABLED=", "OTEL_TRACES_EXPORTER=",
 		"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
-	run := func(t *testing.T, dir string, args ...string) string {
+	runIn := func(t *testing.T, stdin, dir string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(goBin, args...)
-		cmd.Dir, cmd.Env = dir, env
+		cmd.Dir, cmd.Env, cmd.Stdin = dir, env, strings.NewReader(stdin)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), filepath.Base(dir), err, out)
 		}
 		return string(out)
+	}
+	run := func(t *testing.T, dir string, args ...string) string {
+		t.Helper()
+		return runIn(t, "", dir, args...)
 	}
 	for _, tt := range []struct {
 		kind string
@@ -144,6 +148,31 @@ func TestScaffoldBuildsTestsAndRuns(t *testing.T) {
 				out = run(t, dir, "run", ".", "replay", "-t", "reporting_task")
 				if !strings.Contains(out, "Replayed kickoff 1") {
 					t.Errorf("replay:\n%s", out)
+				}
+				out = run(t, dir, "run", ".", "test", "-n", "1")
+				if !strings.Contains(out, "Average score: 8.0 over 1 runs") {
+					t.Errorf("test -n 1:\n%s", out)
+				}
+				// The person at the console: feedback on the research, the
+				// report accepted (an empty line).
+				out = runIn(t, "Give an example for each point.\n\n", dir, "run", ".", "train", "-n", "1")
+				if !strings.Contains(out, "Saved the suggestions for 1 agents") {
+					t.Errorf("train -n 1:\n%s", out)
+				}
+				data, err := LoadTrainingData(filepath.Join(dir, ".crewai", TrainingDataFile))
+				if err != nil || len(data.Records) != 2 || data.Records[0].HumanFeedback != "Give an example for each point." ||
+					data.Records[0].ImprovedOutput == "" || data.Records[1].HumanFeedback != "" {
+					t.Errorf("training data: %+v, %v", data, err)
+				}
+				trained, err := LoadTrained(filepath.Join(dir, ".crewai", DefaultTrainedFile))
+				if err != nil || len(trained) != 1 {
+					t.Errorf("trained agents: %+v, %v", trained, err)
+				}
+				run(t, dir, "run", ".", "run") // follows the training
+			} else {
+				run(t, dir, "run", ".", "plot", "-o", "flow.html")
+				if html, err := os.ReadFile(filepath.Join(dir, "flow.html")); err != nil || !strings.Contains(string(html), "write_poem") {
+					t.Errorf("plot: %v", err)
 				}
 			}
 		})

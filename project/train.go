@@ -136,6 +136,11 @@ func LoadTrained(path string) (map[string]Suggestions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("project: training file: %w", err)
 	}
+	return parseTrained(path, b)
+}
+
+// parseTrained reads the content b of the training file at path.
+func parseTrained(path string, b []byte) (map[string]Suggestions, error) {
 	if len(b) > 0 && b[0] == 0x80 {
 		return nil, trainedFileError(path, "is a Python pickle (CrewAI's trained_agents_data.pkl); this program reads "+
 			"the JSON its own train command writes", nil)
@@ -155,7 +160,7 @@ func LoadTrained(path string) (map[string]Suggestions, error) {
 			if err := strictJSON(b, &t); err != nil {
 				return nil, trainedFileError(path, "is not a valid version 2 training file", err)
 			}
-			return trimRoles(t.Agents), nil
+			return trimRoles(path, t.Agents)
 		}
 	}
 	// The first format: {ROLE: {"suggestions": [...], ...}}.
@@ -168,7 +173,7 @@ func LoadTrained(path string) (map[string]Suggestions, error) {
 		}
 		agents[role] = s
 	}
-	return trimRoles(agents), nil
+	return trimRoles(path, agents)
 }
 
 func strictJSON(b []byte, v any) error {
@@ -177,12 +182,18 @@ func strictJSON(b []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func trimRoles(m map[string]Suggestions) map[string]Suggestions {
+// trimRoles keys the suggestions by trimmed role; two roles that differ
+// only in surrounding spaces are an error (which one wins is not clear).
+func trimRoles(path string, m map[string]Suggestions) (map[string]Suggestions, error) {
 	out := make(map[string]Suggestions, len(m))
 	for role, s := range m {
-		out[strings.TrimSpace(role)] = s
+		r := strings.TrimSpace(role)
+		if _, dup := out[r]; dup {
+			return nil, trainedFileError(path, fmt.Sprintf("has two agents whose roles differ only in surrounding spaces (%q)", r), nil)
+		}
+		out[r] = s
 	}
-	return out
+	return out, nil
 }
 
 // WithTrained returns a context whose kickoffs follow the training file at

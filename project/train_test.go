@@ -293,6 +293,7 @@ func TestTrainingFileFormats(t *testing.T) {
 		{name: "unknown key", content: `{"version": 2, "agents": {}, "extra": 1}`, wantErr: "not a valid version 2 training file"},
 		{name: "pickle", content: "\x80\x04\x95 pickled", wantErr: "is a Python pickle"},
 		{name: "not an object", content: `["a"]`, wantErr: "is not a JSON object"},
+		{name: "same role twice", content: `{"version": 2, "agents": {"Writer": {"suggestions": [], "quality": 1, "final_summary": ""}, " Writer": {"suggestions": [], "quality": 2, "final_summary": ""}}}`, wantErr: "differ only in surrounding spaces"},
 		{name: "neither format", content: `{"Researcher": "be good"}`, wantErr: `key "Researcher" is not the suggestions of an agent`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProjectCommandErrors(t *testing.T) {
@@ -91,6 +93,22 @@ func TestCreateThenForward(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, `no task "nope"`) {
 		t.Errorf("failing replay: code %d, stderr %q; want the program's status 2 and its message", r.code, r.stderr)
 	}
+	if r := runCLI(t, nil, "replay", "-t", "reporting_task"); r.code != 0 || !strings.Contains(r.stderr, "Replayed kickoff 1") {
+		t.Errorf("replay: %+v", r)
+	}
+	if r := runCLI(t, nil, "test", "-n", "1"); r.code != 0 || !strings.Contains(r.stdout, "Average score: 8.0 over 1 runs") {
+		t.Errorf("test: %+v", r)
+	}
+	// The person's answers come through crewai's standard input.
+	r = runCLIStdin(t, "Give an example for each point.\n\n", "train", "-n", "1")
+	if r.code != 0 || !strings.Contains(r.stdout, "Saved the suggestions for 1 agents") ||
+		!strings.Contains(r.stderr, "Training run 1") {
+		t.Errorf("train: %+v", r)
+	}
+	r = runCLI(t, nil, "reset-memories")
+	if r.code != 1 || !strings.Contains(r.stderr, "has no memory to reset") {
+		t.Errorf("reset-memories on a crew without memory: %+v; want the program's status 1 and its message", r)
+	}
 	t.Chdir(work)
 	if r := runCLI(t, nil, "create", "flow", "poems", "--replace", root, "--no-tidy"); r.code != 0 {
 		t.Fatalf("create flow: %+v", r)
@@ -104,4 +122,14 @@ func TestCreateThenForward(t *testing.T) {
 	if err != nil || !strings.Contains(string(html), "write_poem") {
 		t.Errorf("plot: %v", err)
 	}
+}
+
+// runCLIStdin is runCLI with stdin as the standard input of forwarded
+// commands.
+func runCLIStdin(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb syncBuffer
+	c := &cli{stdout: &out, stderr: &errb, stdin: strings.NewReader(stdin), getenv: func(string) string { return "" }, loc: time.UTC}
+	code := c.run(context.Background(), args)
+	return result{out.String(), errb.String(), code}
 }
