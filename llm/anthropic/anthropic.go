@@ -140,11 +140,7 @@ type Config struct {
 
 // String describes the configuration without its API key.
 func (c Config) String() string {
-	key := "unset"
-	if c.APIKey != "" {
-		key = "set"
-	}
-	return fmt.Sprintf("anthropic.Config{Model: %q, BaseURL: %q, APIKey: %s}", c.Model, c.BaseURL, key)
+	return fmt.Sprintf("anthropic.Config{Model: %q, BaseURL: %q, APIKey: %s}", c.Model, c.BaseURL, provider.KeyState(c.APIKey))
 }
 
 // GoString is String, so that %#v does not show the API key either.
@@ -154,11 +150,8 @@ func (c Config) GoString() string { return c.String() }
 // concurrent use. The zero value is not usable.
 type Client struct {
 	cfg  Config
-	err  *llm.Error
+	core provider.Core
 	sdk  sdk.Client
-	hc   *http.Client
-	caps llm.Capabilities
-	info llm.Info
 }
 
 // New returns a client for cfg, with empty fields filled from the
@@ -169,7 +162,7 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	c := &Client{}
 	if e := c.configure(cfg); e != nil {
-		c.err = e
+		c.core.Err = e
 		return c, e
 	}
 	return c, nil
@@ -193,46 +186,32 @@ func (c *Client) configure(cfg Config) *llm.Error {
 		cfg.Timeout = llm.DefaultTimeout
 	}
 	c.cfg = cfg
-	c.caps = llm.CapabilitiesOf(cfg.Model)
-	if cfg.Capabilities != nil {
-		c.caps = *cfg.Capabilities
+	var e *llm.Error
+	c.core, e = provider.Configure(provider.Setup{Package: "anthropic", Provider: ProviderName, Model: cfg.Model,
+		Example: "claude-sonnet-4-5", BaseURL: cfg.BaseURL, BaseFrom: "Config.BaseURL or ANTHROPIC_BASE_URL",
+		Retry: cfg.Retry, ContextWindow: cfg.ContextWindow, Capabilities: cfg.Capabilities})
+	if e != nil {
+		return e
 	}
-	if cfg.ContextWindow > 0 {
-		c.caps.ContextWindow = cfg.ContextWindow
-	}
-	c.info = llm.Info{Model: cfg.Model, Provider: ProviderName, NoStop: c.caps.NoStop, ContextWindow: c.caps.ContextWindow}
-	bad := func(kind error, format string, args ...any) *llm.Error {
-		return &llm.Error{Kind: kind, Model: cfg.Model, Provider: ProviderName, Message: fmt.Sprintf(format, args...)}
-	}
-	if cfg.Model == "" {
-		return bad(llm.ErrBadRequest, "anthropic: Config.Model is empty; name the model, such as \"claude-sonnet-4-5\"")
-	}
-	host, port, err := provider.Server(cfg.BaseURL)
-	if err != nil {
-		return bad(llm.ErrBadRequest, "anthropic: %v (from Config.BaseURL or ANTHROPIC_BASE_URL)", err)
-	}
-	c.info.ServerAddress, c.info.ServerPort = host, port
-	if err := cfg.Retry.Check("anthropic: Config.Retry"); err != nil {
-		return bad(llm.ErrBadRequest, "%v", err)
-	}
+	bad := c.core.Fail
 	if cfg.MaxTokens < 0 {
 		return bad(llm.ErrBadRequest, "anthropic: Config.MaxTokens is %d; use a positive number, or 0 for %d", cfg.MaxTokens, DefaultMaxTokens)
 	}
 	if cfg.ThinkingBudget != 0 && cfg.ThinkingBudget < MinThinkingBudget {
 		return bad(llm.ErrBadRequest, "anthropic: Config.ThinkingBudget is %d; use at least %d tokens, or 0 for no thinking", cfg.ThinkingBudget, MinThinkingBudget)
 	}
-	if cfg.ThinkingBudget > 0 && c.caps.NoThinking {
+	if cfg.ThinkingBudget > 0 && c.core.Caps.NoThinking {
 		return bad(llm.ErrBadRequest, "anthropic: Config.ThinkingBudget is set but %s has no extended thinking; set it to 0, or use a model that thinks (claude-3-7-sonnet or later)", cfg.Model)
 	}
 	if cfg.APIKey == "" {
 		return bad(llm.ErrAuth, "anthropic: no API key: set ANTHROPIC_API_KEY (or Config.APIKey)")
 	}
-	c.hc = provider.HTTPClient(cfg.HTTPClient)
+	c.core.HC = provider.HTTPClient(cfg.HTTPClient)
 	c.sdk = sdk.NewClient(
 		option.WithoutEnvironmentDefaults(),
 		option.WithAPIKey(cfg.APIKey),
 		option.WithBaseURL(cfg.BaseURL),
-		option.WithHTTPClient(c.hc),
+		option.WithHTTPClient(c.core.HC),
 		option.WithMaxRetries(0),
 		option.WithoutOpenTelemetry(),
 	)
@@ -240,31 +219,20 @@ func (c *Client) configure(cfg Config) *llm.Error {
 }
 
 // Info describes the model; it does no I/O.
-func (c *Client) Info() llm.Info { return c.info }
+func (c *Client) Info() llm.Info { return c.core.Info }
 
 // Check returns the configuration error that every Generate returns (an
 // *llm.Error: ErrAuth for a missing key, ErrBadRequest for another bad
 // setting), or nil when c can be used. It does no I/O; a crew's validation
 // calls it through [llm.Check].
-func (c *Client) Check() error {
-	if c.err == nil {
-		return nil
-	}
-	return c.err
-}
+func (c *Client) Check() error { return c.core.Check() }
 
 // CloseIdleConnections closes the idle connections of the client's HTTP
 // client.
-func (c *Client) CloseIdleConnections() {
-	if c.hc != nil {
-		c.hc.CloseIdleConnections()
-	}
-}
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
 // String describes the client without its API key.
-func (c *Client) String() string {
-	return fmt.Sprintf("anthropic.Client{Model: %q, Server: %q}", c.info.Model, c.info.ServerAddress)
-}
+func (c *Client) String() string { return c.core.Describe("anthropic.Client") }
 
 // GoString is String, so that %#v does not show the API key either.
 func (c *Client) GoString() string { return c.String() }
@@ -273,8 +241,8 @@ func (c *Client) GoString() string { return c.String() }
 // says. With req.OnChunk set the reply is streamed and OnChunk receives each
 // piece of text in order on the calling goroutine.
 func (c *Client) Generate(ctx context.Context, req *llm.Request) (*llm.Response, error) {
-	if c.err != nil {
-		return nil, c.err
+	if c.core.Err != nil {
+		return nil, c.core.Err
 	}
 	if req == nil {
 		return nil, c.badRequest("anthropic: Generate called with a nil *llm.Request")
@@ -283,13 +251,13 @@ func (c *Client) Generate(ctx context.Context, req *llm.Request) (*llm.Response,
 	if e != nil {
 		return nil, e
 	}
-	return c.cfg.Retry.Do(ctx, c.info, func(ctx context.Context) (*llm.Response, *llm.Error, bool) {
+	return c.cfg.Retry.Do(ctx, c.core.Info, func(ctx context.Context) (*llm.Response, *llm.Error, bool) {
 		return c.attempt(ctx, &params, req.OnChunk)
 	})
 }
 
 func (c *Client) badRequest(format string, args ...any) *llm.Error {
-	return &llm.Error{Kind: llm.ErrBadRequest, Model: c.cfg.Model, Provider: ProviderName, Message: fmt.Sprintf(format, args...)}
+	return c.core.Fail(llm.ErrBadRequest, format, args...)
 }
 
 func (c *Client) attempt(ctx context.Context, params *sdk.MessageNewParams, onChunk func(string)) (*llm.Response, *llm.Error, bool) {
@@ -414,12 +382,12 @@ func (c *Client) classify(parent context.Context, rec *provider.Attempt, err err
 		if msg == "" {
 			msg = http.StatusText(apiErr.StatusCode)
 		}
-		e, retry = provider.APIError(c.info, rec, apiErr.StatusCode, string(apiErr.Type()), msg, err)
+		e, retry = provider.APIError(c.core.Info, rec, apiErr.StatusCode, string(apiErr.Type()), msg, err)
 		if apiErr.Type() == "overloaded_error" {
 			e.Kind, retry = llm.ErrServer, true
 		}
 	} else {
-		e, retry = provider.Failure(parent, c.info, rec, c.cfg.Timeout, err)
+		e, retry = provider.Failure(parent, c.core.Info, rec, c.cfg.Timeout, err)
 	}
 	return provider.Redact(e, c.cfg.APIKey), retry
 }
@@ -543,7 +511,7 @@ func (c *Client) buildParams(req *llm.Request) (sdk.MessageNewParams, *llm.Error
 		}
 		p.Tools = append(p.Tools, sdk.ToolUnionParam{OfTool: &tp})
 	}
-	if len(req.Stop) > 0 && !c.caps.NoStop {
+	if len(req.Stop) > 0 && !c.core.Caps.NoStop {
 		p.StopSequences = append([]string(nil), req.Stop...)
 	}
 	if rf := req.ResponseFormat; rf != nil {

@@ -125,11 +125,7 @@ type Config struct {
 
 // String describes the configuration without its API key.
 func (c Config) String() string {
-	key := "unset"
-	if c.APIKey != "" {
-		key = "set"
-	}
-	return fmt.Sprintf("gemini.Config{Model: %q, Vertex: %t, Project: %q, APIKey: %s}", c.Model, c.Vertex, c.Project, key)
+	return fmt.Sprintf("gemini.Config{Model: %q, Vertex: %t, Project: %q, APIKey: %s}", c.Model, c.Vertex, c.Project, provider.KeyState(c.APIKey))
 }
 
 // GoString is String, so that %#v does not show the API key either.
@@ -139,11 +135,8 @@ func (c Config) GoString() string { return c.String() }
 // concurrent use. The zero value is not usable.
 type Client struct {
 	cfg  Config
-	err  *llm.Error
+	core provider.Core
 	gc   *genai.Client
-	hc   *http.Client
-	caps llm.Capabilities
-	info llm.Info
 }
 
 // New returns a client for cfg, with empty fields filled from the
@@ -154,7 +147,7 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	c := &Client{}
 	if e := c.configure(cfg); e != nil {
-		c.err = e
+		c.core.Err = e
 		return c, e
 	}
 	return c, nil
@@ -185,20 +178,9 @@ func (c *Client) configure(cfg Config) *llm.Error {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = llm.DefaultTimeout
 	}
-	c.cfg = cfg
-	c.caps = llm.CapabilitiesOf(cfg.Model)
-	if cfg.Capabilities != nil {
-		c.caps = *cfg.Capabilities
-	}
-	if cfg.ContextWindow > 0 {
-		c.caps.ContextWindow = cfg.ContextWindow
-	}
-	c.info = llm.Info{Model: cfg.Model, Provider: name, NoStop: c.caps.NoStop, ContextWindow: c.caps.ContextWindow}
-	bad := func(kind error, format string, args ...any) *llm.Error {
-		return &llm.Error{Kind: kind, Model: cfg.Model, Provider: name, Message: fmt.Sprintf(format, args...)}
-	}
-	if cfg.Model == "" {
-		return bad(llm.ErrBadRequest, "gemini: Config.Model is empty; name the model, such as \"gemini-2.5-flash\"")
+	baseFrom := "Config.BaseURL or GOOGLE_GEMINI_BASE_URL"
+	if cfg.Vertex {
+		baseFrom = "Config.BaseURL or GOOGLE_VERTEX_BASE_URL"
 	}
 	if cfg.BaseURL == "" && !cfg.Vertex {
 		cfg.BaseURL = os.Getenv("GOOGLE_GEMINI_BASE_URL")
@@ -214,22 +196,23 @@ func (c *Client) configure(cfg Config) *llm.Error {
 			base = "https://" + cfg.Location + "-aiplatform.googleapis.com/"
 		}
 	}
-	host, port, err := provider.Server(base)
-	if err != nil {
-		return bad(llm.ErrBadRequest, "gemini: %v (from Config.BaseURL)", err)
+	var e *llm.Error
+	c.core, e = provider.Configure(provider.Setup{Package: "gemini", Provider: name, Model: cfg.Model,
+		Example: "gemini-2.5-flash", BaseURL: base, BaseFrom: baseFrom,
+		Retry: cfg.Retry, ContextWindow: cfg.ContextWindow, Capabilities: cfg.Capabilities})
+	if e != nil {
+		return e
 	}
-	c.info.ServerAddress, c.info.ServerPort = host, port
-	if err := cfg.Retry.Check("gemini: Config.Retry"); err != nil {
-		return bad(llm.ErrBadRequest, "%v", err)
-	}
+	bad := c.core.Fail
+	var err error
 	if cfg.Vertex && cfg.Project == "" {
 		return bad(llm.ErrAuth, "gemini: Vertex AI needs a project: set GOOGLE_CLOUD_PROJECT (or Config.Project)")
 	}
 	if !cfg.Vertex && cfg.APIKey == "" {
 		return bad(llm.ErrAuth, "gemini: no API key: set GEMINI_API_KEY or GOOGLE_API_KEY (or Config.APIKey)")
 	}
-	c.hc = provider.HTTPClient(cfg.HTTPClient)
-	cc := &genai.ClientConfig{HTTPClient: c.hc, HTTPOptions: genai.HTTPOptions{BaseURL: cfg.BaseURL}}
+	c.core.HC = provider.HTTPClient(cfg.HTTPClient)
+	cc := &genai.ClientConfig{HTTPClient: c.core.HC, HTTPOptions: genai.HTTPOptions{BaseURL: cfg.BaseURL}}
 	if cfg.Vertex {
 		creds := cfg.Credentials
 		if creds == nil {
@@ -240,7 +223,7 @@ func (c *Client) configure(cfg Config) *llm.Error {
 			}
 		}
 		// The SDK authenticates only the HTTP clients it makes itself.
-		if err := httptransport.AddAuthorizationMiddleware(c.hc, creds); err != nil {
+		if err := httptransport.AddAuthorizationMiddleware(c.core.HC, creds); err != nil {
 			return bad(llm.ErrAuth, "gemini: the Vertex AI credentials cannot be used: %v", err)
 		}
 		cc.Backend, cc.Project, cc.Location, cc.Credentials = genai.BackendVertexAI, cfg.Project, cfg.Location, creds
@@ -256,45 +239,34 @@ func (c *Client) configure(cfg Config) *llm.Error {
 }
 
 // Info describes the model; it does no I/O.
-func (c *Client) Info() llm.Info { return c.info }
+func (c *Client) Info() llm.Info { return c.core.Info }
 
 // Check returns the configuration error that every Generate returns (an
 // *llm.Error: ErrAuth for a missing key, ErrBadRequest for another bad
 // setting), or nil when c can be used. It does no I/O; a crew's validation
 // calls it through [llm.Check].
-func (c *Client) Check() error {
-	if c.err == nil {
-		return nil
-	}
-	return c.err
-}
+func (c *Client) Check() error { return c.core.Check() }
 
 // CloseIdleConnections closes the idle connections of the client's HTTP
 // client.
-func (c *Client) CloseIdleConnections() {
-	if c.hc != nil {
-		c.hc.CloseIdleConnections()
-	}
-}
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
 // String describes the client without its API key.
-func (c *Client) String() string {
-	return fmt.Sprintf("gemini.Client{Model: %q, Provider: %q, Server: %q}", c.info.Model, c.info.Provider, c.info.ServerAddress)
-}
+func (c *Client) String() string { return c.core.Describe("gemini.Client") }
 
 // GoString is String, so that %#v does not show the API key either.
 func (c *Client) GoString() string { return c.String() }
 
 func (c *Client) badRequest(format string, args ...any) *llm.Error {
-	return &llm.Error{Kind: llm.ErrBadRequest, Model: c.cfg.Model, Provider: c.info.Provider, Message: fmt.Sprintf(format, args...)}
+	return c.core.Fail(llm.ErrBadRequest, format, args...)
 }
 
 // Generate sends req and returns the reply, retrying as [llm.RetryPolicy]
 // says. With req.OnChunk set the reply is streamed and OnChunk receives each
 // piece of text in order on the calling goroutine.
 func (c *Client) Generate(ctx context.Context, req *llm.Request) (*llm.Response, error) {
-	if c.err != nil {
-		return nil, c.err
+	if c.core.Err != nil {
+		return nil, c.core.Err
 	}
 	if req == nil {
 		return nil, c.badRequest("gemini: Generate called with a nil *llm.Request")
@@ -303,7 +275,7 @@ func (c *Client) Generate(ctx context.Context, req *llm.Request) (*llm.Response,
 	if e != nil {
 		return nil, e
 	}
-	return c.cfg.Retry.Do(ctx, c.info, func(ctx context.Context) (*llm.Response, *llm.Error, bool) {
+	return c.cfg.Retry.Do(ctx, c.core.Info, func(ctx context.Context) (*llm.Response, *llm.Error, bool) {
 		return c.attempt(ctx, contents, gcfg, req.OnChunk)
 	})
 }
@@ -336,7 +308,7 @@ func (c *Client) attempt(ctx context.Context, contents []*genai.Content, gcfg *g
 		acc.add(r, onChunk)
 	}
 	if acc.chunks == 0 || (acc.any && acc.finish == "") {
-		e := &llm.Error{Kind: llm.ErrTransport, Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.Status,
+		e := &llm.Error{Kind: llm.ErrTransport, Model: c.cfg.Model, Provider: c.core.Info.Provider, Status: rec.Status,
 			Message: "the stream ended before the reply was complete (no finish reason)"}
 		return nil, e, !acc.delivered
 	}
@@ -416,10 +388,10 @@ func (a *accumulator) add(r *genai.GenerateContentResponse, onChunk func(string)
 func (c *Client) finish(a *accumulator, rec *provider.Attempt) (*llm.Response, *llm.Error, bool) {
 	if !a.any {
 		if a.block != "" {
-			return nil, &llm.Error{Kind: llm.ErrBadRequest, Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.Status,
+			return nil, &llm.Error{Kind: llm.ErrBadRequest, Model: c.cfg.Model, Provider: c.core.Info.Provider, Status: rec.Status,
 				Code: "prompt_blocked", Message: "Gemini blocked the prompt: " + a.block}, false
 		}
-		return nil, &llm.Error{Kind: llm.ErrEmptyResponse, Model: c.cfg.Model, Provider: c.info.Provider, Status: rec.Status,
+		return nil, &llm.Error{Kind: llm.ErrEmptyResponse, Model: c.cfg.Model, Provider: c.core.Info.Provider, Status: rec.Status,
 			Message: "the reply has no candidates"}, false
 	}
 	resp := &llm.Response{Content: a.text.String(), ToolCalls: a.calls, ID: a.id, Model: a.model,
@@ -466,13 +438,13 @@ func (c *Client) classify(parent context.Context, rec *provider.Attempt, err err
 	var retry bool
 	switch {
 	case parent.Err() != nil:
-		e, retry = provider.Failure(parent, c.info, rec, c.cfg.Timeout, err)
+		e, retry = provider.Failure(parent, c.core.Info, rec, c.cfg.Timeout, err)
 	case errors.As(err, &apiErr):
 		e, retry = c.apiError(rec, &apiErr, err)
 	case errors.As(err, &apiPtr):
 		e, retry = c.apiError(rec, apiPtr, err)
 	default:
-		e, retry = provider.Failure(parent, c.info, rec, c.cfg.Timeout, err)
+		e, retry = provider.Failure(parent, c.core.Info, rec, c.cfg.Timeout, err)
 	}
 	return provider.Redact(e, c.cfg.APIKey), retry
 }
@@ -486,7 +458,7 @@ func (c *Client) apiError(rec *provider.Attempt, a *genai.APIError, err error) (
 	if status == 0 {
 		status = rec.Status
 	}
-	e, retry := provider.APIError(c.info, rec, status, a.Status, msg, err)
+	e, retry := provider.APIError(c.core.Info, rec, status, a.Status, msg, err)
 	if a.Status == "RESOURCE_EXHAUSTED" && e.Kind != llm.ErrRateLimit {
 		e.Kind, retry = llm.ErrRateLimit, true
 	}
@@ -600,10 +572,10 @@ func (c *Client) build(req *llm.Request) ([]*genai.Content, *genai.GenerateConte
 		}
 		gcfg.Tools = []*genai.Tool{tool}
 	}
-	if len(req.Stop) > 0 && !c.caps.NoStop {
+	if len(req.Stop) > 0 && !c.core.Caps.NoStop {
 		gcfg.StopSequences = append([]string(nil), req.Stop...)
 	}
-	if req.Temperature != nil && !c.caps.Reasoning {
+	if req.Temperature != nil && !c.core.Caps.Reasoning {
 		t := float32(*req.Temperature)
 		if *req.Temperature < 0 || *req.Temperature > 2 || t != t {
 			return nil, nil, c.badRequest("gemini: temperature %v is out of range; use 0 to 2", *req.Temperature)

@@ -1,7 +1,10 @@
 // Package provider is the plumbing the native model clients (llm/anthropic,
-// llm/gemini, llm/bedrock) share: an HTTP transport that records each
-// attempt's status and Retry-After, the classification of failures that
-// carry no provider error, key scrubbing, and the attempt timeout. The
+// llm/gemini, llm/bedrock) share: the checks every configuration goes
+// through and the state every client keeps ([Configure], [Core]: Info,
+// Check, CloseIdleConnections and String are one line in each client), an
+// HTTP transport that records each attempt's status and Retry-After, the
+// classification of failures that carry no provider error, key scrubbing,
+// and the attempt timeout. The
 // retry loop itself is [llm.RetryPolicy]. Nothing here keeps state between
 // calls; every function is safe for concurrent use.
 package provider
