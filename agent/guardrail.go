@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/guardchain"
 	"github.com/crewai-go/crewai/internal/lenientjson"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/tool"
@@ -175,52 +176,30 @@ func CheckRule(ctx context.Context, m llm.LLM, rule, output string) (Verdict, ll
 // kickoffGuard is the state of an agent's guardrails across the answers of
 // one Kickoff.
 type kickoffGuard struct {
-	a    *Agent
-	role string
-	from int   // the guardrail the next answer starts at
-	used []int // retries spent, per guardrail
+	a     *Agent
+	role  string
+	chain guardchain.State
 }
 
-// budget returns guardrail i's retry budget.
-func (g *kickoffGuard) budget(i int) int {
-	n := g.a.Guardrails[i].MaxRetries
-	if n == 0 {
-		n = g.a.GuardrailMaxRetries
-		if n == 0 {
-			n = DefaultGuardrailMaxRetries
-		}
-	}
-	return max(n, 0)
-}
-
-// run passes out through the guardrails from the one that rejected the
-// last answer (the first, for the first answer). It returns the accepted
-// (maybe transformed) answer; or, on a rejection within budget, retry true
-// and the feedback; or an error that ends the kickoff (a rejection over
-// budget is a *GuardrailError). usage is what rule checks cost.
+// run passes out through the guardrails (see package guardchain): the
+// accepted (maybe transformed) answer; or, on a rejection within budget,
+// retry true and the feedback; or an error that ends the kickoff (a
+// rejection over budget is a *GuardrailError). usage is what rule checks
+// cost.
 func (g *kickoffGuard) run(ctx context.Context, attempt int, out KickoffOutput) (res KickoffOutput, feedback error, retry bool, usage llm.Usage, err error) {
-	if g.used == nil {
-		g.used = make([]int, len(g.a.Guardrails))
+	gs := g.a.Guardrails
+	budget := func(i int) int {
+		return guardchain.Budget(gs[i].MaxRetries, g.a.GuardrailMaxRetries, DefaultGuardrailMaxRetries)
 	}
-	for i := g.from; i < len(g.a.Guardrails); i++ {
-		next, u, ferr, cerr := g.check(ctx, i, attempt, out)
-		usage = usage.Add(u)
-		if cerr != nil {
-			return out, nil, false, usage, cerr
-		}
-		if ferr == nil {
-			out = next
-			continue
-		}
-		if g.used[i] >= g.budget(i) {
-			return out, nil, false, usage, &GuardrailError{Role: g.role, Guardrail: guardrailLabel(g.a.Guardrails[i].Name, i),
-				Index: i, Attempts: g.used[i] + 1, Err: ferr}
-		}
-		g.used[i]++
-		g.from = i
-		return out, ferr, true, usage, nil
+	res, feedback, retry, over, usage, err := guardchain.Run(&g.chain, len(gs), budget, out,
+		func(i int, o KickoffOutput) (KickoffOutput, llm.Usage, error, error) {
+			return g.check(ctx, i, attempt, o)
+		})
+	if over != nil {
+		err = &GuardrailError{Role: g.role, Guardrail: guardrailLabel(gs[over.Index].Name, over.Index), Index: over.Index,
+			Attempts: over.Attempts, Err: over.Err}
 	}
-	return out, nil, false, usage, nil
+	return res, feedback, retry, usage, err
 }
 
 // check runs guardrail i on out inside a guardrail step. ferr is the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
+	"github.com/crewai-go/crewai/internal/guardchain"
 	"github.com/crewai-go/crewai/llm"
 )
 
@@ -76,50 +77,25 @@ type guard struct {
 	t     *Task
 	name  string
 	model llm.LLM // the agent's, for rules without their own LLM
-	from  int     // the guardrail the next output starts at
-	used  []int   // retries spent, per guardrail
+	chain guardchain.State
 }
 
-// budget returns guardrail i's retry budget.
-func (g *guard) budget(i int) int {
-	n := g.t.Guardrails[i].MaxRetries
-	if n == 0 {
-		n = g.t.GuardrailMaxRetries
-		if n == 0 {
-			n = DefaultGuardrailMaxRetries
-		}
-	}
-	return max(n, 0)
-}
-
-// run passes out through the guardrails from the one that failed last (the
-// first, for the first output). It returns the accepted (maybe transformed)
-// output; or, on a rejection within budget, retry true and the feedback;
-// or an error that ends the task (a rejection over budget is a
-// *GuardrailError). usage is what rule checks cost.
+// run passes out through the guardrails (see package guardchain): the
+// accepted (maybe transformed) output; or, on a rejection within budget,
+// retry true and the feedback; or an error that ends the task (a rejection
+// over budget is a *GuardrailError). usage is what rule checks cost.
 func (g *guard) run(ctx context.Context, attempt int, out TaskOutput) (res TaskOutput, feedback error, retry bool, usage llm.Usage, err error) {
-	if g.used == nil {
-		g.used = make([]int, len(g.t.Guardrails))
+	gs := g.t.Guardrails
+	budget := func(i int) int {
+		return guardchain.Budget(gs[i].MaxRetries, g.t.GuardrailMaxRetries, DefaultGuardrailMaxRetries)
 	}
-	for i := g.from; i < len(g.t.Guardrails); i++ {
-		next, u, ferr, cerr := g.check(ctx, i, attempt, out)
-		usage = usage.Add(u)
-		if cerr != nil {
-			return out, nil, false, usage, cerr
-		}
-		if ferr == nil {
-			out = next
-			continue
-		}
-		if g.used[i] >= g.budget(i) {
-			return out, nil, false, usage, &GuardrailError{Task: g.name, Guardrail: g.t.Guardrails[i].label(i), Index: i,
-				Attempts: g.used[i] + 1, Err: ferr}
-		}
-		g.used[i]++
-		g.from = i
-		return out, ferr, true, usage, nil
+	res, feedback, retry, over, usage, err := guardchain.Run(&g.chain, len(gs), budget, out,
+		func(i int, o TaskOutput) (TaskOutput, llm.Usage, error, error) { return g.check(ctx, i, attempt, o) })
+	if over != nil {
+		err = &GuardrailError{Task: g.name, Guardrail: gs[over.Index].label(over.Index), Index: over.Index,
+			Attempts: over.Attempts, Err: over.Err}
 	}
-	return out, nil, false, usage, nil
+	return res, feedback, retry, usage, err
 }
 
 // check runs guardrail i on out inside a guardrail step. ferr is the

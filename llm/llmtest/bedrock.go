@@ -299,6 +299,7 @@ func (bedrockDialect) decode(r *http.Request, body []byte) (*ServerRequest, *api
 		var text strings.Builder
 		var calls []llm.ToolCall
 		var parts []llm.Part
+		results := false
 		for j, b := range m.Content {
 			bw := where + ".content." + strconv.Itoa(j)
 			if b.members != 1 {
@@ -345,6 +346,7 @@ func (bedrockDialect) decode(r *http.Request, body []byte) (*ServerRequest, *api
 					return nil, ae
 				}
 				req.Messages = append(req.Messages, llm.Message{Role: llm.RoleTool, ToolCallID: b.ToolResult.ToolUseID, Content: content})
+				results = true
 			case b.CachePoint != nil, b.ReasoningContent != nil:
 			default:
 				return nil, badBedrock("ContentBlock object at %s sets an unknown key.", bw)
@@ -352,6 +354,8 @@ func (bedrockDialect) decode(r *http.Request, body []byte) (*ServerRequest, *api
 		}
 		if text.Len() > 0 || len(calls) > 0 || len(parts) > 0 {
 			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls, Parts: parts})
+		} else if !results {
+			return nil, badBedrock("The content field in the Message object at %s holds no content block other than cachePoint or reasoningContent.", where)
 		}
 	}
 	if tc := w.ToolConfig; tc != nil {

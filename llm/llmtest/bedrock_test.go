@@ -75,6 +75,7 @@ func TestBedrockFakeRejectsWhatBedrockRejects(t *testing.T) {
 		{"empty content", path, sigV4, `{"messages":[{"role":"user","content":[]}]}`, 400, "ValidationException", "content field in the Message object at messages.0 is empty"},
 		{"blank text", path, sigV4, `{"messages":[{"role":"user","content":[{"text":" "}]}]}`, 400, "ValidationException", "messages.0.content.0 is blank"},
 		{"two members", path, sigV4, `{"messages":[{"role":"user","content":[{"text":"a","cachePoint":{"type":"default"}}]}]}`, 400, "ValidationException", "exactly one"},
+		{"only a cache point", path, sigV4, `{"messages":[{"role":"user","content":[{"cachePoint":{"type":"default"}}]}]}`, 400, "ValidationException", "no content block other than cachePoint"},
 		{"blank system", path, sigV4, `{"system":[{"text":""}],"messages":[` + user + `]}`, 400, "ValidationException", "system.0 is blank"},
 		{"unanswered toolUse", path, sigV4, `{"messages":[` + user + `,` + use + `,` + user + `],` + tools + `}`, 400, "ValidationException", "Expected toolResult blocks at messages.2.content for the following Ids: t1"},
 		{"result without call", path, sigV4, `{"messages":[{"role":"user","content":[{"toolResult":{"toolUseId":"t9","content":[{"text":"x"}]}}]}],` + tools + `}`, 400, "ValidationException", "exceeds the number of toolUse blocks"},
