@@ -104,6 +104,13 @@
 // run, replay, test and train with an error naming the file and saying
 // what to do, before any model call or question.
 //
+// Where this departs from CrewAI: a round is kept for every task (CrewAI
+// keeps one per agent and run, the last task overwriting the others); an
+// accepted answer is not revised (CrewAI runs the agent again with empty
+// feedback); delegation stays as defined (CrewAI turns it off while
+// training; here the crew's definitions are never modified, and work done
+// by a coworker through delegation is not a task and gets no round).
+//
 // run, replay and test load the training file ([WithTrained]): each
 // agent's suggestions are appended to the prompt of every task it does, as
 // CrewAI appends them to the task prompt, verbatim (never read as

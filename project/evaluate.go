@@ -41,8 +41,8 @@ const (
 		"complete, correct and exactly what was asked."
 	trainerRole      = "Training Analyst"
 	trainerGoal      = "Turn a person's feedback on an agent's work into instructions that make its next work better."
-	trainerBackstory = "You read what an agent produced and what a reviewer said about it, and write short, concrete " +
-		"instructions the agent can follow next time."
+	trainerBackstory = "You read what an agent produced, what a reviewer said about it and how the agent then " +
+		"improved it, and write short, concrete instructions the agent can follow next time."
 )
 
 func (p *crewProject) judge(flagModel string) (llm.LLM, string) {

@@ -53,7 +53,7 @@ type Options struct {
 	// scaffold's offline mode returns its scripted model); nil means
 	// package llm/models.
 	NewModel func(name string) llm.LLM
-	// Human is asked for train's feedback on each task output (see
+	// Human is asked by train for feedback right after each task (see
 	// package human). Nil means a human.Console on Stdin and Stderr.
 	Human human.Provider
 	// Stdin, Stdout and Stderr default to the process's.

@@ -54,8 +54,8 @@ type Kickoff struct {
 	ID int64
 	// Crew is the crew's name.
 	Crew string
-	// Command is the command that ran it ("run", "replay", "test",
-	// "train").
+	// Command is the command that ran it ("run" or "replay"; the
+	// kickoffs of test and train are not logged).
 	Command string
 	// Started is when the kickoff began (UTC).
 	Started time.Time

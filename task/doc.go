@@ -88,7 +88,9 @@
 // feedback the agent revises once, as with HumanInput, and the revision is
 // the task's answer; then Record gets the round (a [TrainingRound]: the
 // first answer, the feedback, the revision). During a training these
-// rounds replace HumanInput's. Without a Training in the context, a task
+// rounds replace HumanInput's. A task tried again after a guardrail's
+// rejection has a round for each try: the person sees every answer the
+// task may end with. Without a Training in the context, a task
 // pays one context lookup.
 //
 // # Conditional tasks

@@ -2,6 +2,7 @@ package gemini_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/gemini"
 	"github.com/crewai-go/crewai/llm/llmtest"
+	"github.com/crewai-go/crewai/tool"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -317,17 +320,73 @@ func TestRetryAfter(t *testing.T) {
 // TestThoughtSignatureRoundTrip: a signed function call comes back with its
 // signature in the next turn, carried by the tool call's ID.
 func TestThoughtSignatureRoundTrip(t *testing.T) {
-	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "ok"}}}, "gemini-3-pro")
-	req := userReq("go")
-	req.Messages = append(req.Messages,
-		llm.Message{Role: llm.RoleAssistant, ToolCalls: []llm.ToolCall{{ID: "fc_1~c2lnbmVk", Name: "f", Arguments: `{}`}}},
-		llm.Message{Role: llm.RoleTool, ToolCallID: "fc_1~c2lnbmVk", Content: "r"})
-	_, err := h.client.Generate(h.ctx(), req)
+	sig := llmtest.ThinkingSignature("plan")
+	enc := base64.RawURLEncoding.EncodeToString([]byte(sig))
+	tests := []struct{ name, model, id, want string }{
+		{name: "kept", model: "gemini-3-pro", id: "fc_1~" + enc},
+		{name: "dropped", model: "gemini-3-pro", id: "fc_1", want: "missing a `thought_signature`"},
+		{name: "dropped before Gemini 3", model: "gemini-2.5-flash", id: "fc_1"},
+		{name: "altered", model: "gemini-3-pro", id: "fc_1~c2lnbmVk", want: "corrupted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{{Content: "ok"}}}, tt.model)
+			req := userReq("go")
+			req.Messages = append(req.Messages,
+				llm.Message{Role: llm.RoleAssistant, ToolCalls: []llm.ToolCall{{ID: tt.id, Name: "f", Arguments: `{}`}}},
+				llm.Message{Role: llm.RoleTool, ToolCallID: tt.id, Content: "r"})
+			_, err := h.client.Generate(h.ctx(), req)
+			if tt.want != "" {
+				require.ErrorIs(t, err, llm.ErrBadRequest)
+				assert.Contains(t, err.Error(), tt.want)
+				return
+			}
+			require.NoError(t, err)
+			body := string(h.srv.Requests()[0].Body)
+			assert.Contains(t, body, `"id":"fc_1"`)
+			assert.NotContains(t, body, "~")
+			if strings.Contains(tt.id, "~") {
+				assert.Contains(t, body, `"thoughtSignature":"`+base64.StdEncoding.EncodeToString([]byte(sig))+`"`, "the signature goes back")
+				assert.Equal(t, []llm.Reasoning{{Signature: sig}}, h.srv.Requests()[0].Request.Messages[2].Reasoning)
+			}
+		})
+	}
+}
+
+// TestThoughtSignatureAgentRoundTrip runs an agent with a tool on a
+// Gemini 3 model (the fake): the reply's first function call is signed,
+// and the fake refuses the function response turn unless the call went
+// back with its signature, so the run finishes only when the signature
+// made the round trip through the agent's conversation (in the call's ID).
+func TestThoughtSignatureAgentRoundTrip(t *testing.T) {
+	const thought = "I need the tide table."
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{
+		{Thinking: thought, ToolCalls: []llm.ToolCall{{ID: "fc_7", Name: "tides", Arguments: `{"port":"Brest"}`},
+			{ID: "fc_8", Name: "tides", Arguments: `{"port":"Nantes"}`}}},
+		{Content: "High tide at 14:05."},
+	}}, "gemini-3-pro")
+	type in struct {
+		Port string `json:"port"`
+	}
+	tides := tool.New("tides", "Gives the tide table of a port.", func(_ context.Context, a in) (string, error) {
+		return "high tide 14:05 at " + a.Port, nil
+	})
+	a := &agent.Agent{Role: "Harbour master", Goal: "Know the tides.", LLM: h.client, Tools: []tool.Tool{tides}, Bus: &event.Bus{}}
+	out, err := a.Kickoff(context.Background(), agent.KickoffInput{Prompt: "When is high tide?"})
 	require.NoError(t, err)
-	body := string(h.srv.Requests()[0].Body)
-	assert.Contains(t, body, `"thoughtSignature":"c2lnbmVk"`, "the signature (base64 of \"signed\") goes back")
-	assert.Contains(t, body, `"id":"fc_1"`)
-	assert.NotContains(t, body, "~")
+	assert.Equal(t, "High tide at 14:05.", out.Raw)
+	reqs := h.srv.Requests()
+	require.Len(t, reqs, 2)
+	var model *llm.Message
+	for i, m := range reqs[1].Request.Messages {
+		if m.Role == llm.RoleAssistant {
+			model = &reqs[1].Request.Messages[i]
+		}
+	}
+	require.NotNil(t, model)
+	require.Len(t, model.ToolCalls, 2, "both parallel calls went back")
+	assert.Equal(t, []llm.Reasoning{{Signature: llmtest.ThinkingSignature(thought)}}, model.Reasoning, "the first call carried its signature")
+	assert.Equal(t, "fc_7", model.ToolCalls[0].ID, "the call's own ID went back, without the signature")
 }
 
 func TestVertex(t *testing.T) {

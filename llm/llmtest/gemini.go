@@ -23,7 +23,12 @@ import (
 // contents, a role other than user and model, a turn without parts, an
 // empty text part, function responses that do not answer the previous
 // turn's function calls one for one, function declarations with a bad
-// name, unknown fields. A missing credential is a 403 PERMISSION_DENIED
+// name, unknown fields, a thought signature the fake did not give, and, on
+// a Gemini 3 model, a step of the current turn whose first function call
+// lost its thought signature. A reply with Thinking signs its first
+// function call (thoughtSignature, [ThinkingSignature] of the thinking);
+// ServerRequest.Request shows the signatures sent back as the assistant
+// messages' Reasoning. A missing credential is a 403 PERMISSION_DENIED
 // (Gemini API) or 401 UNAUTHENTICATED (Vertex). Faults are sent as Google
 // sends them: 429 RESOURCE_EXHAUSTED, 500 INTERNAL, 503 UNAVAILABLE, 400
 // INVALID_ARGUMENT "The input token count ... exceeds the maximum number of
@@ -133,6 +138,9 @@ func (geminiDialect) decode(r *http.Request, body []byte) (*ServerRequest, *apiE
 		}
 		req.Messages = append(req.Messages, llm.Message{Role: llm.RoleSystem, Content: b.String()})
 	}
+	if ae := gemSignatures(sr.Model, w.Contents); ae != nil {
+		return nil, ae
+	}
 	var calls []string // names of the previous model turn's function calls
 	for i, c := range w.Contents {
 		where := "contents[" + strconv.Itoa(i) + "]"
@@ -146,8 +154,12 @@ func (geminiDialect) decode(r *http.Request, body []byte) (*ServerRequest, *apiE
 		var tcs []llm.ToolCall
 		var responses []string
 		var parts []llm.Part
+		var reasoning []llm.Reasoning
 		for j, p := range c.Parts {
 			pw := where + ".parts[" + strconv.Itoa(j) + "]"
+			if len(p.ThoughtSignature) > 0 {
+				reasoning = append(reasoning, llm.Reasoning{Signature: string(p.ThoughtSignature)})
+			}
 			switch {
 			case p.FunctionCall != nil:
 				if c.Role != "model" {
@@ -223,7 +235,8 @@ func (geminiDialect) decode(r *http.Request, body []byte) (*ServerRequest, *apiE
 			if c.Role == "model" {
 				role = llm.RoleAssistant
 			}
-			req.Messages = append(req.Messages, llm.Message{Role: role, Content: text.String(), ToolCalls: tcs, Parts: parts})
+			req.Messages = append(req.Messages, llm.Message{Role: role, Content: text.String(), ToolCalls: tcs, Parts: parts,
+				Reasoning: reasoning})
 		}
 	}
 	for i, t := range w.Tools {
@@ -345,12 +358,66 @@ func gemCandidate(parts []map[string]any, finish string) map[string]any {
 	return c
 }
 
-func gemCallPart(c llm.ToolCall) map[string]any {
-	args := json.RawMessage(c.Arguments)
-	if !isObject(args) {
-		args = json.RawMessage("{}")
+// gemCallParts are the functionCall parts of a reply; the first carries
+// the thought signature of the reply's thinking, as Gemini's thinking
+// models sign a step's first call.
+func gemCallParts(resp *llm.Response) []map[string]any {
+	var out []map[string]any
+	for i, c := range resp.ToolCalls {
+		args := json.RawMessage(c.Arguments)
+		if !isObject(args) {
+			args = json.RawMessage("{}")
+		}
+		p := map[string]any{"functionCall": map[string]any{"id": c.ID, "name": c.Name, "args": args}}
+		if i == 0 {
+			for _, r := range resp.Reasoning {
+				if r.Signature != "" {
+					p["thoughtSignature"] = []byte(r.Signature)
+					break
+				}
+			}
+		}
+		out = append(out, p)
 	}
-	return map[string]any{"functionCall": map[string]any{"id": c.ID, "name": c.Name, "args": args}}
+	return out
+}
+
+// gemSignatures checks the thought signatures of a request's model turns
+// as Gemini does: a signature must be one the fake gave (the API refuses a
+// corrupted one), and on a Gemini 3 model the first function call of each
+// step of the current turn (the model turns after the last user turn that
+// is not function responses) must carry its signature.
+func gemSignatures(model string, contents []gemContent) *apiErr {
+	current := 0
+	for i, c := range contents {
+		if c.Role != "user" {
+			continue
+		}
+		responses := false
+		for _, p := range c.Parts {
+			responses = responses || p.FunctionResponse != nil
+		}
+		if !responses {
+			current = i
+		}
+	}
+	strict := strings.HasPrefix(model, "gemini-3")
+	for i, c := range contents {
+		first := true
+		for _, p := range c.Parts {
+			if len(p.ThoughtSignature) > 0 && !validThinkingSignature(string(p.ThoughtSignature)) {
+				return badGem("Unable to submit request because the thought signature in contents[%d] is corrupted or not one this model gave.", i)
+			}
+			if p.FunctionCall == nil {
+				continue
+			}
+			if first && strict && i > current && c.Role == "model" && len(p.ThoughtSignature) == 0 {
+				return badGem("Unable to submit request because function call `%s` in the %d. content block is missing a `thought_signature`. Learn more: https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thinking#thought-signatures", p.FunctionCall.Name, i+1)
+			}
+			first = false
+		}
+	}
+	return nil
 }
 
 func (geminiDialect) answer(w http.ResponseWriter, sr *ServerRequest, reply *Reply, resp *llm.Response) {
@@ -363,9 +430,7 @@ func (geminiDialect) answer(w http.ResponseWriter, sr *ServerRequest, reply *Rep
 	if resp.Content != "" {
 		parts = append(parts, map[string]any{"text": resp.Content})
 	}
-	for _, c := range resp.ToolCalls {
-		parts = append(parts, gemCallPart(c))
-	}
+	parts = append(parts, gemCallParts(resp)...)
 	out := map[string]any{"candidates": []any{gemCandidate(parts, gemFinish(resp.FinishReason))},
 		"usageMetadata": gemUsage(resp.Usage), "modelVersion": resp.Model, "responseId": id}
 	if reply.Fault == FaultEmptyChoices {
@@ -423,11 +488,7 @@ func gemStream(w http.ResponseWriter, sr *ServerRequest, reply *Reply, resp *llm
 		}
 	}
 	if len(resp.ToolCalls) > 0 {
-		var parts []map[string]any
-		for _, c := range resp.ToolCalls {
-			parts = append(parts, gemCallPart(c))
-		}
-		events = append(events, chunk(parts, ""))
+		events = append(events, chunk(gemCallParts(resp), ""))
 	}
 	if reply.Fault == FaultTruncated {
 		for _, e := range events[:len(events)/2] {

@@ -182,3 +182,59 @@ func TestGeminiFakeErrorsThroughSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestGeminiFakeThoughtSignatures: a reply with thinking signs its first
+// function call (the SDK reads the signature), and the fake checks the
+// signatures sent back as Gemini does: a corrupted one is refused, and on
+// a Gemini 3 model a step of the current turn whose first call lost its
+// signature is refused.
+func TestGeminiFakeThoughtSignatures(t *testing.T) {
+	srv := llmtest.NewGeminiServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply {
+		return llmtest.Reply{Thinking: "plan", ToolCalls: []llm.ToolCall{{ID: "fc1", Name: "f", Arguments: `{}`}, {ID: "fc2", Name: "g", Arguments: `{}`}}}
+	}})
+	defer srv.Close()
+	hc := &http.Client{}
+	defer hc.CloseIdleConnections()
+	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "")
+	c, err := genai.NewClient(context.Background(), &genai.ClientConfig{APIKey: "k", Backend: genai.BackendGeminiAPI,
+		HTTPClient: hc, HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL()}})
+	require.NoError(t, err)
+	user := genai.NewContentFromText("go", genai.RoleUser)
+	r, err := c.Models.GenerateContent(context.Background(), "gemini-3-pro", []*genai.Content{user}, nil)
+	require.NoError(t, err)
+	parts := r.Candidates[0].Content.Parts
+	require.Len(t, parts, 2)
+	assert.Equal(t, []byte(llmtest.ThinkingSignature("plan")), parts[0].ThoughtSignature, "the first call is signed")
+	assert.Empty(t, parts[1].ThoughtSignature, "the parallel call is not")
+
+	turn := func(sig []byte) []*genai.Content {
+		call := &genai.Part{FunctionCall: &genai.FunctionCall{Name: "f", Args: map[string]any{}}, ThoughtSignature: sig}
+		resp := &genai.Part{FunctionResponse: &genai.FunctionResponse{Name: "f", Response: map[string]any{"output": "r"}}}
+		return []*genai.Content{user, {Role: genai.RoleModel, Parts: []*genai.Part{call}}, {Role: genai.RoleUser, Parts: []*genai.Part{resp}}}
+	}
+	tests := []struct {
+		name, model string
+		sig         []byte
+		want        string
+	}{
+		{"kept", "gemini-3-pro", parts[0].ThoughtSignature, ""},
+		{"dropped on Gemini 3", "gemini-3-pro", nil, "is missing a `thought_signature`"},
+		{"dropped on Gemini 2.5", "gemini-2.5-flash", nil, ""},
+		{"corrupted", "gemini-2.5-flash", []byte("made up"), "corrupted"},
+	}
+	for _, tt := range tests {
+		_, err := c.Models.GenerateContent(context.Background(), tt.model, turn(tt.sig), nil)
+		if tt.want == "" {
+			assert.NoError(t, err, tt.name)
+			continue
+		}
+		var apiErr genai.APIError
+		require.True(t, errors.As(err, &apiErr), "%s: %v", tt.name, err)
+		assert.Equal(t, 400, apiErr.Code, tt.name)
+		assert.Contains(t, apiErr.Message, tt.want, tt.name)
+	}
+	// An earlier turn's calls need no signature: only the current turn's do.
+	old := append(turn(nil), &genai.Content{Role: genai.RoleModel, Parts: []*genai.Part{genai.NewPartFromText("done")}}, genai.NewContentFromText("again", genai.RoleUser))
+	_, err = c.Models.GenerateContent(context.Background(), "gemini-3-pro", old, nil)
+	assert.NoError(t, err)
+}

@@ -67,7 +67,9 @@ type Reply struct {
 	// Response.Reasoning, signed by [ThinkingSignature]. The Anthropic fake
 	// sends it as a thinking block (streamed as thinking_delta and
 	// signature_delta events) when the request turned thinking on, and
-	// drops it otherwise, as Anthropic does; the other fakes ignore it.
+	// drops it otherwise, as Anthropic does; the Gemini fake signs the
+	// reply's first function call with that signature (a thoughtSignature);
+	// the other fakes ignore it.
 	Thinking string
 	// RedactedThinking, if set, is opaque data the reply carries as a
 	// redacted reasoning block (Response.Reasoning, after Thinking); the
@@ -254,6 +256,17 @@ func ResponseFor(model string, req *llm.Request, r Reply) *llm.Response {
 func ThinkingSignature(text string) string {
 	sum := sha256.Sum256([]byte("llmtest thinking\x00" + text))
 	return "llmtest-sig-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// validThinkingSignature reports whether sig is a signature
+// [ThinkingSignature] could have made.
+func validThinkingSignature(sig string) bool {
+	rest, ok := strings.CutPrefix(sig, "llmtest-sig-")
+	if !ok {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(rest)
+	return err == nil && len(b) == sha256.Size
 }
 
 // Requests returns copies of the requests received so far, in order.
