@@ -57,8 +57,17 @@
 // Markdown) likewise. An http(s) URL is refused with an error naming what is
 // accepted: Converse takes bytes or S3 locations only. Audio is refused.
 //
+// Extended thinking (Anthropic models): [Config].ThinkingBudget sends
+// additionalModelRequestFields.thinking with that budget; the request's
+// maxTokens is then the budget plus the answer's allowance (MaxTokens, else
+// [DefaultMaxTokens]) and Temperature is not sent, as Anthropic requires.
+// Reasoning blocks come back in [llm.Response].Reasoning (text and
+// signature, or redacted content as base64), not in Content, and are sent
+// back as reasoningContent blocks on the assistant messages that carry
+// them, which Anthropic requires on a turn whose tool calls are answered.
+//
 // Responses: text blocks are joined into Content, toolUse blocks become
-// tool calls in order; reasoning blocks are not returned. ID is the AWS
+// tool calls in order. ID is the AWS
 // request ID; Model is the configured model (Converse reports none).
 // FinishReason is normalised to the values of the OpenAI client: end_turn
 // and stop_sequence are "stop", tool_use is "tool_calls", max_tokens and
@@ -96,6 +105,7 @@ package bedrock
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -116,6 +126,13 @@ import (
 	"github.com/crewai-go/crewai/llm"
 	"github.com/crewai-go/crewai/llm/internal/provider"
 )
+
+// MinThinkingBudget is the smallest thinking budget Anthropic models take.
+const MinThinkingBudget = 1024
+
+// DefaultMaxTokens is the answer's allowance, beyond the thinking budget,
+// of a request with thinking on that sets no MaxTokens.
+const DefaultMaxTokens = 4096
 
 // ProviderName is the gen_ai.provider.name the client reports (the OTel
 // GenAI conventions' value for Amazon Bedrock).
@@ -161,6 +178,10 @@ type Config struct {
 	// MaxTokens is the maxTokens of requests that set none. 0: none is sent
 	// (the model's default applies).
 	MaxTokens int
+	// ThinkingBudget, if positive (at least 1024), turns on the extended
+	// thinking of Anthropic models with this many tokens
+	// (additionalModelRequestFields.thinking); see the package doc.
+	ThinkingBudget int
 	// PromptCaching adds a cache point after the system prompt and after
 	// the tools, for models that support Bedrock prompt caching.
 	PromptCaching bool
@@ -260,6 +281,9 @@ func (c *Client) configure(cfg Config) *llm.Error {
 	}
 	if cfg.MaxTokens < 0 {
 		return bad(llm.ErrBadRequest, "bedrock: Config.MaxTokens is %d; use a positive number, or 0 to send none", cfg.MaxTokens)
+	}
+	if cfg.ThinkingBudget != 0 && cfg.ThinkingBudget < MinThinkingBudget {
+		return bad(llm.ErrBadRequest, "bedrock: Config.ThinkingBudget is %d; use at least %d tokens, or 0 for no thinking", cfg.ThinkingBudget, MinThinkingBudget)
 	}
 	opts := []func(*config.LoadOptions) error{}
 	if cfg.Region != "" {
@@ -492,8 +516,16 @@ func (c *Client) attempt(ctx context.Context, in *bedrockruntime.ConverseInput, 
 			}
 			r.calls = append(r.calls, llm.ToolCall{ID: aws.ToString(v.Value.ToolUseId), Name: aws.ToString(v.Value.Name), Arguments: args})
 			r.blocks++
+		case *types.ContentBlockMemberReasoningContent:
+			switch rc := v.Value.(type) {
+			case *types.ReasoningContentBlockMemberReasoningText:
+				r.reasoning = append(r.reasoning, llm.Reasoning{Text: aws.ToString(rc.Value.Text), Signature: aws.ToString(rc.Value.Signature)})
+			case *types.ReasoningContentBlockMemberRedactedContent:
+				r.reasoning = append(r.reasoning, llm.Reasoning{Redacted: base64.StdEncoding.EncodeToString(rc.Value)})
+			}
+			r.blocks++
 		default:
-			r.blocks++ // reasoning and other blocks are not returned
+			r.blocks++ // other blocks (citations, guard content) are not returned
 		}
 	}
 	r.stop, r.usage = string(out.StopReason), out.Usage
@@ -503,12 +535,13 @@ func (c *Client) attempt(ctx context.Context, in *bedrockruntime.ConverseInput, 
 
 // reply is a Converse reply, complete or accumulated from a stream.
 type reply struct {
-	text   strings.Builder
-	calls  []llm.ToolCall
-	blocks int
-	stop   string
-	usage  *types.TokenUsage
-	id     string
+	reasoning []llm.Reasoning
+	text      strings.Builder
+	calls     []llm.ToolCall
+	blocks    int
+	stop      string
+	usage     *types.TokenUsage
+	id        string
 }
 
 func (c *Client) response(r *reply, rec *provider.Attempt) (*llm.Response, *llm.Error, bool) {
@@ -518,7 +551,7 @@ func (c *Client) response(r *reply, rec *provider.Attempt) (*llm.Response, *llm.
 			Message: "the reply has no content (stop reason " + fmt.Sprintf("%q", r.stop) + ")"}, false
 	}
 	resp := &llm.Response{ID: r.id, Model: c.cfg.Model, Content: r.text.String(), ToolCalls: r.calls,
-		FinishReason: FinishReason(r.stop)}
+		Reasoning: r.reasoning, FinishReason: FinishReason(r.stop)}
 	resp.Usage = usageOf(r.usage)
 	return resp, nil, false
 }
@@ -540,7 +573,8 @@ func usageOf(u *types.TokenUsage) llm.Usage {
 
 func (c *Client) stream(ctx, actx context.Context, in *bedrockruntime.ConverseInput, rec *provider.Attempt, onChunk func(string)) (*llm.Response, *llm.Error, bool) {
 	sin := &bedrockruntime.ConverseStreamInput{ModelId: in.ModelId, Messages: in.Messages, System: in.System,
-		InferenceConfig: in.InferenceConfig, ToolConfig: in.ToolConfig, OutputConfig: in.OutputConfig}
+		InferenceConfig: in.InferenceConfig, ToolConfig: in.ToolConfig, OutputConfig: in.OutputConfig,
+		AdditionalModelRequestFields: in.AdditionalModelRequestFields}
 	out, err := c.sdk.ConverseStream(actx, sin)
 	if err != nil {
 		e, retry := c.classify(ctx, rec, err, false)
@@ -555,6 +589,7 @@ func (c *Client) stream(ctx, actx context.Context, in *bedrockruntime.ConverseIn
 		args     strings.Builder
 	}
 	tools := map[int32]*toolAcc{}
+	thoughts := map[int32]*llm.Reasoning{}
 	var order []int32
 	seen := map[int32]bool{}
 	delivered, stopped, metadata := false, false, false
@@ -590,6 +625,20 @@ func (c *Client) stream(ctx, actx context.Context, in *bedrockruntime.ConverseIn
 					return nil, e, !delivered
 				}
 				t.args.WriteString(aws.ToString(d.Value.Input))
+			case *types.ContentBlockDeltaMemberReasoningContent:
+				th := thoughts[idx]
+				if th == nil {
+					th = &llm.Reasoning{}
+					thoughts[idx] = th
+				}
+				switch rd := d.Value.(type) {
+				case *types.ReasoningContentBlockDeltaMemberText:
+					th.Text += rd.Value
+				case *types.ReasoningContentBlockDeltaMemberSignature:
+					th.Signature += rd.Value
+				case *types.ReasoningContentBlockDeltaMemberRedactedContent:
+					th.Redacted = base64.StdEncoding.EncodeToString(rd.Value)
+				}
 			}
 		case *types.ConverseStreamOutputMemberMessageStop:
 			stopped = true
@@ -614,6 +663,9 @@ func (c *Client) stream(ctx, actx context.Context, in *bedrockruntime.ConverseIn
 	}
 	r.blocks = len(order)
 	for _, idx := range order {
+		if th := thoughts[idx]; th != nil {
+			r.reasoning = append(r.reasoning, *th)
+		}
 		t := tools[idx]
 		if t == nil {
 			continue

@@ -1,6 +1,7 @@
 package bedrock
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -82,6 +83,15 @@ func (c *Client) buildInput(req *llm.Request) (*bedrockruntime.ConverseInput, *l
 			}
 		case llm.RoleAssistant:
 			role = types.ConversationRoleAssistant
+			if c.cfg.ThinkingBudget > 0 {
+				for j, r := range m.Reasoning {
+					b, err := reasoningBlock(r)
+					if err != nil {
+						return nil, c.badRequest("bedrock: Request.Messages[%d].Reasoning[%d]: %v", i, j, err)
+					}
+					blocks = append(blocks, b)
+				}
+			}
 			if strings.TrimSpace(m.Content) != "" {
 				blocks = append(blocks, &types.ContentBlockMemberText{Value: m.Content})
 			}
@@ -142,13 +152,22 @@ func (c *Client) buildInput(req *llm.Request) (*bedrockruntime.ConverseInput, *l
 	in.ToolConfig = tools
 	var inf types.InferenceConfiguration
 	set := false
-	if n := req.MaxTokens; n > 0 || c.cfg.MaxTokens > 0 {
+	thinking := c.cfg.ThinkingBudget > 0
+	if n := req.MaxTokens; n > 0 || c.cfg.MaxTokens > 0 || thinking {
 		if n == 0 {
 			n = c.cfg.MaxTokens
 		}
+		if thinking {
+			if n == 0 {
+				n = DefaultMaxTokens
+			}
+			n += c.cfg.ThinkingBudget
+			in.AdditionalModelRequestFields = document.NewLazyDocument(map[string]any{
+				"thinking": map[string]any{"type": "enabled", "budget_tokens": c.cfg.ThinkingBudget}})
+		}
 		inf.MaxTokens, set = aws.Int32(int32(min(n, 1<<31-1))), true
 	}
-	if req.Temperature != nil && !c.caps.Reasoning {
+	if req.Temperature != nil && !c.caps.Reasoning && !thinking {
 		inf.Temperature, set = aws.Float32(float32(*req.Temperature)), true
 	}
 	if len(req.Stop) > 0 && !c.caps.NoStop {
@@ -172,6 +191,23 @@ func (c *Client) buildInput(req *llm.Request) (*bedrockruntime.ConverseInput, *l
 		}}
 	}
 	return in, nil
+}
+
+// reasoningBlock maps a reasoning block back to a reasoningContent block:
+// signed text, or redacted content (base64 in llm.Reasoning).
+func reasoningBlock(r llm.Reasoning) (types.ContentBlock, error) {
+	switch {
+	case r.Redacted != "":
+		data, err := base64.StdEncoding.DecodeString(r.Redacted)
+		if err != nil {
+			return nil, fmt.Errorf("Redacted is not the base64 the client returned: %v", err)
+		}
+		return &types.ContentBlockMemberReasoningContent{Value: &types.ReasoningContentBlockMemberRedactedContent{Value: data}}, nil
+	case r.Signature != "":
+		return &types.ContentBlockMemberReasoningContent{Value: &types.ReasoningContentBlockMemberReasoningText{
+			Value: types.ReasoningTextBlock{Text: aws.String(r.Text), Signature: aws.String(r.Signature)}}}, nil
+	}
+	return nil, fmt.Errorf("it has neither a Signature nor Redacted data; Bedrock takes back only the blocks the model signed")
 }
 
 // tools maps the offered tools to a toolConfig. With none offered but

@@ -50,7 +50,11 @@ import (
 // another exception (such as ModelNotReadyException). FaultEmptyChoices
 // answers a message with no content block; FaultMalformedJSON a body (or a
 // stream event) that is not JSON; FaultTruncated half the body or half the
-// events. Event payloads carry the "p" padding field Bedrock adds.
+// events. Event payloads carry the "p" padding field Bedrock adds. When the
+// request turns on extended thinking (additionalModelRequestFields.thinking),
+// Reply.Thinking and Reply.RedactedThinking are answered as reasoningContent
+// blocks (signed by [ThinkingSignature]); reasoningText blocks sent back must
+// carry that signature.
 // ServerRequest.Request holds the request in the llm package's terms.
 func NewBedrockServer(cfg ServerConfig) *Server { return newServer(cfg, bedrockDialect{}) }
 
@@ -96,7 +100,13 @@ type brBlock struct {
 		Status    string            `json:"status"`
 	} `json:"toolResult"`
 	CachePoint       json.RawMessage `json:"cachePoint"`
-	ReasoningContent json.RawMessage `json:"reasoningContent"`
+	ReasoningContent *struct {
+		ReasoningText *struct {
+			Text      string `json:"text"`
+			Signature string `json:"signature"`
+		} `json:"reasoningText"`
+		RedactedContent *string `json:"redactedContent"`
+	} `json:"reasoningContent"`
 	// members counts the keys the block sets.
 	members int
 }
@@ -299,6 +309,7 @@ func (bedrockDialect) decode(r *http.Request, body []byte) (*ServerRequest, *api
 		var text strings.Builder
 		var calls []llm.ToolCall
 		var parts []llm.Part
+		var reasoning []llm.Reasoning
 		results := false
 		for j, b := range m.Content {
 			bw := where + ".content." + strconv.Itoa(j)
@@ -347,13 +358,33 @@ func (bedrockDialect) decode(r *http.Request, body []byte) (*ServerRequest, *api
 				}
 				req.Messages = append(req.Messages, llm.Message{Role: llm.RoleTool, ToolCallID: b.ToolResult.ToolUseID, Content: content})
 				results = true
-			case b.CachePoint != nil, b.ReasoningContent != nil:
+			case b.ReasoningContent != nil:
+				rc := b.ReasoningContent
+				if m.Role != "assistant" {
+					return nil, badBedrock("%s: reasoningContent blocks are only allowed in assistant messages.", bw)
+				}
+				switch {
+				case rc.ReasoningText != nil:
+					if rc.ReasoningText.Signature != ThinkingSignature(rc.ReasoningText.Text) {
+						return nil, badBedrock("The signature of the reasoningText at %s.reasoningContent does not match its text.", bw)
+					}
+					reasoning = append(reasoning, llm.Reasoning{Text: rc.ReasoningText.Text, Signature: rc.ReasoningText.Signature})
+				case rc.RedactedContent != nil:
+					data, err := base64.StdEncoding.DecodeString(*rc.RedactedContent)
+					if err != nil || len(data) == 0 {
+						return nil, badBedrock("The redactedContent at %s.reasoningContent is empty or not valid base64.", bw)
+					}
+					reasoning = append(reasoning, llm.Reasoning{Redacted: string(data)})
+				default:
+					return nil, badBedrock("ReasoningContentBlock object at %s.reasoningContent must set one of the following keys: reasoningText, redactedContent.", bw)
+				}
+			case b.CachePoint != nil:
 			default:
 				return nil, badBedrock("ContentBlock object at %s sets an unknown key.", bw)
 			}
 		}
-		if text.Len() > 0 || len(calls) > 0 || len(parts) > 0 {
-			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls, Parts: parts})
+		if text.Len() > 0 || len(calls) > 0 || len(parts) > 0 || len(reasoning) > 0 {
+			req.Messages = append(req.Messages, llm.Message{Role: llm.Role(m.Role), Content: text.String(), ToolCalls: calls, Parts: parts, Reasoning: reasoning})
 		} else if !results {
 			return nil, badBedrock("The content field in the Message object at %s holds no content block other than cachePoint or reasoningContent.", where)
 		}
@@ -576,9 +607,25 @@ func brArgs(args string) json.RawMessage {
 	return json.RawMessage(args)
 }
 
+// bedrockThinking reports whether a request turned on Anthropic's extended
+// thinking (additionalModelRequestFields.thinking.type "enabled").
+func bedrockThinking(body []byte) bool {
+	var w struct {
+		Fields struct {
+			Thinking struct {
+				Type string `json:"type"`
+			} `json:"thinking"`
+		} `json:"additionalModelRequestFields"`
+	}
+	return json.Unmarshal(body, &w) == nil && w.Fields.Thinking.Type == "enabled"
+}
+
 func (d bedrockDialect) answer(w http.ResponseWriter, sr *ServerRequest, reply *Reply, resp *llm.Response) {
 	reqID := "llmtest-" + strconv.FormatInt(sr.Seq, 10)
 	w.Header().Set("X-Amzn-RequestId", reqID)
+	if !bedrockThinking(sr.Body) {
+		resp.Reasoning = nil // reasoning is sent only when the request asked for it
+	}
 	if sr.Stream {
 		bedrockStream(w, reply, resp)
 		return
@@ -589,6 +636,13 @@ func (d bedrockDialect) answer(w http.ResponseWriter, sr *ServerRequest, reply *
 	}
 	content := []map[string]any{}
 	if reply.Fault != FaultEmptyChoices {
+		for _, r := range resp.Reasoning {
+			if r.Redacted != "" {
+				content = append(content, map[string]any{"reasoningContent": map[string]any{"redactedContent": []byte(r.Redacted)}})
+			} else {
+				content = append(content, map[string]any{"reasoningContent": map[string]any{"reasoningText": map[string]string{"text": r.Text, "signature": r.Signature}}})
+			}
+		}
 		if resp.Content != "" {
 			content = append(content, map[string]any{"text": resp.Content})
 		}
@@ -668,6 +722,18 @@ func bedrockStream(w http.ResponseWriter, reply *Reply, resp *llm.Response) {
 	var events []bedrockFrame
 	idx := 0
 	if reply.Fault != FaultEmptyChoices {
+		for _, r := range resp.Reasoning {
+			delta := func(v map[string]any) bedrockFrame {
+				return bedrockEvent("contentBlockDelta", map[string]any{"contentBlockIndex": idx, "delta": map[string]any{"reasoningContent": v}})
+			}
+			if r.Redacted != "" {
+				events = append(events, delta(map[string]any{"redactedContent": []byte(r.Redacted)}))
+			} else {
+				events = append(events, delta(map[string]any{"text": r.Text}), delta(map[string]any{"signature": r.Signature}))
+			}
+			events = append(events, bedrockEvent("contentBlockStop", map[string]any{"contentBlockIndex": idx}))
+			idx++
+		}
 		if resp.Content != "" {
 			for _, p := range reply.pieces() {
 				events = append(events, bedrockEvent("contentBlockDelta", map[string]any{"contentBlockIndex": idx, "delta": map[string]any{"text": p}}))
