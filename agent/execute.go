@@ -719,7 +719,7 @@ func (e *execution) call(ctx context.Context, req *llm.Request) (*llm.Response, 
 		cost, _ := pricing.Default().Cost(priced, resp.Usage)
 		event.End(st, event.LLMCallCompleted{Model: e.info.Model, ResponseModel: resp.Model, ResponseID: resp.ID,
 			FinishReason: resp.FinishReason, Content: resp.Content, ToolCalls: resp.ToolCalls,
-			Usage: resp.Usage, Cost: cost})
+			Reasoning: resp.Reasoning, Usage: resp.Usage, Cost: cost})
 	}
 	return resp, nil
 }

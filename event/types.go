@@ -328,6 +328,11 @@ type LLMCallCompleted struct {
 	Content string
 	// ToolCalls are the tool calls the model asked for, in order.
 	ToolCalls []chat.ToolCall
+	// Reasoning is the reasoning the model returned with its reply
+	// (Anthropic's thinking blocks), in order; traced as reasoning parts of
+	// the output message (text only: signatures and redacted blocks never
+	// are).
+	Reasoning []chat.Reasoning
 	// Usage counts the tokens of this call.
 	Usage chat.Usage
 	// Cost is the estimated price of the call in US dollars, or 0 if unknown.

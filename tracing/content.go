@@ -49,8 +49,8 @@ func (t *Tracer) anyValue(v any) (s string, mime string) {
 func (t *Tracer) inputMessages(msgs []chat.Message) string { return t.genai.InputMessages(msgs) }
 
 // outputMessages renders a model reply as gen_ai.output.messages.
-func (t *Tracer) outputMessages(content string, calls []chat.ToolCall, finish string) string {
-	return t.genai.OutputMessages(content, calls, finish)
+func (t *Tracer) outputMessages(reasoning []chat.Reasoning, content string, calls []chat.ToolCall, finish string) string {
+	return t.genai.OutputMessages(reasoning, content, calls, finish)
 }
 
 // toolDefs renders tool definitions as gen_ai.tool.definitions.

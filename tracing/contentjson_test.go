@@ -35,6 +35,15 @@ func (t *Tracer) refArg(s string) any {
 	return s
 }
 
+func (t *Tracer) refReasoningParts(parts []refPart, rs []chat.Reasoning) []refPart {
+	for _, r := range rs {
+		if r.Text != "" {
+			parts = append(parts, refPart{Type: "reasoning", Content: t.text(r.Text)})
+		}
+	}
+	return parts
+}
+
 func (t *Tracer) refCallParts(parts []refPart, calls []chat.ToolCall) []refPart {
 	for _, c := range calls {
 		parts = append(parts, refPart{Type: "tool_call", ID: c.ID, Name: c.Name, Arguments: t.refArg(c.Arguments)})
@@ -57,6 +66,7 @@ func (t *Tracer) refInputMessages(msgs []chat.Message) string {
 		if m.Role == "tool" {
 			gm.Parts = append(gm.Parts, refPart{Type: "tool_call_response", ID: m.ToolCallID, Response: t.text(m.Content)})
 		} else {
+			gm.Parts = t.refReasoningParts(gm.Parts, m.Reasoning)
 			if m.Content != "" {
 				gm.Parts = append(gm.Parts, refPart{Type: "text", Content: t.text(m.Content)})
 			}
@@ -70,8 +80,9 @@ func (t *Tracer) refInputMessages(msgs []chat.Message) string {
 	return t.refMarshal(out)
 }
 
-func (t *Tracer) refOutputMessages(content string, calls []chat.ToolCall, finish string) string {
+func (t *Tracer) refOutputMessages(reasoning []chat.Reasoning, content string, calls []chat.ToolCall, finish string) string {
 	gm := refMessage{Role: "assistant", FinishReason: finish, Parts: []refPart{}}
+	gm.Parts = t.refReasoningParts(gm.Parts, reasoning)
 	if content != "" {
 		gm.Parts = append(gm.Parts, refPart{Type: "text", Content: t.text(content)})
 	}
@@ -110,7 +121,10 @@ func jsonCases() (msgs [][]chat.Message, outs []chat.Message, defs [][]chat.Tool
 	for i, s := range jsonTexts {
 		u := jsonTexts[(i+3)%len(jsonTexts)]
 		calls := []chat.ToolCall{{ID: u, Name: s, Arguments: s}, {Name: "n", Arguments: u}, {}}
+		thought := []chat.Reasoning{{Text: u, Signature: "sig-" + s}, {Redacted: "opaque " + s}, {Text: s}}
 		msgs = append(msgs, []chat.Message{
+			{Role: "assistant", Reasoning: thought, ToolCalls: calls[:1]},
+			{Role: "assistant", Reasoning: thought[1:2], Content: s},
 			{Role: "system", Content: s},
 			{Role: "user", Content: u},
 			{Role: "assistant", ToolCalls: calls},
@@ -120,7 +134,8 @@ func jsonCases() (msgs [][]chat.Message, outs []chat.Message, defs [][]chat.Tool
 			{Role: chat.Role(s)},
 		})
 		outs = append(outs, chat.Message{Content: s, ToolCalls: calls, Role: chat.Role(u)},
-			chat.Message{Content: s}, chat.Message{ToolCalls: calls[1:]})
+			chat.Message{Content: s}, chat.Message{ToolCalls: calls[1:]},
+			chat.Message{Reasoning: thought, Content: u, ToolCalls: calls[:1]}, chat.Message{Reasoning: thought[1:2]})
 		defs = append(defs, []chat.ToolDef{
 			{Name: s, Description: u, Parameters: json.RawMessage(s)},
 			{Name: u, Parameters: json.RawMessage(u)},
@@ -155,7 +170,7 @@ func TestContentJSONMatchesEncodingJSON(t *testing.T) {
 				}
 			}
 			for _, o := range outs {
-				if got, want := tr.outputMessages(o.Content, o.ToolCalls, string(o.Role)), tr.refOutputMessages(o.Content, o.ToolCalls, string(o.Role)); got != want {
+				if got, want := tr.outputMessages(o.Reasoning, o.Content, o.ToolCalls, string(o.Role)), tr.refOutputMessages(o.Reasoning, o.Content, o.ToolCalls, string(o.Role)); got != want {
 					t.Errorf("output message %q:\ngot  %s\nwant %s", o, got, want)
 				}
 			}
@@ -175,13 +190,14 @@ func FuzzContentJSON(f *testing.F) {
 	}
 	tr, _, _ := newMemTracer(f)
 	f.Fuzz(func(t *testing.T, a, b string) {
+		thought := []chat.Reasoning{{Text: a, Signature: b}, {Redacted: b}}
 		msgs := []chat.Message{{Role: chat.Role(a), Content: b}, {Role: "tool", ToolCallID: a, Content: b},
-			{Role: "assistant", Content: a, ToolCalls: []chat.ToolCall{{ID: b, Name: a, Arguments: b}}}}
+			{Role: "assistant", Content: a, Reasoning: thought, ToolCalls: []chat.ToolCall{{ID: b, Name: a, Arguments: b}}}}
 		if got, want := tr.inputMessages(msgs), tr.refInputMessages(msgs); got != want {
 			t.Fatalf("input messages:\ngot  %s\nwant %s", got, want)
 		}
 		calls := []chat.ToolCall{{ID: a, Name: b, Arguments: a}}
-		if got, want := tr.outputMessages(b, calls, a), tr.refOutputMessages(b, calls, a); got != want {
+		if got, want := tr.outputMessages(thought, b, calls, a), tr.refOutputMessages(thought, b, calls, a); got != want {
 			t.Fatalf("output message:\ngot  %s\nwant %s", got, want)
 		}
 		defs := []chat.ToolDef{{Name: a, Description: b, Parameters: json.RawMessage(b)}}

@@ -81,7 +81,7 @@ func (r *runTracer) llmCallCompleted(attrs []attribute.KeyValue, v *event.LLMCal
 		attrs = append(attrs, attribute.Float64(semconv.OILLMCostTotal, cost))
 	}
 	if t.capture {
-		out := t.outputMessages(v.Content, v.ToolCalls, v.FinishReason)
+		out := t.outputMessages(v.Reasoning, v.Content, v.ToolCalls, v.FinishReason)
 		attrs = append(attrs, attribute.String(semconv.GenAIOutputMessages, out))
 		if v.Content != "" || len(v.ToolCalls) == 0 {
 			attrs = append(attrs, attribute.String(semconv.OIOutputValue, t.text(v.Content)),

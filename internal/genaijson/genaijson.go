@@ -114,7 +114,13 @@ func (t *Encoder) InputMessages(msgs []chat.Message) string {
 			b = append(b, '}')
 		} else {
 			comma := false
+			if len(m.Reasoning) > 0 {
+				b, comma = t.appendReasoningParts(b, m.Reasoning)
+			}
 			if m.Content != "" {
+				if comma {
+					b = append(b, ',')
+				}
 				b = appendTextPart(b, t.Text(m.Content))
 				comma = true
 			}
@@ -140,12 +146,42 @@ func appendTextPart(b []byte, s string) []byte {
 	return append(b, '}')
 }
 
-// OutputMessages renders a model reply in the GenAI output shape.
-func (t *Encoder) OutputMessages(content string, calls []chat.ToolCall, finish string) string {
+// appendReasoningParts writes a reasoning part for each block with text
+// (a redacted block has none, and signatures are never written); comma
+// reports whether it wrote any.
+func (t *Encoder) appendReasoningParts(b []byte, rs []chat.Reasoning) ([]byte, bool) {
+	comma := false
+	for _, r := range rs {
+		if r.Text == "" {
+			continue
+		}
+		if comma {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":"reasoning"`...)
+		if s := t.Text(r.Text); s != "" {
+			b = append(b, `,"content":`...)
+			b = appendJSONString(b, s)
+		}
+		b = append(b, '}')
+		comma = true
+	}
+	return b, comma
+}
+
+// OutputMessages renders a model reply in the GenAI output shape: its
+// reasoning (text only), its text, its tool calls.
+func (t *Encoder) OutputMessages(reasoning []chat.Reasoning, content string, calls []chat.ToolCall, finish string) string {
 	bp := getJSONBuf()
 	b := append((*bp)[:0], `[{"role":"assistant","parts":[`...)
 	comma := false
+	if len(reasoning) > 0 {
+		b, comma = t.appendReasoningParts(b, reasoning)
+	}
 	if content != "" {
+		if comma {
+			b = append(b, ',')
+		}
 		b = appendTextPart(b, t.Text(content))
 		comma = true
 	}

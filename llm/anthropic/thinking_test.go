@@ -3,11 +3,13 @@ package anthropic_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/crewai-go/crewai/agent"
 	"github.com/crewai-go/crewai/event"
@@ -15,6 +17,7 @@ import (
 	"github.com/crewai-go/crewai/llm/anthropic"
 	"github.com/crewai-go/crewai/llm/llmtest"
 	"github.com/crewai-go/crewai/tool"
+	"github.com/crewai-go/crewai/tracing"
 )
 
 func thinking(budget int) func(*anthropic.Config) {
@@ -208,4 +211,48 @@ func TestThinkingAgentToolRoundTrip(t *testing.T) {
 	assert.Equal(t, llm.RoleTool, msgs[len(msgs)-1].Role)
 	assert.Contains(t, msgs[len(msgs)-1].Content, "sunny in Paris")
 	assert.Positive(t, out.Usage.ReasoningTokens)
+}
+
+// TestThinkingTraced: a traced agent run with thinking shows the reasoning
+// as reasoning parts of the chat spans' output messages (and of the next
+// call's input messages, where the assistant turn is sent back), never as
+// the answer, and never with its signature.
+func TestThinkingTraced(t *testing.T) {
+	const thought = "The user wants the weather; I will call the tool."
+	h := newHarness(t, llmtest.ServerConfig{Replies: []llmtest.Reply{
+		{Thinking: thought, ToolCalls: []llm.ToolCall{{ID: "toolu_1", Name: "weather", Arguments: `{"city":"Paris"}`}}},
+		{Thinking: "It said sunny.", Content: "Sunny in Paris."},
+	}}, "claude-sonnet-4-5", thinking(2048))
+	type in struct {
+		City string `json:"city"`
+	}
+	weather := tool.New("weather", "Gives the weather of a city.", func(_ context.Context, a in) (string, error) {
+		return "sunny in " + a.City, nil
+	})
+	exp := tracetest.NewInMemoryExporter()
+	tr, err := tracing.New(tracing.WithExporter(exp), tracing.WithNotice(io.Discard), tracing.WithContentCapture(true))
+	require.NoError(t, err)
+	defer func() { require.NoError(t, tr.Shutdown(context.Background())) }()
+	a := &agent.Agent{Role: "Forecaster", Goal: "Tell the weather.", LLM: h.client, Tools: []tool.Tool{weather},
+		Bus: &event.Bus{}, Tracing: true, Tracer: tr}
+	_, err = a.Kickoff(context.Background(), agent.KickoffInput{Prompt: "Weather in Paris?"})
+	require.NoError(t, err)
+	var outs, ins []string
+	for _, s := range exp.GetSpans() {
+		for _, kv := range s.Attributes {
+			if strings.Contains(kv.Value.Emit(), llmtest.ThinkingSignature(thought)) {
+				t.Errorf("span %q attribute %s carries the thinking signature", s.Name, kv.Key)
+			}
+			switch kv.Key {
+			case "gen_ai.output.messages":
+				outs = append(outs, kv.Value.AsString())
+			case "gen_ai.input.messages":
+				ins = append(ins, kv.Value.AsString())
+			}
+		}
+	}
+	require.Len(t, outs, 2)
+	assert.Contains(t, outs[0]+outs[1], `{"type":"reasoning","content":"`+thought+`"}`)
+	assert.Contains(t, outs[0]+outs[1], `{"type":"reasoning","content":"It said sunny."},{"type":"text","content":"Sunny in Paris."}`)
+	assert.Contains(t, ins[0]+ins[1], `{"role":"assistant","parts":[{"type":"reasoning","content":"`+thought+`"},{"type":"tool_call"`)
 }
