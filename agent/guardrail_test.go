@@ -188,7 +188,7 @@ func TestKickoffGuardrailSpans(t *testing.T) {
 		}
 		v := map[string]string{}
 		for _, kv := range s.Attributes {
-			v[string(kv.Key)] = kv.Value.Emit()
+			v[string(kv.Key)] = kv.Value.String()
 		}
 		verdicts = append(verdicts, v["crewai.guardrail.success"]+" "+v["crewai.guardrail.feedback"]+" "+v["gen_ai.agent.name"]+" "+v["crewai.guardrail.name"])
 	}

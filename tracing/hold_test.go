@@ -30,7 +30,7 @@ func renderAll(spans tracetest.SpanStubs) string {
 				if kv.Key == semconv.CrewAIRunID {
 					continue // one per kickoff
 				}
-				fmt.Fprintf(&b, "%s  - %s=%s\n", strings.Repeat("  ", depth), kv.Key, kv.Value.Emit())
+				fmt.Fprintf(&b, "%s  - %s=%s\n", strings.Repeat("  ", depth), kv.Key, kv.Value.String())
 			}
 			rec(n.children, depth+1)
 		}

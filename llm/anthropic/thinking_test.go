@@ -240,7 +240,7 @@ func TestThinkingTraced(t *testing.T) {
 	var outs, ins []string
 	for _, s := range exp.GetSpans() {
 		for _, kv := range s.Attributes {
-			if strings.Contains(kv.Value.Emit(), llmtest.ThinkingSignature(thought)) {
+			if strings.Contains(kv.Value.String(), llmtest.ThinkingSignature(thought)) {
 				t.Errorf("span %q attribute %s carries the thinking signature", s.Name, kv.Key)
 			}
 			switch kv.Key {

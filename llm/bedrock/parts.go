@@ -56,7 +56,7 @@ func partBlock(p chat.Part, j int) (types.ContentBlock, error) {
 		return &types.ContentBlockMemberText{Value: p.Text}, nil
 	case chat.PartImage, chat.PartFile:
 	case chat.PartAudio:
-		return nil, errors.New("Converse takes no audio input")
+		return nil, errors.New("audio input: Converse takes no audio; send text, images or documents")
 	default:
 		return nil, fmt.Errorf("part kind %q is not text, image, file or audio", p.Kind)
 	}

@@ -200,7 +200,7 @@ func reasoningBlock(r llm.Reasoning) (types.ContentBlock, error) {
 	case r.Redacted != "":
 		data, err := base64.StdEncoding.DecodeString(r.Redacted)
 		if err != nil {
-			return nil, fmt.Errorf("Redacted is not the base64 the client returned: %v", err)
+			return nil, fmt.Errorf("the reasoning block's Redacted is not the base64 the client returned: %w", err)
 		}
 		return &types.ContentBlockMemberReasoningContent{Value: &types.ReasoningContentBlockMemberRedactedContent{Value: data}}, nil
 	case r.Signature != "":

@@ -98,7 +98,7 @@ func TestSpanTree(t *testing.T) {
 		for k, v := range want {
 			got, ok := attrs[k]
 			if assert.True(t, ok, "span %d has no %s", i, k) {
-				assert.Equal(t, v, got.Emit(), "span %d: %s", i, k)
+				assert.Equal(t, v, got.String(), "span %d: %s", i, k)
 			}
 		}
 		price, ok := pricing.Default().Cost(testModel, u)
