@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/crewai-go/crewai/event"
@@ -52,23 +51,15 @@ type Guardrail struct {
 	MaxRetries int
 }
 
-// label returns the guardrail's name for events and errors.
-func guardrailLabel(name string, i int) string {
-	if name != "" {
-		return name
-	}
-	return "guardrail " + strconv.Itoa(i+1)
-}
-
 // validateGuardrails checks the agent's guardrails.
 func (a *Agent) validateGuardrails() error {
 	for i := range a.Guardrails {
 		g := &a.Guardrails[i]
 		switch {
 		case g.Func == nil && strings.TrimSpace(g.Rule) == "":
-			return invalid("Guardrails[%d] (%s) has neither Func nor Rule; set one", i, guardrailLabel(g.Name, i))
+			return invalid("Guardrails[%d] (%s) has neither Func nor Rule; set one", i, guardchain.Label(g.Name, i))
 		case g.Func != nil && g.Rule != "":
-			return invalid("Guardrails[%d] (%s) has both Func and Rule; set one", i, guardrailLabel(g.Name, i))
+			return invalid("Guardrails[%d] (%s) has both Func and Rule; set one", i, guardchain.Label(g.Name, i))
 		}
 	}
 	return nil
@@ -118,6 +109,19 @@ type Verdict struct {
 	Valid bool `json:"valid"`
 	// Feedback says what is wrong and how to fix it; empty when Valid.
 	Feedback string `json:"feedback"`
+}
+
+// Rejection returns nil when v is valid, else the [*RuleError] for rule,
+// with v's feedback (or, when the model gave none, one naming the rule).
+func (v Verdict) Rejection(rule string) error {
+	if v.Valid {
+		return nil
+	}
+	fb := v.Feedback
+	if strings.TrimSpace(fb) == "" {
+		fb = "the output does not follow the rule: " + rule
+	}
+	return &RuleError{Rule: rule, Feedback: fb}
 }
 
 // verdictSchema is Verdict's JSON schema, asked of the model.
@@ -196,7 +200,7 @@ func (g *kickoffGuard) run(ctx context.Context, attempt int, out KickoffOutput) 
 			return g.check(ctx, i, attempt, o)
 		})
 	if over != nil {
-		err = &GuardrailError{Role: g.role, Guardrail: guardrailLabel(gs[over.Index].Name, over.Index), Index: over.Index,
+		err = &GuardrailError{Role: g.role, Guardrail: guardchain.Label(gs[over.Index].Name, over.Index), Index: over.Index,
 			Attempts: over.Attempts, Err: over.Err}
 	}
 	return res, feedback, retry, usage, err
@@ -207,7 +211,7 @@ func (g *kickoffGuard) run(ctx context.Context, attempt int, out KickoffOutput) 
 // rule's model failing), which ends the kickoff.
 func (g *kickoffGuard) check(ctx context.Context, i, attempt int, out KickoffOutput) (next KickoffOutput, usage llm.Usage, ferr, cerr error) {
 	gr := &g.a.Guardrails[i]
-	label := guardrailLabel(gr.Name, i)
+	label := guardchain.Label(gr.Name, i)
 	var st event.Step
 	sctx := ctx
 	if event.Enabled(ctx) {
@@ -251,12 +255,5 @@ func (g *kickoffGuard) check(ctx context.Context, i, attempt int, out KickoffOut
 	if err != nil {
 		return out, used, nil, fmt.Errorf("agent: guardrail %q of agent %q: checking the rule: %w", label, g.role, err)
 	}
-	if !v.Valid {
-		fb := v.Feedback
-		if strings.TrimSpace(fb) == "" {
-			fb = "the output does not follow the rule: " + gr.Rule
-		}
-		return out, used, &RuleError{Rule: gr.Rule, Feedback: fb}, nil
-	}
-	return out, used, nil, nil
+	return out, used, v.Rejection(gr.Rule), nil
 }

@@ -213,3 +213,14 @@ func TestKickoffGuardrailVerbose(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(out, "Guardrail second try rejected the answer of Writer (attempt 1): try again"), out)
 	assert.Equal(t, 1, strings.Count(out, "Guardrail second try accepted the answer of Writer"), out)
 }
+
+// TestVerdictRejection: a valid verdict is no rejection; an invalid one is
+// a *RuleError with the model's feedback, or one naming the rule.
+func TestVerdictRejection(t *testing.T) {
+	assert.NoError(t, agent.Verdict{Valid: true, Feedback: "ignored"}.Rejection("r"))
+	var re *agent.RuleError
+	require.ErrorAs(t, agent.Verdict{Feedback: "cite a source"}.Rejection("cites"), &re)
+	assert.Equal(t, agent.RuleError{Rule: "cites", Feedback: "cite a source"}, *re)
+	require.ErrorAs(t, agent.Verdict{Feedback: "  "}.Rejection("cites"), &re)
+	assert.Equal(t, "the output does not follow the rule: cites", re.Feedback)
+}

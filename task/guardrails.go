@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/crewai-go/crewai/agent"
@@ -51,12 +50,7 @@ func Check(name string, fn func(out TaskOutput) error) Guardrail {
 }
 
 // label returns the guardrail's name for events and errors.
-func (g *Guardrail) label(i int) string {
-	if g.Name != "" {
-		return g.Name
-	}
-	return "guardrail " + strconv.Itoa(i+1)
-}
+func (g *Guardrail) label(i int) string { return guardchain.Label(g.Name, i) }
 
 // validateGuardrails checks the task's guardrails.
 func (t *Task) validateGuardrails() error {
@@ -139,17 +133,14 @@ func (g *guard) check(ctx context.Context, i, attempt int, out TaskOutput) (next
 	if m == nil {
 		m = g.model
 	}
-	ok, feedback, used, err := judge(sctx, m, gr.Rule, out)
+	if m == nil {
+		return out, llm.Usage{}, nil, fmt.Errorf("task: guardrail %q of task %q: no model to check the rule; set Guardrail.LLM or the task's agent's LLM", label, g.name)
+	}
+	v, used, err := agent.CheckRule(sctx, m, gr.Rule, out.String())
 	if err != nil {
 		return out, used, nil, fmt.Errorf("task: guardrail %q of task %q: checking the rule: %w", label, g.name, err)
 	}
-	if !ok {
-		if strings.TrimSpace(feedback) == "" {
-			feedback = "the output does not follow the rule: " + gr.Rule
-		}
-		return out, used, &RuleError{Rule: gr.Rule, Feedback: feedback}, nil
-	}
-	return out, used, nil, nil
+	return out, used, v.Rejection(gr.Rule), nil
 }
 
 // RuleError is the rejection of a plain-language guardrail: the model's
@@ -160,13 +151,3 @@ type RuleError = agent.RuleError
 // Verdict is the structured reply of the model that checks a plain-language
 // guardrail (see agent.CheckRule).
 type Verdict = agent.Verdict
-
-// judge asks m whether out follows rule (agent.CheckRule: an agent step
-// with its model call on the bus, inside the guardrail's step).
-func judge(ctx context.Context, m llm.LLM, rule string, out TaskOutput) (bool, string, llm.Usage, error) {
-	if m == nil {
-		return false, "", llm.Usage{}, fmt.Errorf("no model to check the rule; set Guardrail.LLM or the task's agent's LLM")
-	}
-	v, used, err := agent.CheckRule(ctx, m, rule, out.String())
-	return v.Valid, v.Feedback, used, err
-}

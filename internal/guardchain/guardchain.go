@@ -8,7 +8,11 @@
 // used by one goroutine at a time.
 package guardchain
 
-import "github.com/crewai-go/crewai/llm"
+import (
+	"strconv"
+
+	"github.com/crewai-go/crewai/llm"
+)
 
 // State is the progress of one task's or kickoff's outputs through its
 // guardrails. The zero value starts at the first guardrail with no retry
@@ -58,6 +62,15 @@ func Run[T any](s *State, n int, budget func(i int) int, out T, check Check[T]) 
 		return out, ferr, true, nil, usage, nil
 	}
 	return out, nil, false, nil, usage, nil
+}
+
+// Label names guardrail i (from 0) in events, spans and errors: its name,
+// else "guardrail N" (N from 1).
+func Label(name string, i int) string {
+	if name != "" {
+		return name
+	}
+	return "guardrail " + strconv.Itoa(i+1)
 }
 
 // Budget returns a guardrail's retry budget: its own when set, else the

@@ -97,3 +97,12 @@ func TestBudget(t *testing.T) {
 		}
 	}
 }
+
+func TestLabel(t *testing.T) {
+	if got := Label("safety", 4); got != "safety" {
+		t.Errorf("Label(safety) = %q", got)
+	}
+	if got := Label("", 0); got != "guardrail 1" {
+		t.Errorf("Label(\"\", 0) = %q, want guardrail 1", got)
+	}
+}
