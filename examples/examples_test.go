@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/crewai-go/crewai/llm/llmtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -111,6 +113,42 @@ func TestInteractiveExamplesRunOffline(t *testing.T) {
 			}
 			if files, _ := filepath.Glob(filepath.Join(traces, "*.jsonl")); len(files) == 0 {
 				t.Errorf("go run ./%s wrote no trace file into CREWAI_TRACES_DIR", tt.dir)
+			}
+		})
+	}
+}
+
+// TestExamplesOnAnotherProvider runs the quickstart and flow-crews examples
+// with CREWAI_MODEL naming an Anthropic model, against the Anthropic fake:
+// every model call goes to that provider, none to the offline script.
+func TestExamplesOnAnotherProvider(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs example programs")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	for _, dir := range []string{"quickstart", "flow-crews"} {
+		t.Run(dir, func(t *testing.T) {
+			t.Parallel()
+			srv := llmtest.NewAnthropicServer(llmtest.ServerConfig{Respond: func(*llmtest.ServerRequest) llmtest.Reply {
+				return llmtest.Reply{Content: "A finished answer from the fake Anthropic server."}
+			}})
+			defer srv.Close()
+			cmd := exec.Command(goBin, "run", "./"+dir)
+			cmd.Env = append(os.Environ(), "CREWAI_MODEL=anthropic/claude-sonnet-4-5", "ANTHROPIC_API_KEY=test-key",
+				"ANTHROPIC_BASE_URL="+srv.URL(), "OPENAI_API_KEY=", "OPENAI_BASE_URL=", "CREWAI_TRACES_DIR="+t.TempDir(),
+				"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("go run ./%s: %v\n%s", dir, err, out)
+			}
+			if strings.Contains(string(out), "scripted offline model") {
+				t.Errorf("go run ./%s ran offline:\n%s", dir, out)
+			}
+			if n := len(srv.Requests()); n == 0 {
+				t.Errorf("go run ./%s sent no request to the Anthropic server:\n%s", dir, out)
 			}
 		})
 	}
